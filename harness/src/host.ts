@@ -1,0 +1,142 @@
+/**
+ * `createHost`: loads a Proxy-Wasm module and starts it like Envoy (a canary VM, then one VM per worker),
+ * owns the state the VMs share, opens HTTP streams on a worker, moves the clock, and waits for
+ * asynchronous work (callouts, queue events) to finish.
+ */
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import type { HostCore } from './host-core.ts';
+import { loadModule, type LoadedModule } from './load.ts';
+import { resolveOptions, type HostOptions, type ResolvedOptions } from './options.ts';
+import type { CalloutRecord } from './callouts/callout-client.ts';
+import { Clock } from './state/clock.ts';
+import { LogStore } from './state/logs.ts';
+import { Metrics } from './state/metrics.ts';
+import { SharedQueues } from './state/queues.ts';
+import { SharedData } from './state/shared-data.ts';
+import { HttpStream } from './stream/http-stream.ts';
+import { startVm } from './vm/start.ts';
+import { VmInstance } from './vm/vm.ts';
+import { runExchange, type ExchangeOptions, type ExchangeRequest, type ExchangeResult } from './exchange.ts';
+
+export class Host implements HostCore {
+  readonly logs = new LogStore();
+  readonly sharedData = new SharedData();
+  readonly queues = new SharedQueues();
+  readonly metrics = new Metrics();
+  readonly clock: Clock;
+  readonly vms: VmInstance[] = [];
+  readonly workers: VmInstance[] = [];
+  readonly callouts: CalloutRecord[] = [];
+  canary?: VmInstance;
+  private readonly pending = new Set<Promise<unknown>>();
+  private connections = 0;
+  private nextWorker = 0;
+  private realTimer?: NodeJS.Timeout;
+
+  constructor(
+    readonly options: ResolvedOptions,
+    readonly loaded: LoadedModule,
+  ) {
+    this.clock = new Clock(options.clock);
+    if (options.clock === 'real') {
+      this.realTimer = setInterval(() => this.clock.pollReal(), 5);
+      this.realTimer.unref();
+    }
+  }
+
+  track(work: Promise<unknown>): void {
+    const tracked = work.finally(() => this.pending.delete(tracked));
+    this.pending.add(tracked);
+  }
+
+  post(task: () => void): void {
+    this.track(nextTurn().then(task));
+  }
+
+  nextConnectionId(): number {
+    return ++this.connections;
+  }
+
+  /** Creates and starts one VM instance; `label` names it in logs. */
+  startVm(label: string): VmInstance {
+    const vm = new VmInstance(this, this.vms.length, label, this.loaded.abi);
+    this.vms.push(vm);
+    startVm(vm, this.loaded.module, this.loaded.info);
+    return vm;
+  }
+
+  /** A new HTTP stream on a worker (round robin unless `worker` is given). */
+  newHttpStream(worker?: number): HttpStream {
+    const index = worker ?? this.nextWorker++ % this.workers.length;
+    const vm = this.workers[index];
+    if (!vm) throw new Error(`no worker ${index}: the host has ${this.workers.length}`);
+    return new HttpStream(vm);
+  }
+
+  /** One whole request/response through the plugin and a real (or in-process) upstream. */
+  exchange(request: ExchangeRequest, options: ExchangeOptions = {}): Promise<ExchangeResult> {
+    return runExchange(this, request, options);
+  }
+
+  /** Moves the virtual clock, firing every tick that falls due. */
+  advanceTime(ms: number): void {
+    this.clock.advance(ms);
+  }
+
+  /** Resolves when no callout, queue event or other posted work is outstanding. */
+  async idle(): Promise<void> {
+    while (this.pending.size > 0) {
+      await Promise.allSettled([...this.pending]);
+      await nextTurn();
+    }
+  }
+
+  get busy(): boolean {
+    return this.pending.size > 0;
+  }
+
+  /** Envoy's root shutdown: `proxy_on_done`, then `proxy_on_delete` now or after the guest's `proxy_done`. */
+  shutdown(): void {
+    for (const vm of this.workers) {
+      const root = vm.root;
+      if (!root || root.state !== 'active' || vm.failure) continue;
+      try {
+        if (vm.callOptional('proxy_on_done', [root.id], root.id, 1) !== 0) {
+          root.state = 'deleted';
+          vm.callOptional('proxy_on_delete', [root.id], root.id, 0);
+        } else {
+          root.state = 'pending-done';
+        }
+        vm.flushDeferred();
+      } catch {
+        /* the VM is marked failed and logged */
+      }
+      if (root.timer) this.clock.removeTimer(root.timer);
+    }
+    this.close();
+  }
+
+  /** Envoy throws the canary away once it has accepted the configuration. */
+  discard(vm: VmInstance): void {
+    if (vm.root?.timer) this.clock.removeTimer(vm.root.timer);
+    if (vm.root) vm.root.state = 'deleted';
+  }
+
+  close(): void {
+    if (this.realTimer) clearInterval(this.realTimer);
+  }
+}
+
+/** Loads the module and starts the canary and every worker; rejects with Envoy's reason if any fails. */
+export async function createHost(options: HostOptions): Promise<Host> {
+  const resolved = resolveOptions(options);
+  const host = new Host(resolved, await loadModule(options.module, resolved.maxMemoryPages));
+  try {
+    if (resolved.canary) host.discard((host.canary = host.startVm('canary')));
+    for (let i = 0; i < resolved.workers; i++) host.workers.push(host.startVm(`worker-${i}`));
+  } catch (error) {
+    host.close();
+    throw error;
+  }
+  return host;
+}

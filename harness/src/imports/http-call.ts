@@ -1,0 +1,54 @@
+/** `proxy_http_call` (reference §9): argument checks with Envoy's statuses, token allocation, dispatch. */
+import { Status } from '../abi/enums.ts';
+import { decodePairs } from '../codec/pairs.ts';
+import { startCallout, type CalloutRecord } from '../callouts/callout-client.ts';
+import type { VmInstance } from '../vm/vm.ts';
+import { rootOf } from './time.ts';
+
+const REQUIRED = [':path', ':method', ':authority'];
+
+export function httpCallImports(vm: VmInstance) {
+  return {
+    proxy_http_call(
+      upstreamPtr: number,
+      upstreamSize: number,
+      headersPtr: number,
+      headersSize: number,
+      bodyPtr: number,
+      bodySize: number,
+      trailersPtr: number,
+      trailersSize: number,
+      timeoutMs: number,
+      retToken: number,
+    ): number {
+      const cluster = vm.memory.readString(upstreamPtr, upstreamSize);
+      const headers = decodePairs(vm.memory.read(headersPtr, headersSize));
+      const body = vm.memory.read(bodyPtr, bodySize);
+      const trailers = decodePairs(vm.memory.read(trailersPtr, trailersSize));
+      vm.memory.check(retToken >>> 0, 4);
+      const root = rootOf(vm);
+      if (!root) return Status.BadArgument;
+      if (!(cluster in vm.core.options.clusters)) {
+        vm.log('warn', `http call to unknown cluster "${cluster}"`, 'host');
+        return Status.BadArgument;
+      }
+      if (REQUIRED.some((name) => !headers.some(([k]) => k === name))) return Status.BadArgument;
+      const token = vm.nextCalloutToken;
+      vm.nextCalloutToken += 4;
+      const record: CalloutRecord = {
+        vm: vm.index,
+        token,
+        cluster,
+        headers,
+        body,
+        trailers,
+        timeoutMs: timeoutMs >>> 0,
+        state: 'pending',
+      };
+      vm.core.callouts.push(record);
+      vm.memory.writeU32(retToken, token);
+      startCallout(vm, root, record);
+      return Status.Ok;
+    },
+  };
+}

@@ -1,0 +1,80 @@
+/**
+ * Assembles the import object Envoy would link a module against: every host function of the module's
+ * ABI, each wrapped so that a call outside the allowed set during start traps `restricted_callback`
+ * (reference §7) and a bad pointer answers InvalidMemoryAccess instead of throwing.
+ */
+import { Status, WasiErrno } from '../abi/enums.ts';
+import { ALLOWED_DURING_START, hostTable } from '../abi/signatures.ts';
+import { MemoryAccessError } from '../vm/guest-memory.ts';
+import type { VmInstance } from '../vm/vm.ts';
+import { bufferImports } from './buffers.ts';
+import { contextImports } from './context.ts';
+import { headerImports } from './headers.ts';
+import { httpCallImports } from './http-call.ts';
+import { logImports } from './log.ts';
+import { metricImports } from './metrics.ts';
+import { propertyImports } from './properties.ts';
+import { sharedImports } from './shared.ts';
+import { streamControlImports } from './stream-control.ts';
+import { timeImports } from './time.ts';
+import { unimplementedImports } from './unimplemented.ts';
+import { wasiImports } from './wasi.ts';
+
+export type HostFunction = (...args: any[]) => number | void;
+export type HostFunctions = Record<string, HostFunction>;
+
+export class RestrictedCallback extends Error {
+  constructor(key: string) {
+    super(`restricted_callback: ${key} is not allowed while the VM starts`);
+  }
+}
+
+function implementations(vm: VmInstance): HostFunctions {
+  const env: HostFunctions = {
+    ...logImports(vm),
+    ...timeImports(vm),
+    ...bufferImports(vm),
+    ...headerImports(vm),
+    ...propertyImports(vm),
+    ...streamControlImports(vm),
+    ...httpCallImports(vm),
+    ...sharedImports(vm),
+    ...metricImports(vm),
+    ...contextImports(vm),
+    ...unimplementedImports(vm),
+  };
+  const all: HostFunctions = {};
+  for (const [name, fn] of Object.entries(env)) all[`env.${name}`] = fn;
+  for (const [name, fn] of Object.entries(wasiImports(vm))) {
+    all[`wasi_snapshot_preview1.${name}`] = fn;
+    all[`wasi_unstable.${name}`] = fn;
+  }
+  return all;
+}
+
+function guard(vm: VmInstance, key: string, fn: HostFunction): HostFunction {
+  const restricted = !ALLOWED_DURING_START.has(key);
+  const badMemory = key.startsWith('env.') ? Status.InvalidMemoryAccess : WasiErrno.FAULT;
+  return (...args) => {
+    if (restricted && vm.phase === 'start') throw new RestrictedCallback(key);
+    try {
+      return fn(...args);
+    } catch (error) {
+      if (error instanceof MemoryAccessError) return badMemory;
+      throw error;
+    }
+  };
+}
+
+/** The WebAssembly import object for `vm`, covering exactly the host table of its ABI. */
+export function buildImportObject(vm: VmInstance, extra: Record<string, Record<string, unknown>> = {}): WebAssembly.Imports {
+  const impls = implementations(vm);
+  const imports: Record<string, Record<string, unknown>> = { ...extra };
+  for (const key of hostTable(vm.abi).keys()) {
+    const fn = impls[key];
+    if (!fn) throw new Error(`host function ${key} has no implementation`);
+    const [module, name] = key.split('.') as [string, string];
+    (imports[module] ??= {})[name] = guard(vm, key, fn);
+  }
+  return imports as WebAssembly.Imports;
+}

@@ -1,0 +1,47 @@
+/**
+ * `proxy_get_property` / `proxy_set_property` (reference §5, §10): paths resolved against configured
+ * properties, plugin identity and the stream; writes go to the stream's filter state as `wasm.<path>`,
+ * and Higress's buffer-limit keys change the stream's limits.
+ */
+import { Status } from '../abi/enums.ts';
+import { filterStateKey, resolveProperty, splitPropertyPath } from '../properties/resolve.ts';
+import type { VmInstance } from '../vm/vm.ts';
+
+const BUFFER_LIMIT_KEYS: Record<string, 'request' | 'response'> = {
+  set_decoder_buffer_limit: 'request',
+  set_encoder_buffer_limit: 'response',
+};
+
+export function propertyImports(vm: VmInstance) {
+  const { options } = vm.core;
+  return {
+    proxy_get_property(pathPtr: number, pathSize: number, retPtr: number, retSize: number): number {
+      const path = splitPropertyPath(vm.memory.read(pathPtr, pathSize));
+      const ctx = vm.effectiveContext();
+      const stream = ctx?.kind === 'stream' ? ctx.stream : undefined;
+      const value = resolveProperty(path, {
+        configured: options.properties,
+        plugin: { name: options.pluginName, rootId: options.rootId, vmId: options.vmId },
+        stream: stream?.facts(),
+        filterState: stream?.filterState ?? new Map(),
+        envoy127TopLevel: options.envoy127Properties,
+      });
+      if (value === undefined) return Status.NotFound;
+      return vm.memory.give(value, retPtr, retSize);
+    },
+    proxy_set_property(pathPtr: number, pathSize: number, valuePtr: number, valueSize: number): number {
+      const path = splitPropertyPath(vm.memory.read(pathPtr, pathSize));
+      const value = vm.memory.read(valuePtr, valueSize);
+      const ctx = vm.effectiveContext();
+      if (ctx?.kind !== 'stream') return Status.NotFound;
+      const direction = path.length === 1 ? BUFFER_LIMIT_KEYS[path[0]!] : undefined;
+      if (direction) {
+        const limit = Number(new TextDecoder().decode(value));
+        if (!Number.isInteger(limit) || limit < 0) return Status.BadArgument;
+        ctx.stream.setBufferLimit(direction, limit);
+      }
+      ctx.stream.filterState.set(filterStateKey(path), value);
+      return Status.Ok;
+    },
+  };
+}

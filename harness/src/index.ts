@@ -1,0 +1,14 @@
+/**
+ * The harness's public API: a Node.js Proxy-Wasm host that behaves like Envoy/Higress.
+ * See harness/README.md for a complete example.
+ */
+export { createHost, Host } from './host.ts';
+export type { HostOptions } from './options.ts';
+export { PluginLoadError } from './vm/link.ts';
+export { HttpStream, type StepResult, type HeadersInput } from './stream/http-stream.ts';
+export type { ExchangeRequest, ExchangeOptions, ExchangeResult } from './exchange.ts';
+export { StreamStalled } from './exchange.ts';
+export type { UpstreamHandler, UpstreamRequest, UpstreamResponse } from './callouts/upstream.ts';
+export type { CalloutRecord } from './callouts/callout-client.ts';
+export { Status, LogLevel, BufferType, MapType } from './abi/enums.ts';
+export { encodePairs, decodePairs } from './codec/pairs.ts';

@@ -1,0 +1,288 @@
+/**
+ * One HTTP stream through one plugin VM, driven step by step like Envoy's connection manager drives a
+ * Wasm filter (reference §9): lazy context creation, request and response directions, local replies that
+ * run through the plugin's own response callbacks, continue/close applied after the callback, VM failure
+ * answered with 503 `wasm_fail_stream` (or passed through when fail-open), and on_log → on_done → on_delete.
+ */
+import { randomUUID } from 'node:crypto';
+import { BodyAction, HeadersAction, TrailersAction, nameOf } from '../abi/enums.ts';
+import type { HeaderPairs } from '../callouts/upstream.ts';
+import type { HeaderAccess } from '../imports/headers.ts';
+import type { BufferAccess } from '../imports/buffers.ts';
+import type { StreamFacts } from '../properties/stream-facts.ts';
+import type { StreamContext, VmInstance } from '../vm/vm.ts';
+import { Direction, type DirectionHost } from './direction.ts';
+import { ClientRecord, UpstreamRecord } from './records.ts';
+import { localReplyHeaders, type LocalReply } from './local-reply.ts';
+
+export interface CallbackTrace {
+  callback: string;
+  args: number[];
+  result?: number;
+}
+
+export type HeadersInput = HeaderPairs | Record<string, string>;
+
+export class HttpStream {
+  readonly contextId: number;
+  readonly request: Direction;
+  readonly response: Direction;
+  readonly upstream = new UpstreamRecord();
+  readonly client = new ClientRecord();
+  readonly filterState = new Map<string, Uint8Array>();
+  readonly trace: CallbackTrace[] = [];
+  localReply?: LocalReply;
+  inLogPhase = false;
+  completed = false;
+  private created = false;
+  private bypass = false;
+  private localReplyRequested = false;
+  private readonly startNs: bigint;
+  private readonly connectionId: number;
+
+  constructor(readonly vm: VmInstance) {
+    this.contextId = vm.allocContextId();
+    this.startNs = vm.core.clock.wallNs();
+    this.connectionId = vm.core.nextConnectionId();
+    const limits = vm.core.options.bufferLimits;
+    const stream = this;
+    const host: DirectionHost = {
+      invoke: (callback, args) => stream.invoke(callback, args),
+      bodySizes: vm.core.options.bodySizes,
+      headersStopIteration: vm.abi === '0_2_100',
+      get forceStop() {
+        return stream.localReplyRequested;
+      },
+      overflow: (direction) => stream.overflow(direction),
+    };
+    this.request = new Direction('request', host, this.upstream, limits.request);
+    this.response = new Direction('response', host, this.client, limits.response);
+    this.client.onEnd = () => this.complete();
+  }
+
+  private ensureContext(): void {
+    if (this.created || this.bypass) return;
+    this.created = true;
+    const root = this.vm.root;
+    if (this.vm.failure || !root) return this.failStream();
+    this.vm.contexts.set(this.contextId, { kind: 'stream', id: this.contextId, root, stream: this } satisfies StreamContext);
+    this.invoke('proxy_on_context_create', [root.id]);
+  }
+
+  private invoke(callback: string, args: number[]): number | undefined {
+    if (this.bypass || (this.completed && !this.inLogPhase)) return undefined;
+    if (this.vm.failure) {
+      this.failStream();
+      return undefined;
+    }
+    const fullArgs = [this.contextId, ...args];
+    const entry: CallbackTrace = { callback, args: fullArgs };
+    this.trace.push(entry);
+    if (!this.vm.has(callback)) return undefined;
+    this.localReplyRequested = false;
+    try {
+      entry.result = this.vm.call(callback, fullArgs, this.contextId);
+      return entry.result;
+    } catch {
+      this.failStream();
+      return undefined;
+    }
+  }
+
+  private after<T>(result: T): T {
+    this.vm.flushDeferred();
+    this.localReplyRequested = false;
+    return result;
+  }
+
+  private failStream(): void {
+    if (this.vm.core.options.failOpen) {
+      this.bypass = true;
+      this.request.resume();
+      this.response.resume();
+      return;
+    }
+    if (this.bypass || this.client.headers) return;
+    this.bypass = true;
+    this.request.abort();
+    this.upstream.cancelled = true;
+    this.response.abort();
+    this.replyDirectly({ status: 503, details: 'wasm_fail_stream', body: new Uint8Array(0), headers: [], grpcStatus: -1 });
+  }
+
+  private replyDirectly(reply: LocalReply): void {
+    this.localReply = reply;
+    const bodyless = reply.body.length === 0;
+    this.client.sendHeaders(localReplyHeaders(reply), bodyless);
+    if (!bodyless) this.client.sendData(reply.body, true);
+  }
+
+  /** Request headers from the client; Envoy's connection manager additions are applied first. */
+  sendRequestHeaders(input: HeadersInput, endOfStream = false) {
+    const headers = normalizeHeaders(input);
+    if (this.vm.core.options.envoyRequestHeaders) addEnvoyRequestHeaders(headers);
+    this.ensureContext();
+    return this.after(step(HeadersAction, this.request.onHeaders(headers, endOfStream)));
+  }
+
+  sendRequestBody(chunk: Uint8Array | string, endOfStream = false) {
+    return this.after(step(BodyAction, this.request.onData(toBytes(chunk), endOfStream)));
+  }
+
+  sendRequestTrailers(input: HeadersInput) {
+    return this.after(step(TrailersAction, this.request.onTrailers(normalizeHeaders(input))));
+  }
+
+  sendResponseHeaders(input: HeadersInput, endOfStream = false) {
+    return this.after(step(HeadersAction, this.response.onHeaders(normalizeHeaders(input), endOfStream)));
+  }
+
+  sendResponseBody(chunk: Uint8Array | string, endOfStream = false) {
+    return this.after(step(BodyAction, this.response.onData(toBytes(chunk), endOfStream)));
+  }
+
+  sendResponseTrailers(input: HeadersInput) {
+    return this.after(step(TrailersAction, this.response.onTrailers(normalizeHeaders(input))));
+  }
+
+  /** The client or the upstream went away: Envoy resets the stream and still logs it. */
+  reset(reason = 'downstream_remote_disconnect'): void {
+    if (this.completed) return;
+    this.client.reset = reason;
+    this.request.abort();
+    this.response.abort();
+    this.complete();
+  }
+
+  headerMap(type: number): HeaderAccess | undefined {
+    const dir = type < 2 ? this.request : this.response;
+    const isTrailers = type % 2 === 1;
+    const list = isTrailers ? dir.trailers : dir.headers;
+    if (!list) return undefined;
+    if (this.inLogPhase) return { list, mutable: false };
+    const available = isTrailers ? dir.trailersAvailable : dir.headersAvailable;
+    return available ? { list, mutable: true } : undefined;
+  }
+
+  bodyBuffer(kind: 'request' | 'response'): BufferAccess {
+    const dir = kind === 'request' ? this.request : this.response;
+    if (!dir.inBodyCallback) return { read: () => new Uint8Array(0) };
+    return { read: () => dir.body, write: (data) => (dir.body = data) };
+  }
+
+  setBufferLimit(kind: 'request' | 'response', bytes: number): void {
+    (kind === 'request' ? this.request : this.response).limit = bytes;
+  }
+
+  sendLocalResponse(reply: LocalReply): void {
+    this.localReplyRequested = true;
+    this.vm.defer(() => this.applyLocalReply(reply));
+  }
+
+  continueStream(kind: 'request' | 'response'): void {
+    this.vm.defer(() => (kind === 'request' ? this.request : this.response).resume());
+  }
+
+  closeStream(_kind: 'request' | 'response'): void {
+    this.vm.defer(() => this.reset('wasm_close_stream'));
+  }
+
+  /** The router's own local reply when the upstream fails before answering; it passes this plugin. */
+  upstreamFailed(kind: 'reset' | 'timeout'): void {
+    const reply: LocalReply =
+      kind === 'timeout'
+        ? { status: 504, details: 'upstream_response_timeout', body: toBytes('upstream request timeout'), headers: [], grpcStatus: -1 }
+        : {
+            status: 503,
+            details: 'upstream_reset_before_response_started{connection_termination}',
+            body: toBytes('upstream connect error or disconnect/reset before headers. reset reason: connection termination'),
+            headers: [],
+            grpcStatus: -1,
+          };
+    this.after(this.applyLocalReply(reply));
+  }
+
+  private applyLocalReply(reply: LocalReply): void {
+    if (this.completed) return;
+    this.localReply = reply;
+    if (this.client.headers) return this.reset('local_reply_after_response_started');
+    this.request.abort();
+    this.upstream.cancelled = true;
+    const bodyless = reply.body.length === 0;
+    if (this.response.headers) {
+      this.response.abort();
+      return this.replyDirectly(reply);
+    }
+    const headers = localReplyHeaders(reply);
+    this.response.onHeaders(headers, bodyless);
+    if (!bodyless) this.response.onData(reply.body, true);
+  }
+
+  private overflow(direction: Direction): void {
+    if (direction.kind === 'request') {
+      this.applyLocalReply({ status: 413, details: 'request_payload_too_large', body: toBytes('Payload Too Large'), headers: [], grpcStatus: -1 });
+    } else if (!this.client.headers) {
+      this.response.abort();
+      this.replyDirectly({ status: 500, details: 'response_payload_too_large', body: toBytes('Internal Server Error'), headers: [], grpcStatus: -1 });
+    } else {
+      this.reset('response_payload_too_large');
+    }
+  }
+
+  private complete(): void {
+    if (this.completed) return;
+    this.completed = true;
+    if (!this.created || this.bypass || this.vm.failure) return;
+    this.inLogPhase = true;
+    for (const callback of ['proxy_on_log', 'proxy_on_done', 'proxy_on_delete']) this.invoke(callback, []);
+    this.inLogPhase = false;
+    this.vm.contexts.delete(this.contextId);
+  }
+
+  facts(): StreamFacts {
+    return {
+      requestHeaders: this.request.headers,
+      responseHeaders: this.response.headers ?? this.client.headers,
+      responseTrailers: this.response.trailers,
+      requestBodyBytes: this.request.receivedBytes,
+      responseBodyBytes: this.response.receivedBytes,
+      startTimeNs: this.startNs,
+      nowNs: this.vm.core.clock.wallNs(),
+      responseCode: this.client.status ?? (this.response.headers ? Number(this.response.headers.find(([k]) => k === ':status')?.[1]) : undefined),
+      responseCodeDetails: this.localReply?.details ?? (this.client.headers ? 'via_upstream' : undefined),
+      responseFlags: 0,
+      connectionId: this.connectionId,
+      source: { address: '127.0.0.1', port: 40000 + (this.connectionId % 20000) },
+      destination: { address: '127.0.0.1', port: 8080 },
+      protocol: 'HTTP/1.1',
+    };
+  }
+}
+
+export interface StepResult {
+  /** The action as Envoy applies it (after its mapping), or undefined when the plugin was not called. */
+  action?: string;
+  raw?: number;
+}
+
+function step(table: Record<string, number>, result: number | undefined): StepResult {
+  return result === undefined ? {} : { action: nameOf(table, result), raw: result };
+}
+
+function toBytes(chunk: Uint8Array | string): Uint8Array {
+  return typeof chunk === 'string' ? new TextEncoder().encode(chunk) : chunk;
+}
+
+export function normalizeHeaders(input: HeadersInput): HeaderPairs {
+  const pairs = Array.isArray(input) ? input : Object.entries(input);
+  return pairs.map(([k, v]) => [k.toLowerCase(), String(v)]);
+}
+
+function addEnvoyRequestHeaders(headers: HeaderPairs): void {
+  const has = (name: string) => headers.some(([k]) => k === name);
+  const host = headers.findIndex(([k]) => k === 'host');
+  if (host >= 0 && !has(':authority')) headers[host] = [':authority', headers[host]![1]];
+  if (!has(':scheme')) headers.push([':scheme', 'http']);
+  if (!has('x-forwarded-proto')) headers.push(['x-forwarded-proto', 'http']);
+  if (!has('x-request-id')) headers.push(['x-request-id', randomUUID()]);
+}

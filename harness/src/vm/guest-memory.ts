@@ -1,0 +1,80 @@
+/**
+ * Reads and writes a guest's linear memory the way Envoy does (reference §6): every pointer/size pair is
+ * checked against the current memory size, out-params are u32/u64 little-endian, and data handed to the
+ * guest goes into blocks obtained from the guest's own allocator (skipped for empty data).
+ */
+import { Status, type StatusCode } from '../abi/enums.ts';
+
+export class MemoryAccessError extends Error {}
+
+const decoder = new TextDecoder();
+
+export class GuestMemory {
+  constructor(
+    private readonly memory: WebAssembly.Memory,
+    private readonly allocate: (size: number) => number,
+  ) {}
+
+  get size(): number {
+    return this.memory.buffer.byteLength;
+  }
+
+  get pages(): number {
+    return this.size / 65536;
+  }
+
+  check(ptr: number, size: number): void {
+    if (ptr < 0 || size < 0 || ptr + size > this.size) {
+      throw new MemoryAccessError(`range ${ptr}+${size} is outside linear memory of ${this.size} bytes`);
+    }
+  }
+
+  read(ptr: number, size: number): Uint8Array {
+    ptr >>>= 0;
+    size >>>= 0;
+    this.check(ptr, size);
+    return new Uint8Array(this.memory.buffer, ptr, size).slice();
+  }
+
+  readString(ptr: number, size: number): string {
+    return decoder.decode(this.read(ptr, size));
+  }
+
+  writeU32(ptr: number, value: number): void {
+    ptr >>>= 0;
+    this.check(ptr, 4);
+    new DataView(this.memory.buffer).setUint32(ptr, value >>> 0, true);
+  }
+
+  writeU64(ptr: number, value: bigint): void {
+    ptr >>>= 0;
+    this.check(ptr, 8);
+    new DataView(this.memory.buffer).setBigUint64(ptr, BigInt.asUintN(64, value), true);
+  }
+
+  write(ptr: number, data: Uint8Array): void {
+    ptr >>>= 0;
+    this.check(ptr, data.length);
+    new Uint8Array(this.memory.buffer, ptr, data.length).set(data);
+  }
+
+  /** Hands `data` to the guest: malloc + copy, then pointer and size into the two out-params. */
+  give(data: Uint8Array, retPtr: number, retSize: number): StatusCode {
+    retPtr >>>= 0;
+    retSize >>>= 0;
+    this.check(retPtr, 4);
+    this.check(retSize, 4);
+    if (data.length === 0) {
+      this.writeU32(retPtr, 0);
+      this.writeU32(retSize, 0);
+      return Status.Ok;
+    }
+    const ptr = this.allocate(data.length) >>> 0;
+    if (ptr === 0) return Status.InvalidMemoryAccess;
+    if (ptr + data.length > this.size) return Status.InvalidMemoryAccess;
+    this.write(ptr, data);
+    this.writeU32(retPtr, ptr);
+    this.writeU32(retSize, data.length);
+    return Status.Ok;
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * Checks a module the way Envoy's loader does before anything runs (reference §1, §2): the ABI marker,
+ * every import against the host table with exact types, known exports' signatures, an allocator.
+ * Returns the ABI; throws `PluginLoadError` with Envoy's reason otherwise.
+ */
+import { ABI_MARKERS, EXPORT_SIGNATURES, hostTable, type AbiName } from '../abi/signatures.ts';
+import type { ModuleInfo } from '../wasm/module-info.ts';
+
+export class PluginLoadError extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+  }
+}
+
+export function detectAbi(info: ModuleInfo): AbiName {
+  for (const e of info.exports) {
+    const abi = e.kind === 'func' ? ABI_MARKERS[e.name] : undefined;
+    if (abi === '0_1_0') throw new PluginLoadError('ABI 0.1.0 (proxy_abi_version_0_1_0) is not emulated by this host');
+    if (abi) return abi;
+  }
+  throw new PluginLoadError('Missing or unknown Proxy-Wasm ABI version');
+}
+
+export function checkImports(info: ModuleInfo, abi: AbiName): void {
+  const table = hostTable(abi);
+  for (const imp of info.imports) {
+    const key = `${imp.module}.${imp.name}`;
+    if (imp.kind === 'memory' || imp.kind === 'table') continue;
+    if (imp.kind !== 'func') throw new PluginLoadError(`Failed to load Wasm module due to a missing import: ${key}`);
+    const want = table.get(key);
+    if (want === undefined) throw new PluginLoadError(`Failed to load Wasm module due to a missing import: ${key}`);
+    if (want !== imp.signature) {
+      throw new PluginLoadError(
+        `Failed to load Wasm module due to an import type mismatch for ${key}, want: ${imp.signature}, but host exports: ${want}`,
+      );
+    }
+  }
+}
+
+export function checkExports(info: ModuleInfo): void {
+  const names = new Set(info.exports.map((e) => e.name));
+  const unused = names.has('_initialize') ? '_start' : 'main';
+  for (const e of info.exports) {
+    const want = e.name === unused ? undefined : EXPORT_SIGNATURES[e.name];
+    if (want !== undefined && (e.kind !== 'func' || e.signature !== want)) {
+      throw new PluginLoadError(`Bad function signature for: ${e.name}`);
+    }
+  }
+  if (!names.has('malloc') && !names.has('proxy_on_memory_allocate')) {
+    throw new PluginLoadError('Wasm module is missing malloc function.');
+  }
+  if (!info.exports.some((e) => e.name === 'memory' && e.kind === 'memory')) {
+    throw new PluginLoadError('Wasm module is missing its exported "memory".');
+  }
+}

@@ -1,0 +1,9 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['harness/**/*.test.ts', 'plugin/**/*.test.ts', 'engine/**/*.test.ts', 'e2e/**/*.test.ts'],
+    testTimeout: 20000,
+    pool: 'forks',
+  },
+});
