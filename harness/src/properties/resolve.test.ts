@@ -31,7 +31,7 @@ const BASE: PropertySources = {
   envoy127TopLevel: true,
 };
 
-type Expected = string | bigint | undefined;
+type Expected = string | bigint | boolean | undefined;
 const get = (path: string | string[], over: Partial<PropertySources> = {}) =>
   resolveProperty(typeof path === 'string' ? path.split('.') : path, { ...BASE, ...over });
 const withStream = (s: Partial<StreamFacts>) => ({ stream: { ...STREAM, ...s } });
@@ -39,6 +39,7 @@ const withStream = (s: Partial<StreamFacts>) => ({ stream: { ...STREAM, ...s } }
 function expectValue(bytes: Uint8Array | undefined, expected: Expected): void {
   if (expected === undefined) return expect(bytes).toBeUndefined();
   expect(bytes).toBeInstanceOf(Uint8Array);
+  if (typeof expected === 'boolean') return expect(bytes).toEqual(Uint8Array.of(expected ? 1 : 0));
   if (typeof expected === 'string') return expect(new TextDecoder().decode(bytes)).toBe(expected);
   expect(bytes!.length).toBe(8);
   expect(new DataView(bytes!.buffer, bytes!.byteOffset).getBigInt64(0, true)).toBe(expected);
@@ -59,6 +60,7 @@ describe('request', () => check([
   ['request.size', undefined, withStream({ requestHeaders: [['content-length', 'abc']] })],
   ['request.total_size', 17n, withStream({ requestHeaders: [[':path', '/a'], ['x', 'yz']] })],
   ['request.method', undefined, withStream({ requestHeaders: undefined })],
+  ['request.url_path', undefined, withStream({ requestHeaders: undefined })],
 ]));
 
 describe('response', () => check([
@@ -76,7 +78,7 @@ describe('response', () => check([
 
 describe('peers, connection and plugin', () => check([
   ['source.address', '10.0.0.1:54321'], ['source.port', 54321n], ['destination.address', '10.0.0.2:80'],
-  ['destination.port', 80n], ['connection.id', 42n], ['connection_id', 42n],
+  ['destination.port', 80n], ['connection.id', 42n], ['connection_id', 42n], ['connection.mtls', false],
   ['source.address', '[::1]:8080', withStream({ source: { address: '::1', port: 8080 } })],
   ['plugin_name', 'ns.ai-proxy'], ['plugin_root_id', 'ai-proxy'], ['plugin_vm_id', 'vm-1'],
 ]));
