@@ -1,0 +1,84 @@
+/**
+ * Link step of the build (DESIGN §2.2): the glue (`glue.wat`) is assembled and merged with
+ * `quickjs-wasi/quickjs.wasm` by binaryen's wasm-merge, so the engine's `env.host_*` imports resolve to
+ * the glue and only `env.proxy_*` and WASI imports remain. Exports are trimmed to what the snapshot step
+ * drives and what Envoy calls, and unused code is removed.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import binaryen from 'binaryen';
+import wabtInit from 'wabt';
+import { ALLOWED_FEATURES, FEATURE_FLAGS, WABT_FEATURES } from './features.ts';
+
+const require = createRequire(import.meta.url);
+const here = dirname(fileURLToPath(import.meta.url));
+
+/** Exports the build-time snapshot needs; all but the Proxy-Wasm ones are removed after it. */
+export const BUILD_EXPORTS = [
+  '_initialize',
+  'free',
+  'qjs_init',
+  'qjs_eval',
+  'qjs_run_gc',
+  'qjs_is_exception',
+  'qjs_get_exception',
+  'qjs_get_string_len',
+  'qjs_free_cstring',
+  'qjs_free_value',
+  'glue_init',
+  'glue_bind',
+];
+
+export const RUNTIME_EXPORTS = ['memory', 'malloc'];
+
+export function isProxyExport(name: string): boolean {
+  return name.startsWith('proxy_on_') || name === 'proxy_abi_version_0_2_1';
+}
+
+export async function assembleGlue(): Promise<Uint8Array> {
+  const wabt = await wabtInit();
+  const module = wabt.parseWat('glue.wat', readFileSync(join(here, 'glue.wat'), 'utf8'), WABT_FEATURES);
+  try {
+    module.resolveNames();
+    module.validate();
+    return module.toBinary({}).buffer;
+  } finally {
+    module.destroy();
+  }
+}
+
+function wasmMerge(engine: string, glue: Uint8Array): Uint8Array {
+  const dir = mkdtempSync(join(tmpdir(), 'proxy-wasm-link-'));
+  try {
+    writeFileSync(join(dir, 'glue.wasm'), glue);
+    const tool = join(dirname(require.resolve('binaryen/package.json')), 'bin', 'wasm-merge');
+    execFileSync(process.execPath, [tool, engine, 'qjs', join(dir, 'glue.wasm'), 'env', '-o', join(dir, 'merged.wasm'), ...FEATURE_FLAGS], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    return new Uint8Array(readFileSync(join(dir, 'merged.wasm')));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Glue + engine as one module exporting only what the snapshot step and Envoy use. */
+export async function linkEngine(): Promise<Uint8Array> {
+  const merged = wasmMerge(require.resolve('quickjs-wasi/quickjs.wasm'), await assembleGlue());
+  const module = binaryen.readBinary(merged);
+  try {
+    module.setFeatures(ALLOWED_FEATURES);
+    const keep = new Set([...BUILD_EXPORTS, ...RUNTIME_EXPORTS]);
+    const names: string[] = [];
+    for (let i = 0; i < module.getNumExports(); i++) names.push(binaryen.getExportInfo(module.getExportByIndex(i)).name);
+    for (const name of names) if (!keep.has(name) && !isProxyExport(name)) module.removeExport(name);
+    module.runPasses(['duplicate-import-elimination', 'remove-unused-module-elements']);
+    if (!module.validate()) throw new Error('the linked engine module does not validate');
+    return module.emitBinary();
+  } finally {
+    module.dispose();
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * Pre-initialisation (DESIGN §2.3), the way Javy uses Wizer: the linked module runs in Node with
+ * build-time host stubs, creates the QuickJS runtime, installs the glue, evaluates the plugin bundle and
+ * binds its dispatcher; then linear memory and every mutable global are captured so that the shipped
+ * module's `_initialize` only restores them. Top-level plugin code that touches the host fails the build
+ * with the call's name, since Envoy would trap `restricted_callback` there.
+ */
+import { randomFillSync } from 'node:crypto';
+import binaryen from 'binaryen';
+import { ALLOWED_FEATURES } from './features.ts';
+
+export interface Snapshot {
+  memory: Uint8Array;
+  globals: Map<string, number | bigint>;
+  buildLog: string[];
+}
+
+export class BuildInitError extends Error {}
+
+function exportMutableGlobals(linked: Uint8Array): { bytes: Uint8Array; names: string[] } {
+  const module = binaryen.readBinary(linked);
+  try {
+    module.setFeatures(ALLOWED_FEATURES);
+    const names: string[] = [];
+    for (let i = 0; i < module.getNumGlobals(); i++) {
+      const info = binaryen.getGlobalInfo(module.getGlobalByIndex(i));
+      if (!info.mutable || info.module) continue;
+      names.push(info.name);
+      module.addGlobalExport(info.name, `__snapshot_global_${names.length - 1}`);
+    }
+    return { bytes: module.emitBinary(), names };
+  } finally {
+    module.dispose();
+  }
+}
+
+function stubImports(module: WebAssembly.Module, memory: () => WebAssembly.Memory, log: string[]): WebAssembly.Imports {
+  const imports: Record<string, Record<string, unknown>> = {};
+  const text = (ptr: number, len: number) => Buffer.from(memory().buffer, ptr, len).toString('utf8');
+  for (const { module: mod, name } of WebAssembly.Module.imports(module)) {
+    let fn: (...args: any[]) => unknown = () => {
+      throw new BuildInitError(`${mod}.${name} was called while the plugin's top-level code ran at build time; move it into a hook such as onConfigure`);
+    };
+    if (name === 'proxy_log') fn = (_level: number, ptr: number, len: number) => (log.push(text(ptr, len)), 0);
+    if (name === 'fd_write') {
+      fn = (_fd: number, iovs: number, count: number, written: number) => {
+        const view = new DataView(memory().buffer);
+        let total = 0;
+        for (let i = 0; i < count; i++) {
+          const len = view.getUint32(iovs + i * 8 + 4, true);
+          log.push(text(view.getUint32(iovs + i * 8, true), len));
+          total += len;
+        }
+        view.setUint32(written, total, true);
+        return 0;
+      };
+    }
+    if (name === 'clock_time_get') fn = (_id: number, _p: bigint, out: number) => (new DataView(memory().buffer).setBigUint64(out, BigInt(Date.now()) * 1_000_000n, true), 0);
+    if (name === 'random_get') fn = (ptr: number, len: number) => (randomFillSync(new Uint8Array(memory().buffer, ptr, len)), 0);
+    if (name === 'fd_fdstat_get' || name === 'fd_close' || name === 'fd_seek') fn = () => 8;
+    (imports[mod] ??= {})[name] = fn;
+  }
+  return imports as WebAssembly.Imports;
+}
+
+export function preinitialize(linked: Uint8Array, bundle: string, filename: string): Snapshot {
+  const { bytes, names } = exportMutableGlobals(linked);
+  const module = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
+  const buildLog: string[] = [];
+  let memory!: WebAssembly.Memory;
+  const instance = new WebAssembly.Instance(module, stubImports(module, () => memory, buildLog));
+  const e = instance.exports as Record<string, any>;
+  memory = e.memory;
+  const cString = (value: string): [number, number] => {
+    const data = Buffer.from(value, 'utf8');
+    const ptr = e.malloc(data.length + 1);
+    new Uint8Array(memory.buffer).set(data, ptr);
+    new Uint8Array(memory.buffer)[ptr + data.length] = 0;
+    return [ptr, data.length];
+  };
+  const valueText = (value: number): string => {
+    const lenPtr = e.malloc(4);
+    const ptr = e.qjs_get_string_len(value, lenPtr);
+    const text = Buffer.from(memory.buffer, ptr, new DataView(memory.buffer).getUint32(lenPtr, true)).toString('utf8');
+    e.qjs_free_cstring(ptr);
+    e.free(lenPtr);
+    return text;
+  };
+  const evaluate = (source: string, name: string): string => {
+    const [code, codeLen] = cString(source);
+    const [file] = cString(name);
+    const result = e.qjs_eval(code, codeLen, file, 0);
+    e.free(code);
+    e.free(file);
+    if (e.qjs_is_exception(result)) {
+      const exception = e.qjs_get_exception();
+      throw new BuildInitError(`evaluating ${name} threw: ${valueText(exception)}`);
+    }
+    const text = valueText(result);
+    e.qjs_free_value(result);
+    return text;
+  };
+  e._initialize();
+  if (e.qjs_init() !== 0) throw new BuildInitError('QuickJS runtime creation failed');
+  e.glue_init();
+  evaluate(bundle, filename);
+  const kind = evaluate('typeof globalThis.__proxy_dispatch', '<check>');
+  if (kind !== 'function') throw new BuildInitError(`the bundle did not define globalThis.__proxy_dispatch (found ${kind}); export the plugin through plugin/sdk`);
+  e.glue_bind();
+  e.qjs_run_gc();
+  const globals = new Map<string, number | bigint>();
+  names.forEach((name, i) => globals.set(name, (e[`__snapshot_global_${i}`] as WebAssembly.Global).value));
+  return { memory: new Uint8Array(memory.buffer).slice(), globals, buildLog };
+}

@@ -1,0 +1,70 @@
+/**
+ * HTTP callouts (`proxy_http_call`): issued on the root context; the answer comes in a later callback,
+ * where the response headers, body and trailers are read before the callback ends. A failed call (reset,
+ * timeout, unknown cluster answer) arrives as a `CalloutResponse` with `failed: true`.
+ */
+import { BufferType, HostFn, MapType, call } from './abi.ts';
+import { encodePairs, decodePairs, encodeUtf8, decodeUtf8, type HeaderPairs } from './codec.ts';
+
+export interface CalloutRequest {
+  cluster: string;
+  method?: string;
+  path: string;
+  authority: string;
+  headers?: HeaderPairs;
+  body?: string | ArrayBuffer;
+  timeoutMs?: number;
+}
+
+export interface CalloutResponse {
+  failed: boolean;
+  status: number;
+  headers: HeaderPairs;
+  body: ArrayBuffer;
+  trailers: HeaderPairs;
+  text(): string;
+  json(): unknown;
+}
+
+export class CalloutError extends Error {
+  constructor(
+    readonly status: number,
+    readonly request: CalloutRequest,
+  ) {
+    super(`http call to cluster "${request.cluster}" (${request.method ?? 'GET'} ${request.path}) was refused with status ${status}`);
+  }
+}
+
+/** Sends the request; returns the token Envoy assigned. Throws CalloutError when Envoy refuses it. */
+export function dispatchCallout(request: CalloutRequest): number {
+  const headers: HeaderPairs = [
+    [':method', request.method ?? 'GET'],
+    [':path', request.path],
+    [':authority', request.authority],
+    ...(request.headers ?? []),
+  ];
+  const body = request.body === undefined ? new ArrayBuffer(0) : typeof request.body === 'string' ? encodeUtf8(request.body) : request.body;
+  const token = call(HostFn.httpCall, request.cluster, encodePairs(headers), body, encodePairs([]), request.timeoutMs ?? 5000) as number;
+  if (token < 0) throw new CalloutError(-token, request);
+  return token;
+}
+
+/** Reads the callout answer; valid only inside `proxy_on_http_call_response`. */
+export function readCalloutResponse(numHeaders: number, bodySize: number, numTrailers: number): CalloutResponse {
+  const failed = numHeaders === 0 && bodySize === 0 && numTrailers === 0;
+  const headersRaw = failed ? undefined : call(HostFn.getHeaderMapPairs, MapType.HttpCallResponseHeaders);
+  const headers = headersRaw instanceof ArrayBuffer ? decodePairs(headersRaw) : [];
+  const bodyRaw = bodySize > 0 ? call(HostFn.getBufferBytes, BufferType.HttpCallResponseBody, 0, bodySize) : undefined;
+  const body = bodyRaw instanceof ArrayBuffer ? bodyRaw : new ArrayBuffer(0);
+  const trailersRaw = numTrailers > 0 ? call(HostFn.getHeaderMapPairs, MapType.HttpCallResponseTrailers) : undefined;
+  const status = Number(headers.find(([k]) => k === ':status')?.[1] ?? 0);
+  return {
+    failed,
+    status,
+    headers,
+    body,
+    trailers: trailersRaw instanceof ArrayBuffer ? decodePairs(trailersRaw) : [],
+    text: () => decodeUtf8(body),
+    json: () => JSON.parse(decodeUtf8(body)),
+  };
+}

@@ -1,0 +1,158 @@
+/**
+ * The one entry point the engine calls (`globalThis.__proxy_dispatch`): routes every Proxy-Wasm callback
+ * to the right context, turns hook results into ABI actions, runs callout handlers with their stream as
+ * the effective context, and contains failures: a throwing hook is logged with its stack and its stream
+ * answered with a 500 JSON error (or passed through when the context is fail-open); the VM lives on.
+ */
+import { Action, BufferType, Callback, HostFn, call } from './abi.ts';
+import { readText } from './buffers.ts';
+import { readCalloutResponse } from './callouts.ts';
+import type { HookResult, HttpContext, RootContext } from './contexts.ts';
+import { log } from './log.ts';
+
+let factory: (() => RootContext) | undefined;
+const roots = new Map<number, RootContext>();
+const streams = new Map<number, HttpContext>();
+
+/** Registers the plugin: `create` makes its root context when Envoy starts the plugin. */
+export function registerRootContext(create: () => RootContext): void {
+  factory = create;
+}
+
+export function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const head = `${error.name}: ${error.message}`;
+  const stack = error.stack ?? '';
+  return stack.startsWith(head) ? stack : `${head}\n${stack}`.trimEnd();
+}
+
+const ERROR_BODY = JSON.stringify({
+  error: { message: 'the gateway plugin failed while handling this request', type: 'plugin_error', code: 'plugin_exception' },
+});
+
+function resume(ctx: HttpContext, direction: 'request' | 'response'): void {
+  if (direction === 'request') ctx.resumeRequest();
+  else ctx.resumeResponse();
+}
+
+function fail(ctx: HttpContext, hook: string, error: unknown, direction: 'request' | 'response', later: boolean): number {
+  log.error(`${hook} of stream ${ctx.id} threw: ${describeError(error)}`);
+  if (ctx.deleted) return Action.Continue;
+  if (ctx.failOpen) {
+    if (later) resume(ctx, direction);
+    return Action.Continue;
+  }
+  if (later) call(HostFn.setEffectiveContext, ctx.id);
+  ctx.sendLocalResponse(500, ERROR_BODY, [['content-type', 'application/json']], 'wasm_plugin_exception');
+  return Action.Pause;
+}
+
+function runHook(ctx: HttpContext | undefined, hook: string, direction: 'request' | 'response', run: (c: HttpContext) => HookResult): number {
+  if (!ctx) return Action.Continue;
+  try {
+    const result = run(ctx);
+    if (typeof result === 'number') return result;
+    result.then(
+      (action) => {
+        if (!ctx.deleted && action === Action.Continue) resume(ctx, direction);
+      },
+      (error) => fail(ctx, hook, error, direction, true),
+    );
+    return Action.Pause;
+  } catch (error) {
+    return fail(ctx, hook, error, direction, false);
+  }
+}
+
+function guarded(what: string, fallback: number, run: () => number | void, onError = fallback): number {
+  try {
+    return run() ?? fallback;
+  } catch (error) {
+    log.error(`${what} threw: ${describeError(error)}`);
+    return onError;
+  }
+}
+
+function createContext(id: number, parent: number): void {
+  if (parent === 0) {
+    if (!factory) throw new Error('no plugin registered: call registerRootContext() in the plugin entry');
+    const root = factory();
+    root.id = id;
+    roots.set(id, root);
+    return;
+  }
+  const ctx = roots.get(parent)?.createHttpContext(id);
+  if (ctx) streams.set(id, ctx);
+}
+
+function calloutAnswered(rootId: number, token: number, headers: number, body: number, trailers: number): void {
+  const root = roots.get(rootId);
+  const pending = root?.pendingCallouts.get(token);
+  if (!root || !pending) return;
+  root.pendingCallouts.delete(token);
+  const ctx = pending.streamId ? streams.get(pending.streamId) : undefined;
+  if (pending.streamId && !ctx) return log.debug(`callout ${token} answered after stream ${pending.streamId} ended`);
+  if (ctx) call(HostFn.setEffectiveContext, ctx.id);
+  const response = readCalloutResponse(headers, body, trailers);
+  try {
+    pending.handler(response);
+  } catch (error) {
+    if (ctx) fail(ctx, 'callout handler', error, 'request', true);
+    else log.error(`callout handler of root ${rootId} threw: ${describeError(error)}`);
+  }
+}
+
+function remove(id: number): void {
+  const ctx = streams.get(id);
+  if (ctx) {
+    guarded('onDelete', 0, () => ctx.onDelete());
+    ctx.deleted = true;
+    streams.delete(id);
+    return;
+  }
+  const root = roots.get(id);
+  if (root) guarded('onDelete', 0, () => root.onDelete());
+  roots.delete(id);
+}
+
+function dispatch(kind: number, a: number, b: number, c: number, d: number, e: number): number {
+  const ctx = streams.get(a);
+  switch (kind) {
+    case Callback.ContextCreate:
+      return guarded('context creation', 0, () => createContext(a, b));
+    case Callback.VmStart:
+      return guarded('onVmStart', 1, () => (roots.get(a)?.onVmStart(readText(BufferType.VmConfiguration)) === false ? 0 : 1), 0);
+    case Callback.Configure:
+      return guarded('onConfigure', 1, () => (roots.get(a)?.onConfigure(b > 0 ? readText(BufferType.PluginConfiguration) : '') === false ? 0 : 1), 0);
+    case Callback.Tick:
+      return guarded('onTick', 0, () => roots.get(a)?.onTick());
+    case Callback.QueueReady:
+      return guarded('onQueueReady', 0, () => roots.get(a)?.onQueueReady(b));
+    case Callback.RequestHeaders:
+      return runHook(ctx, 'onRequestHeaders', 'request', (x) => x.onRequestHeaders(b, c !== 0));
+    case Callback.RequestBody:
+      return runHook(ctx, 'onRequestBody', 'request', (x) => x.onRequestBody(b, c !== 0));
+    case Callback.RequestTrailers:
+      return runHook(ctx, 'onRequestTrailers', 'request', (x) => x.onRequestTrailers(b));
+    case Callback.ResponseHeaders:
+      return runHook(ctx, 'onResponseHeaders', 'response', (x) => x.onResponseHeaders(b, c !== 0));
+    case Callback.ResponseBody:
+      return runHook(ctx, 'onResponseBody', 'response', (x) => x.onResponseBody(b, c !== 0));
+    case Callback.ResponseTrailers:
+      return runHook(ctx, 'onResponseTrailers', 'response', (x) => x.onResponseTrailers(b));
+    case Callback.HttpCallResponse:
+      return guarded('callout', 0, () => calloutAnswered(a, b, c, d, e));
+    case Callback.Done:
+      if (ctx) return guarded('onDone', 1, () => ctx.onDone());
+      return guarded('onDone', 1, () => (roots.get(a)?.onDone() === false ? 0 : 1));
+    case Callback.Log:
+      return guarded('onLog', 0, () => ctx?.onLog());
+    case Callback.Delete:
+      remove(a);
+      return 0;
+    default:
+      return 0;
+  }
+}
+
+(globalThis as unknown as { __proxy_dispatch: typeof dispatch }).__proxy_dispatch = dispatch;

@@ -1,0 +1,58 @@
+/**
+ * One header or trailer map of the current stream (or of a callout response), as Envoy exposes it:
+ * names are case-insensitive, `get` answers the first value, and a map that is no longer available
+ * (e.g. request headers after they were forwarded) reads as empty and refuses writes with a HostError.
+ */
+import { HostFn, Status, call, check } from './abi.ts';
+import { decodePairs, encodePairs, type HeaderPairs } from './codec.ts';
+
+export class HeaderMap {
+  constructor(
+    readonly mapType: number,
+    readonly label: string,
+  ) {}
+
+  /** The first value of `name`, or undefined when absent or when the map is unavailable. */
+  get(name: string): string | undefined {
+    const value = call(HostFn.getHeaderMapValue, this.mapType, name);
+    return typeof value === 'string' ? value : undefined;
+  }
+
+  has(name: string): boolean {
+    return this.get(name) !== undefined;
+  }
+
+  /** All entries in order, pseudo-headers included. */
+  entries(): HeaderPairs {
+    const bytes = call(HostFn.getHeaderMapPairs, this.mapType);
+    if (typeof bytes === 'number') {
+      check(`get ${this.label}`, bytes);
+      return [];
+    }
+    return decodePairs(bytes as ArrayBuffer);
+  }
+
+  /** Sets `name` to `value`, replacing any existing values. */
+  set(name: string, value: string): void {
+    check(`set ${this.label} "${name}"`, call(HostFn.replaceHeaderMapValue, this.mapType, name, value));
+  }
+
+  /** Adds one more value for `name`. */
+  add(name: string, value: string): void {
+    check(`add ${this.label} "${name}"`, call(HostFn.addHeaderMapValue, this.mapType, name, value));
+  }
+
+  remove(name: string): void {
+    check(`remove ${this.label} "${name}"`, call(HostFn.removeHeaderMapValue, this.mapType, name));
+  }
+
+  /** Replaces the whole map. */
+  replaceAll(pairs: ReadonlyArray<readonly [string, string]>): void {
+    check(`replace ${this.label}`, call(HostFn.setHeaderMapPairs, this.mapType, encodePairs(pairs)));
+  }
+
+  /** Whether Envoy still holds this map (false once it was forwarded, or outside its callbacks). */
+  get available(): boolean {
+    return call(HostFn.getHeaderMapSize, this.mapType) !== -Status.BadArgument;
+  }
+}
