@@ -1,0 +1,35 @@
+/**
+ * Example: before a request goes upstream, asks the `auth` cluster `GET /check?path=<path>`; a 200
+ * lets the request continue with the `x-user` the auth service returned, anything else (or a failed call)
+ * is answered with 403. Uses the promise form of callouts.
+ */
+import { Action, HttpContext, RootContext, registerRootContext } from '../../sdk/index.ts';
+
+const AUTH_CLUSTER = 'outbound|80||auth.internal';
+
+class AuthRoot extends RootContext {
+  createHttpContext(id: number): HttpContext {
+    return new Auth(id, this);
+  }
+}
+
+class Auth extends HttpContext {
+  override async onRequestHeaders(): Promise<Action> {
+    const path = this.requestHeaders.get(':path') ?? '/';
+    const answer = await this.httpCallAsync({
+      cluster: AUTH_CLUSTER,
+      path: `/check?path=${encodeURIComponent(path)}`,
+      authority: 'auth.internal',
+      timeoutMs: 1000,
+    });
+    if (answer.failed || answer.status !== 200) {
+      this.sendLocalResponse(403, '{"error":"forbidden"}', [['content-type', 'application/json']], 'auth_denied');
+      return Action.Pause;
+    }
+    const user = answer.headers.find(([k]) => k === 'x-user')?.[1];
+    if (user) this.requestHeaders.set('x-user', user);
+    return Action.Continue;
+  }
+}
+
+registerRootContext(() => new AuthRoot());

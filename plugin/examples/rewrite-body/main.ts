@@ -1,0 +1,37 @@
+/**
+ * Example: buffers a JSON request body to its end, sets `"rewritten": true` in it, and forwards the new
+ * body with a matching content-length. A body that is not a JSON object is answered with 400.
+ */
+import { Action, HttpContext, RootContext, bufferBody, decodeUtf8, registerRootContext, type HookResult } from '../../sdk/index.ts';
+
+class RewriteRoot extends RootContext {
+  createHttpContext(id: number): HttpContext {
+    return new Rewrite(id, this);
+  }
+}
+
+class Rewrite extends HttpContext {
+  override onRequestHeaders(_n: number, endOfStream: boolean): HookResult {
+    if (!endOfStream) this.requestHeaders.remove('content-length');
+    return Action.Continue;
+  }
+
+  override onRequestBody(bodySize: number, endOfStream: boolean): HookResult {
+    return bufferBody('request', bodySize, endOfStream, (body) => {
+      let json: unknown;
+      try {
+        json = JSON.parse(decodeUtf8(body));
+      } catch {
+        json = undefined;
+      }
+      if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+        this.sendLocalResponse(400, '{"error":"the body must be a JSON object"}', [['content-type', 'application/json']], 'bad_body');
+        return Action.Pause;
+      }
+      this.setRequestBody(JSON.stringify({ ...json, rewritten: true }));
+      return Action.Continue;
+    });
+  }
+}
+
+registerRootContext(() => new RewriteRoot());
