@@ -109,7 +109,8 @@ async function relayResponse(host: Host, stream: HttpStream, target: string | Up
       else stream.sendResponseBody(new Uint8Array(0), true);
     }
   } catch (error) {
-    const kind = error instanceof UpstreamError ? error.kind : 'reset';
+    if (!(error instanceof UpstreamError)) throw error;
+    const kind = error.kind;
     if (headersSent) stream.reset(`upstream_${kind}`);
     else stream.upstreamFailed(kind);
   }

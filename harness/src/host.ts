@@ -15,7 +15,7 @@ import { SharedQueues } from './state/queues.ts';
 import { SharedData } from './state/shared-data.ts';
 import { HttpStream } from './stream/http-stream.ts';
 import { startVm } from './vm/start.ts';
-import { VmInstance } from './vm/vm.ts';
+import { VmInstance, type RootContext } from './vm/vm.ts';
 import { runExchange, type ExchangeOptions, type ExchangeRequest, type ExchangeResult } from './exchange.ts';
 
 export class Host implements HostCore {
@@ -95,7 +95,10 @@ export class Host implements HostCore {
     return this.pending.size > 0;
   }
 
-  /** Envoy's root shutdown: `proxy_on_done`, then `proxy_on_delete` now or after the guest's `proxy_done`. */
+  /**
+   * Envoy's root shutdown: `proxy_on_done`, then `proxy_on_delete` now, or after the guest's `proxy_done`
+   * (ticks keep coming to a root that waits for it). Call `close()` to stop a real clock regardless.
+   */
   shutdown(): void {
     for (const vm of this.workers) {
       const root = vm.root;
@@ -103,6 +106,7 @@ export class Host implements HostCore {
       try {
         if (vm.callOptional('proxy_on_done', [root.id], root.id, 1) !== 0) {
           root.state = 'deleted';
+          this.stopTimer(root);
           vm.callOptional('proxy_on_delete', [root.id], root.id, 0);
         } else {
           root.state = 'pending-done';
@@ -111,15 +115,20 @@ export class Host implements HostCore {
       } catch {
         /* the VM is marked failed and logged */
       }
-      if (root.timer) this.clock.removeTimer(root.timer);
     }
-    this.close();
+    if (this.workers.every((vm) => vm.root?.state !== 'pending-done' || vm.failure)) this.close();
+  }
+
+  private stopTimer(root: RootContext): void {
+    if (root.timer) this.clock.removeTimer(root.timer);
+    root.timer = undefined;
   }
 
   /** Envoy throws the canary away once it has accepted the configuration. */
   discard(vm: VmInstance): void {
-    if (vm.root?.timer) this.clock.removeTimer(vm.root.timer);
-    if (vm.root) vm.root.state = 'deleted';
+    if (!vm.root) return;
+    this.stopTimer(vm.root);
+    vm.root.state = 'deleted';
   }
 
   close(): void {

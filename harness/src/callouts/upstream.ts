@@ -29,10 +29,35 @@ export interface UpstreamEvents {
   onChunk?(chunk: Uint8Array): void;
 }
 
+/** `refused`: no connection could be made; `reset`: the connection ended early; `timeout`: no full answer in time. */
+export type UpstreamFailureKind = 'refused' | 'reset' | 'timeout';
+
 export class UpstreamError extends Error {
-  constructor(readonly kind: 'timeout' | 'reset', message: string) {
+  constructor(
+    readonly kind: UpstreamFailureKind,
+    message: string,
+  ) {
     super(message);
   }
+}
+
+/** Linux errno Envoy prints in a connect failure ("delayed connect error: 111"). */
+const ECONNREFUSED = 111;
+
+/**
+ * The local reply Envoy's router makes when the upstream fails before response headers (router.cc
+ * onUpstreamReset / onResponseTimeout, Envoy 1.27 wording). Envoy's async client (`proxy_http_call`) hands
+ * it to the caller as an ordinary response.
+ */
+export function envoyUpstreamFailure(kind: UpstreamFailureKind): { status: number; body: string; details: string } {
+  if (kind === 'timeout') return { status: 504, body: 'upstream request timeout', details: 'upstream_response_timeout' };
+  const reason = kind === 'refused' ? 'remote connection failure' : 'connection termination';
+  const transport = kind === 'refused' ? `delayed connect error: ${ECONNREFUSED}` : '';
+  return {
+    status: 503,
+    body: `upstream connect error or disconnect/reset before headers. reset reason: ${reason}${transport ? `, transport failure reason: ${transport}` : ''}`,
+    details: `upstream_reset_before_response_started{${reason.replaceAll(' ', '_')}${transport ? `|${transport.replaceAll(' ', '_')}` : ''}}`,
+  };
 }
 
 function pairs(raw: string[]): HeaderPairs {
@@ -41,14 +66,24 @@ function pairs(raw: string[]): HeaderPairs {
   return out;
 }
 
-function headerObject(request: UpstreamRequest): Record<string, string[]> {
-  const out: Record<string, string[]> = { host: [request.authority] };
-  for (const [k, v] of request.headers) if (!k.startsWith(':') && k !== 'host') (out[k] ??= []).push(v);
+function headerObject(request: UpstreamRequest): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = { host: request.authority };
+  for (const [k, v] of request.headers) {
+    if (k.startsWith(':') || k === 'host') continue;
+    const seen = out[k];
+    out[k] = seen === undefined ? v : [...(Array.isArray(seen) ? seen : [seen]), v];
+  }
   return out;
 }
 
+/** An in-process handler that throws behaves like an upstream that resets the connection. */
 async function callHandler(handler: UpstreamHandler, request: UpstreamRequest, events: UpstreamEvents) {
-  const response = await handler(request);
+  let response: UpstreamResponse;
+  try {
+    response = await handler(request);
+  } catch (error) {
+    throw new UpstreamError('reset', `in-process upstream threw: ${error instanceof Error ? error.message : String(error)}`);
+  }
   const length = response.headers.find(([k]) => k === 'content-length');
   events.onHeaders?.(response.status, response.headers, length ? Number(length[1]) : undefined);
   for (const chunk of response.chunks) events.onChunk?.(chunk);
@@ -65,6 +100,13 @@ export function sendUpstream(
   if (typeof target === 'function') return withTimeout(callHandler(target, request, events), timeoutMs);
   const url = new URL(target);
   return new Promise((resolve, reject) => {
+    let timedOut = false;
+    const fail = (err: Error) => {
+      clearTimeout(timer);
+      if (timedOut) reject(new UpstreamError('timeout', 'upstream request timeout'));
+      else if (err instanceof UpstreamError) reject(err);
+      else reject(new UpstreamError((err as NodeJS.ErrnoException).code === 'ECONNREFUSED' ? 'refused' : 'reset', err.message));
+    };
     const req = http.request({
       host: url.hostname,
       port: url.port,
@@ -73,11 +115,14 @@ export function sendUpstream(
       headers: headerObject(request),
       setHost: false,
     });
-    const timer = timeoutMs > 0 ? setTimeout(() => req.destroy(new UpstreamError('timeout', 'upstream request timeout')), timeoutMs) : undefined;
-    req.on('error', (err) => {
-      clearTimeout(timer);
-      reject(err instanceof UpstreamError ? err : new UpstreamError('reset', err.message));
-    });
+    const timer =
+      timeoutMs > 0
+        ? setTimeout(() => {
+            timedOut = true;
+            req.destroy(new UpstreamError('timeout', 'upstream request timeout'));
+          }, timeoutMs)
+        : undefined;
+    req.on('error', fail);
     req.on('response', (res) => {
       const chunks: Uint8Array[] = [];
       const length = res.headers['content-length'];
@@ -91,7 +136,7 @@ export function sendUpstream(
         clearTimeout(timer);
         resolve({ status: res.statusCode ?? 0, headers: pairs(res.rawHeaders), chunks, trailers: pairs(res.rawTrailers) });
       });
-      res.on('error', (err) => reject(new UpstreamError('reset', err.message)));
+      res.on('error', fail);
     });
     req.end(Buffer.from(request.body));
   });

@@ -1,6 +1,9 @@
 /**
  * Buffer access (reference §4 get/set_buffer_bytes): which buffer exists when, Envoy's clamping of reads,
- * and its only write forms on a body: replace/prepend from offset 0, or append at the end.
+ * and its only write forms on a body: replace/prepend from offset 0, or append at the end. As in Envoy's
+ * `getBuffer`, the network, gRPC and call-data buffers of an HTTP plugin exist but are empty and
+ * read-only; only the plugin configuration (outside `proxy_on_configure`) and the callout body (outside
+ * `proxy_on_http_call_response`) are NotFound.
  */
 import { BufferType, MAX_BUFFER_TYPE, Status, type StatusCode } from '../abi/enums.ts';
 import type { VmInstance } from '../vm/vm.ts';
@@ -27,7 +30,7 @@ function resolve(vm: VmInstance, type: number): BufferAccess | StatusCode {
     case BufferType.PluginConfiguration:
       return vm.pluginConfigReadable ? immutable(vm.core.options.pluginConfig) : Status.NotFound;
     default:
-      return Status.NotFound;
+      return immutable(new Uint8Array(0));
   }
 }
 
@@ -36,9 +39,9 @@ export function bufferImports(vm: VmInstance) {
     proxy_get_buffer_bytes(type: number, start: number, maxSize: number, retPtr: number, retSize: number): number {
       start >>>= 0;
       maxSize >>>= 0;
-      if (start + maxSize > 0xffffffff) return Status.BadArgument;
       const buffer = resolve(vm, type >>> 0);
       if (typeof buffer === 'number') return buffer;
+      if (start + maxSize > 0xffffffff) return Status.BadArgument;
       const data = buffer.read();
       const begin = Math.min(start, data.length);
       const end = Math.min(data.length, begin + maxSize);
@@ -56,8 +59,8 @@ export function bufferImports(vm: VmInstance) {
       length >>>= 0;
       const buffer = resolve(vm, type >>> 0);
       if (typeof buffer === 'number') return buffer;
-      if (!buffer.write) return Status.BadArgument;
       const data = vm.memory.read(ptr, size);
+      if (!buffer.write) return Status.BadArgument;
       const current = buffer.read();
       if (start === 0) {
         const kept = current.subarray(Math.min(length, current.length));

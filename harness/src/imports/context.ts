@@ -15,6 +15,8 @@ export function contextImports(vm: VmInstance) {
       if (root?.state !== 'pending-done') return Status.NotFound;
       vm.defer(() => {
         root.state = 'deleted';
+        if (root.timer) vm.core.clock.removeTimer(root.timer);
+        root.timer = undefined;
         vm.callOptional('proxy_on_delete', [root.id], root.id, 0);
       });
       return Status.Ok;

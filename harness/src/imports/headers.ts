@@ -1,6 +1,10 @@
 /**
  * Header and trailer maps (reference §4, §5, §9): which map exists in which callback, the pairs codec,
  * first-value reads, lower-cased keys, Envoy's byte-size answer, BadArgument for an absent map.
+ * Guest memory is read before the map is looked up, as Envoy's exports do. Mutations and the size
+ * need the live map (Envoy `getMap`), reads also see the access-log copies (`getConstMap`); the log
+ * phase has no request trailers. Writes follow Envoy's header map: `setCopy` removes every value and
+ * appends one, and a pseudo-header is inserted ahead of the first regular header.
  */
 import { MAX_MAP_TYPE, MapType, Status } from '../abi/enums.ts';
 import { decodePairs, encodePairs } from '../codec/pairs.ts';
@@ -11,10 +15,9 @@ export interface HeaderAccess {
   mutable: boolean;
 }
 
-type Lookup = HeaderAccess | 'absent' | 'bad-type';
+type Lookup = HeaderAccess | 'absent';
 
 function resolve(vm: VmInstance, type: number): Lookup {
-  if (type > MAX_MAP_TYPE) return 'bad-type';
   if (type === MapType.HttpCallResponseHeaders || type === MapType.HttpCallResponseTrailers) {
     if (!vm.calloutView) return 'absent';
     const list = type === MapType.HttpCallResponseHeaders ? vm.calloutView.headers : vm.calloutView.trailers;
@@ -22,6 +25,7 @@ function resolve(vm: VmInstance, type: number): Lookup {
   }
   const ctx = vm.effectiveContext();
   if (ctx?.kind !== 'stream' || type > MapType.ResponseTrailers) return 'absent';
+  if (ctx.stream.inLogPhase && type === MapType.RequestTrailers) return 'absent';
   return ctx.stream.headerMap(type) ?? 'absent';
 }
 
@@ -30,67 +34,84 @@ function absentStatus(vm: VmInstance): number {
   return ctx?.kind === 'stream' && ctx.stream.inLogPhase ? Status.NotFound : Status.BadArgument;
 }
 
+function insert(list: Array<[string, string]>, key: string, value: string): void {
+  if (!key.startsWith(':')) {
+    list.push([key, value]);
+    return;
+  }
+  const firstRegular = list.findIndex(([k]) => !k.startsWith(':'));
+  list.splice(firstRegular < 0 ? list.length : firstRegular, 0, [key, value]);
+}
+
+function removeAll(list: Array<[string, string]>, key: string): void {
+  for (let i = list.length - 1; i >= 0; i--) if (list[i]![0] === key) list.splice(i, 1);
+}
+
 export function headerImports(vm: VmInstance) {
   const mem = () => vm.memory;
-  const writable = (type: number): HeaderAccess | number => {
+  const badType = (type: number) => type >>> 0 > MAX_MAP_TYPE;
+  const live = (type: number): HeaderAccess | undefined => {
     const map = resolve(vm, type >>> 0);
-    if (typeof map === 'string' || !map.mutable) return Status.BadArgument;
-    return map;
+    return map !== 'absent' && map.mutable ? map : undefined;
   };
   return {
     proxy_get_header_map_pairs(type: number, retPtr: number, retSize: number): number {
+      if (badType(type)) return Status.BadArgument;
       const map = resolve(vm, type >>> 0);
-      if (map === 'bad-type') return Status.BadArgument;
       const list = map === 'absent' ? [] : map.list;
       return mem().give(list.length ? encodePairs(list) : new Uint8Array(0), retPtr, retSize);
     },
     proxy_set_header_map_pairs(type: number, ptr: number, size: number): number {
-      const map = writable(type);
-      if (typeof map === 'number') return map;
+      if (badType(type)) return Status.BadArgument;
       const pairs = decodePairs(mem().read(ptr, size));
-      map.list.splice(0, map.list.length, ...pairs.map(([k, v]) => [k.toLowerCase(), v] as [string, string]));
+      const map = live(type);
+      if (!map) return Status.BadArgument;
+      map.list.length = 0;
+      for (const [k, v] of pairs) insert(map.list, k.toLowerCase(), v);
       return Status.Ok;
     },
     proxy_get_header_map_size(type: number, ret: number): number {
-      const map = resolve(vm, type >>> 0);
-      if (typeof map === 'string') return Status.BadArgument;
+      if (badType(type)) return Status.BadArgument;
+      const map = live(type);
+      if (!map) return Status.BadArgument;
       const bytes = map.list.reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
       mem().writeU32(ret, bytes);
       return Status.Ok;
     },
     proxy_get_header_map_value(type: number, kp: number, ks: number, retPtr: number, retSize: number): number {
-      const map = resolve(vm, type >>> 0);
-      if (map === 'bad-type') return Status.BadArgument;
-      if (map === 'absent') return absentStatus(vm);
+      if (badType(type)) return Status.BadArgument;
       const key = mem().readString(kp, ks).toLowerCase();
+      const map = resolve(vm, type >>> 0);
+      if (map === 'absent') return absentStatus(vm);
       const hit = map.list.find(([k]) => k === key);
       if (!hit) return Status.NotFound;
       return mem().give(Buffer.from(hit[1]), retPtr, retSize);
     },
     proxy_add_header_map_value(type: number, kp: number, ks: number, vp: number, vs: number): number {
-      const map = writable(type);
-      if (typeof map === 'number') return map;
-      map.list.push([mem().readString(kp, ks).toLowerCase(), mem().readString(vp, vs)]);
+      if (badType(type)) return Status.BadArgument;
+      const key = mem().readString(kp, ks).toLowerCase();
+      const value = mem().readString(vp, vs);
+      const map = live(type);
+      if (!map) return Status.BadArgument;
+      insert(map.list, key, value);
       return Status.Ok;
     },
     proxy_replace_header_map_value(type: number, kp: number, ks: number, vp: number, vs: number): number {
-      const map = writable(type);
-      if (typeof map === 'number') return map;
+      if (badType(type)) return Status.BadArgument;
       const key = mem().readString(kp, ks).toLowerCase();
       const value = mem().readString(vp, vs);
-      const first = map.list.findIndex(([k]) => k === key);
-      if (first < 0) map.list.push([key, value]);
-      else {
-        map.list[first] = [key, value];
-        for (let i = map.list.length - 1; i > first; i--) if (map.list[i]![0] === key) map.list.splice(i, 1);
-      }
+      const map = live(type);
+      if (!map) return Status.BadArgument;
+      removeAll(map.list, key);
+      insert(map.list, key, value);
       return Status.Ok;
     },
     proxy_remove_header_map_value(type: number, kp: number, ks: number): number {
-      const map = writable(type);
-      if (typeof map === 'number') return map;
+      if (badType(type)) return Status.BadArgument;
       const key = mem().readString(kp, ks).toLowerCase();
-      for (let i = map.list.length - 1; i >= 0; i--) if (map.list[i]![0] === key) map.list.splice(i, 1);
+      const map = live(type);
+      if (!map) return Status.BadArgument;
+      removeAll(map.list, key);
       return Status.Ok;
     },
   };

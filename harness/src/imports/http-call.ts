@@ -1,4 +1,8 @@
-/** `proxy_http_call` (reference §9): argument checks with Envoy's statuses, token allocation, dispatch. */
+/**
+ * `proxy_http_call` (reference §9, Envoy `Context::httpCall`): argument checks with Envoy's statuses in
+ * Envoy's order (negative timeout, unknown cluster, missing `:path`/`:method`/`:authority`), header keys
+ * lower-cased, token allocation, dispatch.
+ */
 import { Status } from '../abi/enums.ts';
 import { decodePairs } from '../codec/pairs.ts';
 import { startCallout, type CalloutRecord } from '../callouts/callout-client.ts';
@@ -22,12 +26,12 @@ export function httpCallImports(vm: VmInstance) {
       retToken: number,
     ): number {
       const cluster = vm.memory.readString(upstreamPtr, upstreamSize);
-      const headers = decodePairs(vm.memory.read(headersPtr, headersSize));
+      const headers = decodePairs(vm.memory.read(headersPtr, headersSize)).map(([k, v]) => [k.toLowerCase(), v] as [string, string]);
       const body = vm.memory.read(bodyPtr, bodySize);
       const trailers = decodePairs(vm.memory.read(trailersPtr, trailersSize));
       vm.memory.check(retToken >>> 0, 4);
       const root = rootOf(vm);
-      if (!root) return Status.BadArgument;
+      if (!root || timeoutMs < 0) return Status.BadArgument;
       if (!(cluster in vm.core.options.clusters)) {
         vm.log('warn', `http call to unknown cluster "${cluster}"`, 'host');
         return Status.BadArgument;

@@ -1,11 +1,26 @@
 /**
  * `proxy_get_property` / `proxy_set_property` (reference §5, §10): paths resolved against configured
  * properties, plugin identity and the stream; writes go to the stream's filter state as `wasm.<path>`,
- * and Higress's buffer-limit keys change the stream's limits.
+ * and Higress's buffer-limit keys change the stream's limits. Header-derived attributes (`request.path`,
+ * `request.headers`, `response.headers`…) see the header maps Envoy's activation sees: the live ones
+ * while the filter holds them, the access-log copies in the log phase, none otherwise.
  */
-import { Status } from '../abi/enums.ts';
+import { MapType, Status } from '../abi/enums.ts';
 import { filterStateKey, resolveProperty, splitPropertyPath } from '../properties/resolve.ts';
+import type { StreamFacts } from '../properties/stream-facts.ts';
+import type { HttpStream } from '../stream/http-stream.ts';
 import type { VmInstance } from '../vm/vm.ts';
+
+function activationFacts(stream: HttpStream): StreamFacts {
+  const facts = stream.facts();
+  if (stream.inLogPhase) return facts;
+  return {
+    ...facts,
+    requestHeaders: stream.headerMap(MapType.RequestHeaders)?.list,
+    responseHeaders: stream.headerMap(MapType.ResponseHeaders)?.list,
+    responseTrailers: stream.headerMap(MapType.ResponseTrailers)?.list,
+  };
+}
 
 const BUFFER_LIMIT_KEYS: Record<string, 'request' | 'response'> = {
   set_decoder_buffer_limit: 'request',
@@ -22,7 +37,7 @@ export function propertyImports(vm: VmInstance) {
       const value = resolveProperty(path, {
         configured: options.properties,
         plugin: { name: options.pluginName, rootId: options.rootId, vmId: options.vmId },
-        stream: stream?.facts(),
+        stream: stream && activationFacts(stream),
         filterState: stream?.filterState ?? new Map(),
         envoy127TopLevel: options.envoy127Properties,
       });

@@ -1,6 +1,9 @@
 /**
- * Local replies, continue and close (reference §9): all act on the stream of the effective context and
- * take effect after the current callback returns.
+ * Local replies, continue and close (reference §4, §9): all act on the stream of the effective context
+ * and take effect after the current callback returns. As in Envoy, a context without an HTTP stream (a
+ * root context) accepts them with Ok and nothing happens; Downstream/Upstream are TCP stream types
+ * (continue: Downstream is a no-op Ok on HTTP, Upstream Unimplemented; close: both no-op Ok); above
+ * Upstream is BadArgument. Local reply details have their whitespace replaced by `_`.
  */
 import { Status, StreamType } from '../abi/enums.ts';
 import { decodePairs } from '../codec/pairs.ts';
@@ -11,11 +14,8 @@ export function streamControlImports(vm: VmInstance) {
     const ctx = vm.effectiveContext();
     return ctx?.kind === 'stream' ? ctx.stream : undefined;
   };
-  const direction = (type: number): 'request' | 'response' | number => {
-    if (type === StreamType.Request) return 'request';
-    if (type === StreamType.Response) return 'response';
-    return type > StreamType.Upstream ? Status.BadArgument : Status.Unimplemented;
-  };
+  const httpDirection = (type: number): 'request' | 'response' | undefined =>
+    type === StreamType.Request ? 'request' : type === StreamType.Response ? 'response' : undefined;
   return {
     proxy_send_local_response(
       status: number,
@@ -27,28 +27,25 @@ export function streamControlImports(vm: VmInstance) {
       headersSize: number,
       grpcStatus: number,
     ): number {
-      const details = vm.memory.readString(detailsPtr, detailsSize);
+      const details = vm.memory.readString(detailsPtr, detailsSize).replace(/[ \t\n\v\f\r]/g, '_');
       const body = vm.memory.read(bodyPtr, bodySize);
       const headers = decodePairs(vm.memory.read(headersPtr, headersSize));
-      const stream = streamOf();
-      if (!stream) return Status.NotFound;
-      stream.sendLocalResponse({ status: status >>> 0, details, body, headers, grpcStatus });
+      streamOf()?.sendLocalResponse({ status: status >>> 0, details, body, headers, grpcStatus });
       return Status.Ok;
     },
     proxy_continue_stream(type: number): number {
-      const dir = direction(type >>> 0);
-      if (typeof dir === 'number') return dir;
-      const stream = streamOf();
-      if (!stream) return Status.NotFound;
-      stream.continueStream(dir);
+      type >>>= 0;
+      if (type > StreamType.Upstream) return Status.BadArgument;
+      if (type === StreamType.Upstream) return Status.Unimplemented;
+      const dir = httpDirection(type);
+      if (dir) streamOf()?.continueStream(dir);
       return Status.Ok;
     },
     proxy_close_stream(type: number): number {
-      const dir = direction(type >>> 0);
-      if (typeof dir === 'number') return dir;
-      const stream = streamOf();
-      if (!stream) return Status.NotFound;
-      stream.closeStream(dir);
+      type >>>= 0;
+      if (type > StreamType.Upstream) return Status.BadArgument;
+      const dir = httpDirection(type);
+      if (dir) streamOf()?.closeStream(dir);
       return Status.Ok;
     },
   };

@@ -1,4 +1,7 @@
-/** Wall-clock time and per-root tick timers (reference §4, §9 "Timers"). */
+/**
+ * Wall-clock time and per-root tick timers (reference §4, §9 "Timers"). Ticks keep coming to a root that
+ * is waiting for `proxy_done` after shutdown, as Envoy's timer does until the root is deleted.
+ */
 import { Status } from '../abi/enums.ts';
 import type { RootContext, VmInstance } from '../vm/vm.ts';
 
@@ -8,7 +11,7 @@ export function rootOf(vm: VmInstance): RootContext | undefined {
 }
 
 function deliverTick(vm: VmInstance, root: RootContext): void {
-  if (vm.failure || root.state !== 'active') return;
+  if (vm.failure || root.state === 'deleted') return;
   try {
     vm.callOptional('proxy_on_tick', [root.id], root.id, 0);
     vm.flushDeferred();

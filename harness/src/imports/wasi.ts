@@ -1,10 +1,12 @@
 /**
  * The WASI functions of Envoy's old 15-function set, with Envoy's behaviour (reference §7): stdout/stderr
  * become log lines, no files, VM environment variables, wall and monotonic clocks, random bytes ≤ 64 KiB,
- * `proc_exit` logs and returns.
+ * `proc_exit` logs and returns. `fd_seek`/`fd_close`/`proc_exit` go through Envoy's `Context::error`,
+ * which writes the line at trace level; `fd_fdstat_get` ignores a bad stat pointer, as cpp-host does.
  */
 import { randomFillSync } from 'node:crypto';
 import { WasiErrno } from '../abi/enums.ts';
+import { MemoryAccessError } from '../vm/guest-memory.ts';
 import type { VmInstance } from '../vm/vm.ts';
 
 const encoder = new TextEncoder();
@@ -16,29 +18,39 @@ export function wasiImports(vm: VmInstance) {
     fd_write(fd: number, iovs: number, count: number, nwritten: number): number {
       if (fd !== 1 && fd !== 2) return WasiErrno.BADF;
       const parts: Uint8Array[] = [];
-      const table = new DataView(mem().read(iovs, count * 8).buffer);
-      for (let i = 0; i < count; i++) parts.push(mem().read(table.getUint32(i * 8, true), table.getUint32(i * 8 + 4, true)));
-      const total = parts.reduce((n, p) => n + p.length, 0);
-      mem().writeU32(nwritten, total);
-      let text = Buffer.concat(parts).toString('utf8');
-      if (text.endsWith('\n')) text = text.slice(0, -1);
-      if (total > 0) vm.log(fd === 1 ? 'info' : 'error', text);
+      for (let i = 0; i < count >>> 0; i++) {
+        const at = (iovs >>> 0) + i * 8;
+        mem().check(at, 8);
+        const entry = new DataView(mem().read(at, 8).buffer);
+        const length = entry.getUint32(4, true);
+        if (length !== 0) parts.push(mem().read(entry.getUint32(0, true), length));
+      }
+      const bytes = Buffer.concat(parts);
+      if (bytes.length > 0) {
+        const end = bytes[bytes.length - 1] === 0x0a ? bytes.length - 1 : bytes.length;
+        vm.log(fd === 1 ? 'info' : 'error', bytes.subarray(0, end).toString('utf8'));
+      }
+      mem().writeU32(nwritten, bytes.length);
       return WasiErrno.SUCCESS;
     },
     fd_read: () => WasiErrno.NOSYS,
     fd_seek(): number {
-      vm.log('error', 'wasi fd_seek is not supported', 'host');
+      vm.log('trace', 'wasi_unstable fd_seek', 'host');
       return WasiErrno.SUCCESS;
     },
     fd_close(): number {
-      vm.log('error', 'wasi fd_close is not supported', 'host');
+      vm.log('trace', 'wasi_unstable fd_close', 'host');
       return WasiErrno.SUCCESS;
     },
     fd_fdstat_get(fd: number, buf: number): number {
       if (fd !== 1 && fd !== 2) return WasiErrno.BADF;
       const stat = new Uint8Array(24);
       new DataView(stat.buffer).setBigUint64(8, 64n, true);
-      mem().write(buf, stat);
+      try {
+        mem().write(buf, stat);
+      } catch (error) {
+        if (!(error instanceof MemoryAccessError)) throw error;
+      }
       return WasiErrno.SUCCESS;
     },
     environ_sizes_get(countPtr: number, sizePtr: number): number {
@@ -70,11 +82,12 @@ export function wasiImports(vm: VmInstance) {
     },
     random_get(buf: number, len: number): number {
       if (len >>> 0 > 65536) return WasiErrno.INVAL;
+      if (len >>> 0 === 0) return WasiErrno.SUCCESS;
       mem().write(buf, randomFillSync(new Uint8Array(len >>> 0)));
       return WasiErrno.SUCCESS;
     },
-    proc_exit(code: number): void {
-      vm.log('error', `wasi proc_exit(${code}) called; Envoy ignores it`, 'host');
+    proc_exit(): void {
+      vm.log('trace', 'wasi_unstable proc_exit', 'host');
     },
     path_open: () => WasiErrno.NOENT,
     fd_prestat_get: () => WasiErrno.BADF,

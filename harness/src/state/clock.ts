@@ -25,8 +25,9 @@ export class Clock {
     return this.elapsedMs();
   }
 
+  /** Nanoseconds, exact to the nanosecond of elapsed time (the epoch base alone would lose precision in a double). */
   wallNs(): bigint {
-    return BigInt(Math.round((this.startWallMs + this.elapsedMs()) * 1e6));
+    return BigInt(this.startWallMs) * 1_000_000n + BigInt(Math.round(this.elapsedMs() * 1e6));
   }
 
   monotonicNs(): bigint {

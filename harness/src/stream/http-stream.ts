@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { BodyAction, HeadersAction, TrailersAction, nameOf } from '../abi/enums.ts';
-import type { HeaderPairs } from '../callouts/upstream.ts';
+import { envoyUpstreamFailure, type HeaderPairs, type UpstreamFailureKind } from '../callouts/upstream.ts';
 import type { HeaderAccess } from '../imports/headers.ts';
 import type { BufferAccess } from '../imports/buffers.ts';
 import type { StreamFacts } from '../properties/stream-facts.ts';
@@ -37,6 +37,7 @@ export class HttpStream {
   private created = false;
   private bypass = false;
   private localReplyRequested = false;
+  private lastCallForcedStop = false;
   private readonly startNs: bigint;
   private readonly connectionId: number;
 
@@ -51,7 +52,7 @@ export class HttpStream {
       bodySizes: vm.core.options.bodySizes,
       headersStopIteration: vm.abi === '0_2_100',
       get forceStop() {
-        return stream.localReplyRequested;
+        return stream.lastCallForcedStop;
       },
       overflow: (direction) => stream.overflow(direction),
     };
@@ -69,41 +70,47 @@ export class HttpStream {
     this.invoke('proxy_on_context_create', [root.id]);
   }
 
+  /**
+   * Calls one stream callback if the module exports it, then runs what the guest deferred (continue,
+   * local reply, close) before the caller applies the result, as Envoy's after-VM-call actions do.
+   */
   private invoke(callback: string, args: number[]): number | undefined {
+    this.lastCallForcedStop = false;
     if (this.bypass || (this.completed && !this.inLogPhase)) return undefined;
     if (this.vm.failure) {
       this.failStream();
       return undefined;
     }
+    if (!this.vm.has(callback)) return undefined;
     const fullArgs = [this.contextId, ...args];
     const entry: CallbackTrace = { callback, args: fullArgs };
     this.trace.push(entry);
-    if (!this.vm.has(callback)) return undefined;
     this.localReplyRequested = false;
+    let result: number | undefined;
     try {
-      entry.result = this.vm.call(callback, fullArgs, this.contextId);
-      return entry.result;
+      result = this.vm.callResult(callback, fullArgs, this.contextId);
     } catch {
       this.failStream();
       return undefined;
     }
+    entry.result = result;
+    const forced = this.localReplyRequested;
+    this.localReplyRequested = false;
+    if (!this.vm.inGuestCall) this.vm.flushDeferred();
+    this.lastCallForcedStop = forced;
+    return result ?? 0;
   }
 
   private after<T>(result: T): T {
     this.vm.flushDeferred();
-    this.localReplyRequested = false;
     return result;
   }
 
   private failStream(): void {
-    if (this.vm.core.options.failOpen) {
-      this.bypass = true;
-      this.request.resume();
-      this.response.resume();
-      return;
-    }
-    if (this.bypass || this.client.headers) return;
+    if (this.bypass) return;
     this.bypass = true;
+    if (this.vm.core.options.failOpen) return;
+    if (this.client.headers) return this.reset('wasm_fail_stream');
     this.request.abort();
     this.upstream.cancelled = true;
     this.response.abort();
@@ -158,16 +165,18 @@ export class HttpStream {
     const dir = type < 2 ? this.request : this.response;
     const isTrailers = type % 2 === 1;
     const list = isTrailers ? dir.trailers : dir.headers;
-    if (!list) return undefined;
-    if (this.inLogPhase) return { list, mutable: false };
+    if (this.inLogPhase) return list && { list, mutable: false };
     const available = isTrailers ? dir.trailersAvailable : dir.headersAvailable;
-    return available ? { list, mutable: true } : undefined;
+    if (list && available) return { list, mutable: true };
+    const added = isTrailers ? dir.trailersToAdd() : undefined;
+    return added && { list: added, mutable: true };
   }
 
   bodyBuffer(kind: 'request' | 'response'): BufferAccess {
     const dir = kind === 'request' ? this.request : this.response;
-    if (!dir.inBodyCallback) return { read: () => new Uint8Array(0) };
-    return { read: () => dir.body, write: (data) => (dir.body = data) };
+    if (dir.inBodyCallback) return { read: () => dir.body, write: (data) => (dir.body = data) };
+    if (dir.bufferingBody) return { read: () => dir.heldBody, write: (data) => (dir.heldBody = data) };
+    return { read: () => new Uint8Array(0) };
   }
 
   setBufferLimit(kind: 'request' | 'response', bytes: number): void {
@@ -179,8 +188,11 @@ export class HttpStream {
     this.vm.defer(() => this.applyLocalReply(reply));
   }
 
+  /** Envoy drops its request header and trailer maps at the call (for either direction); the continue runs later. */
   continueStream(kind: 'request' | 'response'): void {
-    this.vm.defer(() => (kind === 'request' ? this.request : this.response).resume());
+    this.request.headersAvailable = false;
+    this.request.trailersAvailable = false;
+    this.vm.defer(() => (kind === 'request' ? this.request : this.response).requestResume());
   }
 
   closeStream(_kind: 'request' | 'response'): void {
@@ -188,18 +200,9 @@ export class HttpStream {
   }
 
   /** The router's own local reply when the upstream fails before answering; it passes this plugin. */
-  upstreamFailed(kind: 'reset' | 'timeout'): void {
-    const reply: LocalReply =
-      kind === 'timeout'
-        ? { status: 504, details: 'upstream_response_timeout', body: toBytes('upstream request timeout'), headers: [], grpcStatus: -1 }
-        : {
-            status: 503,
-            details: 'upstream_reset_before_response_started{connection_termination}',
-            body: toBytes('upstream connect error or disconnect/reset before headers. reset reason: connection termination'),
-            headers: [],
-            grpcStatus: -1,
-          };
-    this.after(this.applyLocalReply(reply));
+  upstreamFailed(kind: UpstreamFailureKind): void {
+    const failure = envoyUpstreamFailure(kind);
+    this.after(this.applyLocalReply({ status: failure.status, details: failure.details, body: toBytes(failure.body), headers: [], grpcStatus: -1 }));
   }
 
   private applyLocalReply(reply: LocalReply): void {

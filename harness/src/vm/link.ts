@@ -31,10 +31,19 @@ export function checkImports(info: ModuleInfo, abi: AbiName): void {
     if (want === undefined) throw new PluginLoadError(`Failed to load Wasm module due to a missing import: ${key}`);
     if (want !== imp.signature) {
       throw new PluginLoadError(
-        `Failed to load Wasm module due to an import type mismatch for ${key}, want: ${imp.signature}, but host exports: ${want}`,
+        `Failed to load Wasm module due to an import type mismatch for ${key}, want: ${printSignature(imp.signature)}, but host exports: ${printSignature(want)}`,
       );
     }
   }
+}
+
+const VALUE_TYPE_NAMES: Record<string, string> = { i: 'i32', I: 'i64', f: 'f32', F: 'f64', r: 'funcref', e: 'anyref' };
+
+/** Envoy's `printValTypes` form: `i32 i32 -> i32`, `void` for an empty list. */
+function printSignature(signature = ':'): string {
+  const list = (letters: string) => (letters ? [...letters].map((l) => VALUE_TYPE_NAMES[l] ?? 'unknown').join(' ') : 'void');
+  const [params = '', results = ''] = signature.split(':');
+  return `${list(params)} -> ${list(results)}`;
 }
 
 export function checkExports(info: ModuleInfo): void {

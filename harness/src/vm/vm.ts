@@ -75,6 +75,11 @@ export class VmInstance {
 
   /** Calls a guest export with `contextId` as the effective context; a trap fails the VM and rethrows. */
   call(name: string, args: Array<number | bigint>, contextId: number): number {
+    return this.callResult(name, args, contextId) ?? 0;
+  }
+
+  /** Like `call`, but a function without a result (a void callback) yields `undefined`. */
+  callResult(name: string, args: Array<number | bigint>, contextId: number): number | undefined {
     if (this.failure) throw this.failure;
     const fn = this.exports[name];
     if (!fn) throw new Error(`the module does not export ${name}`);
@@ -83,7 +88,7 @@ export class VmInstance {
     this.depth++;
     try {
       const result = this.caller.call(name, fn, args, this.depth === 1);
-      return typeof result === 'number' ? result : 0;
+      return typeof result === 'number' ? result : undefined;
     } catch (error) {
       const trap = error instanceof GuestTrap ? error : new GuestTrap(name, String(error));
       this.markFailed(trap);
