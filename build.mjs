@@ -1,16 +1,16 @@
-// Builds every plugin entry (plugin/*/main.ts and plugin/examples/*/main.ts) into dist/<name>.wasm:
+// Builds every plugin entry (plugin/*/main.ts, plugin/examples/*/main.ts, bench/plugins/*/main.ts) into dist/<name>.wasm:
 // esbuild bundles the TypeScript, the engine step turns the bundle into one verified Proxy-Wasm module.
 import { mkdirSync, readdirSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { build } from 'esbuild';
 import { register } from 'tsx/esm/api';
 
 register();
 const { buildProxyWasmModule } = await import('./engine/index.ts');
+const { bundlePlugin } = await import('./engine/bundle.ts');
 
 function entries() {
   const found = [];
-  for (const base of ['plugin', 'plugin/examples']) {
+  for (const base of ['plugin', 'plugin/examples', 'bench/plugins']) {
     if (!existsSync(base)) continue;
     for (const name of readdirSync(base)) {
       const main = join(base, name, 'main.ts');
@@ -20,21 +20,6 @@ function entries() {
   return found;
 }
 
-export async function bundle(main) {
-  const result = await build({
-    entryPoints: [main],
-    bundle: true,
-    write: false,
-    format: 'iife',
-    target: 'es2023',
-    platform: 'neutral',
-    minify: true,
-    keepNames: true,
-    legalComments: 'none',
-  });
-  return result.outputFiles[0].text;
-}
-
 const only = process.argv.slice(2);
 mkdirSync('dist', { recursive: true });
 let failed = false;
@@ -42,7 +27,7 @@ for (const { name, main } of entries()) {
   if (only.length && !only.includes(name)) continue;
   const started = performance.now();
   try {
-    const script = await bundle(main);
+    const script = await bundlePlugin(main);
     writeFileSync(join('dist', `${name}.js`), script);
     const { bytes, report } = await buildProxyWasmModule(script, `${name}.js`);
     writeFileSync(join('dist', `${name}.wasm`), bytes);

@@ -8,9 +8,18 @@ import type { UpstreamHandler } from './callouts/upstream.ts';
 
 export type ClusterTarget = string | UpstreamHandler;
 
+/** A plugin bundle (esbuild IIFE) run natively on V8 instead of as a `.wasm` ("TS source mode"). */
+export interface ScriptSource {
+  source: string;
+  /** The name stack traces show; default `plugin.js`. */
+  filename?: string;
+}
+
 export interface HostOptions {
-  /** The module: its bytes, or a path to a `.wasm` file. */
-  module: Uint8Array | ArrayBuffer | string;
+  /** The module: its bytes, or a path to a `.wasm` file. Exactly one of `module` and `script`. */
+  module?: Uint8Array | ArrayBuffer | string;
+  /** The plugin bundle run natively through the same host functions (harness/src/script/script-guest.ts). */
+  script?: ScriptSource;
   /** PLUGIN_CONFIGURATION: a string is passed as is, an object as its JSON; absent = 0 bytes. */
   pluginConfig?: string | object;
   /** VM_CONFIGURATION; absent = 0 bytes (what Istio/Higress send). */
@@ -48,7 +57,8 @@ export interface HostOptions {
   maxMemoryPages?: number;
 }
 
-export type ResolvedOptions = Required<Omit<HostOptions, 'module' | 'pluginConfig' | 'vmConfig' | 'bufferLimits'>> & {
+export type ResolvedOptions = Required<Omit<HostOptions, 'module' | 'script' | 'pluginConfig' | 'vmConfig' | 'bufferLimits'>> & {
+  script?: ScriptSource;
   pluginConfig: Uint8Array;
   vmConfig: Uint8Array;
   bufferLimits: { request: number; response: number };
@@ -64,7 +74,11 @@ function toBytes(value: string | object | Uint8Array | undefined): Uint8Array {
 
 export function resolveOptions(options: HostOptions): ResolvedOptions {
   const pluginName = options.pluginName ?? 'plugin';
+  if ((options.module === undefined) === (options.script === undefined)) {
+    throw new TypeError('createHost needs exactly one of `module` (a .wasm) and `script` (a plugin bundle)');
+  }
   return {
+    script: options.script,
     pluginConfig: toBytes(options.pluginConfig),
     vmConfig: toBytes(options.vmConfig),
     rootId: options.rootId ?? pluginName,

@@ -1,9 +1,13 @@
 /**
  * Starts one VM instance the way Envoy does (reference §1 steps 4–5, §7): instantiate against the host
  * table, `_initialize` (then `main(0,0)`) or `_start` under restricted callbacks, then the root context,
- * `proxy_on_vm_start` and `proxy_on_configure`. Any failure carries Envoy's reason.
+ * `proxy_on_vm_start` and `proxy_on_configure`. Any failure carries Envoy's reason. A script guest (TS source
+ * mode) is created instead of an instance; it has no `_initialize`, so the start goes straight to the root.
  */
 import { buildImportObject } from '../imports/index.ts';
+import { scriptMarker } from '../load.ts';
+import { createScriptGuest } from '../script/script-guest.ts';
+import type { ScriptSource } from '../options.ts';
 import type { ModuleInfo } from '../wasm/module-info.ts';
 import { GuestTrap } from './guest-call.ts';
 import { PluginLoadError } from './link.ts';
@@ -16,7 +20,20 @@ function importedMemory(info: ModuleInfo, maxPages: number): Record<string, Reco
   return { [imp.module]: { [imp.name]: new WebAssembly.Memory({ initial: info.memory.min, maximum }) } };
 }
 
+/** TS source mode: the bundle runs on V8 through the same host functions, bound like an instance. */
+function instantiateScript(vm: VmInstance, marker: { script?: ScriptSource }): void {
+  const script = marker.script ?? vm.core.options.script;
+  if (!script) throw new PluginLoadError('Failed to instantiate Wasm module: no plugin script was given');
+  try {
+    createScriptGuest(vm, script);
+  } catch (error) {
+    throw new PluginLoadError(`Wasm VM start failed: ${(error as Error)?.message ?? String(error)}`);
+  }
+}
+
 function instantiate(vm: VmInstance, module: WebAssembly.Module, info: ModuleInfo): void {
+  const marker = scriptMarker(module);
+  if (marker) return instantiateScript(vm, marker);
   let instance: WebAssembly.Instance;
   try {
     instance = new WebAssembly.Instance(module, buildImportObject(vm, importedMemory(info, vm.core.options.maxMemoryPages)));

@@ -1,0 +1,32 @@
+/** `npm run bench`: builds nothing, measures the modules in dist/ and prints tables. Run `npm run build` first. */
+import { statSync } from 'node:fs';
+import { formatTable } from './measure.ts';
+import { callbackMicros, compileMillis, memoryAfterRequests, vmStartMillis } from './engine.ts';
+
+const rows: Array<Record<string, string | number>> = [];
+const add = (metric: string, wasm: number, node: number, unit: string, target: string) =>
+  rows.push({ metric, quickjs_wasm: wasm, node_v8: node, ratio: node > 0 ? wasm / node : 0, unit, target });
+
+const size = statSync('dist/passthrough.wasm').size;
+rows.push({ metric: 'module size (passthrough)', quickjs_wasm: Math.round(size / 1024), node_v8: 0, ratio: 0, unit: 'KiB', target: '≤ 1536' });
+rows.push({ metric: 'compile (V8 default)', quickjs_wasm: compileMillis('dist/passthrough.wasm', []), node_v8: 0, ratio: 0, unit: 'ms', target: '' });
+rows.push({ metric: 'compile (--no-liftoff, as Envoy)', quickjs_wasm: compileMillis('dist/passthrough.wasm', ['--no-liftoff']), node_v8: 0, ratio: 0, unit: 'ms', target: '' });
+add('VM start (_initialize+vm_start+configure)', await vmStartMillis('wasm'), await vmStartMillis('node'), 'ms', '≤ 5');
+
+const empty = { wasm: await callbackMicros('wasm', 'empty', 1, 20000), node: await callbackMicros('node', 'empty', 1, 20000) };
+add('empty callback (request headers)', empty.wasm, empty.node, 'µs', '≤ 5');
+const K = 1000;
+const header = { wasm: await callbackMicros('wasm', 'header', K, 200), node: await callbackMicros('node', 'header', K, 200) };
+add('one host call (read a header)', (header.wasm - empty.wasm) / K, (header.node - empty.node) / K, 'µs', '≤ 2');
+for (const [op, label, iterations, rounds] of [
+  ['json1k', 'JSON.parse+stringify 1 KB', 100, 100],
+  ['json100k', 'JSON.parse+stringify 100 KB', 1, 30],
+] as const) {
+  const wasm = await callbackMicros('wasm', op, iterations, rounds);
+  const node = await callbackMicros('node', op, iterations, rounds);
+  add(label, (wasm - empty.wasm) / iterations, (node - empty.node) / iterations, 'µs', '');
+}
+const memory = await memoryAfterRequests('wasm', 100_000);
+rows.push({ metric: 'linear memory before → after 100k requests (rewrite-body)', quickjs_wasm: `${memory.before} → ${memory.after}`, node_v8: '', ratio: '', unit: 'pages', target: 'no growth' });
+
+console.log(formatTable(rows));

@@ -1,0 +1,150 @@
+/**
+ * TS source mode: runs a plugin bundle (the esbuild IIFE the engine bakes into QuickJS) natively on V8, in a `node:vm`
+ * context per VM, through the harness's own host functions. It plays engine/glue.wat: `__host[n]` marshals numbers,
+ * strings and ArrayBuffers into a linear memory (bump allocator; a host call's blocks are freed once copied) and calls
+ * the import object a Wasm instance gets (restricted calls, pointer checks, Envoy semantics unchanged); each `proxy_on_*`
+ * export calls `__proxy_dispatch` as the glue does, promise jobs included. A host function that throws is a trap.
+ */
+import { Script, createContext, type Context } from 'node:vm';
+import { types } from 'node:util';
+import { buildImportObject, type HostFunction } from '../imports/index.ts';
+import type { ScriptSource } from '../options.ts';
+import type { VmInstance } from '../vm/vm.ts';
+
+type Fn = (...args: any[]) => unknown;
+/** `proxy_on_` suffix, arity, result when the dispatcher throws (absent: no result); index = Callback kind. */
+const CALLBACKS: Array<[string, number, number?]> = [
+  ['context_create', 2], ['vm_start', 2, 0], ['configure', 2, 0], ['tick', 1], ['queue_ready', 2], ['request_headers', 3, 0],
+  ['request_body', 3, 0], ['request_trailers', 2, 0], ['response_headers', 3, 0], ['response_body', 3, 0], ['response_trailers', 2, 0],
+  ['http_call_response', 5], ['done', 1, 1], ['log', 1], ['delete', 1],
+];
+/** What the glue exports to the host, and so what a script guest exports. */
+export const SCRIPT_EXPORTS = ['memory', 'malloc', 'proxy_abi_version_0_2_1', ...CALLBACKS.map(([name]) => `proxy_on_${name}`)];
+/**
+ * glue.wat $host_fn 0–33 (HostFn in plugin/sdk/abi.ts): the `proxy_` import, its parameters (n i32, I i64, s string,
+ * b ArrayBuffer, 0/1/2 scratch out-param) and the answer ('' status, u u32 or −status, b bytes or status, s string or
+ * status, t u64 with the status ignored, m u64 or −status). 20 (lastU32) and 34–36 are written out below.
+ */
+const HOST_FUNCTIONS = [
+  'log:ns', 'get_log_level:0:u', 'get_current_time_nanoseconds:0:t', 'set_tick_period_milliseconds:n', 'get_buffer_bytes:nnn01:b',
+  'get_buffer_status:n01:u', 'set_buffer_bytes:nnnb', 'get_header_map_pairs:n01:b', 'set_header_map_pairs:nb', 'get_header_map_value:ns01:s',
+  'add_header_map_value:nss', 'replace_header_map_value:nss', 'remove_header_map_value:ns', 'get_property:b01:b', 'set_property:bb',
+  'send_local_response:nsbbn', 'continue_stream:n', 'close_stream:n', 'http_call:sbbbn0:u', 'get_shared_data:s012:b', '',
+  'set_shared_data:sbn', 'register_shared_queue:s0:u', 'resolve_shared_queue:ss0:u', 'enqueue_shared_queue:nb', 'dequeue_shared_queue:n01:b',
+  'define_metric:ns0:u', 'increment_metric:nI', 'record_metric:nI', 'get_metric:n0:m', 'set_effective_context:n', 'done:',
+  'get_status:201:s', 'get_header_map_size:n0:u',
+];
+const O0 = 16; // the glue's scratch out-params at O0, O0 + 4, O0 + 8 (lastU32 reads the third); never allocated over
+const HEAP = 128;
+const CALL = '__scriptGuestCall';
+const PREFIX = 'uncaught exception escaped the JS dispatcher: ';
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const describe = (v: unknown): string => { try { return String(v); } catch { return Object.prototype.toString.call(v); } };
+/** `i64.trunc_sat_f64_s` of ToNumber(v), the glue's i64 argument; `i32` wraps it (arguments and dispatcher results). */
+const sat = (n: number): bigint => (Number.isNaN(n) ? 0n : n >= 2 ** 63 ? 2n ** 63n - 1n : n < -(2 ** 63) ? -(2n ** 63n) : BigInt(n));
+const i64 = (v: unknown): bigint => sat(Math.trunc(+(v as number)));
+const i32 = (v: unknown): number => (typeof v === 'number' && (v | 0) === v ? v : Number(BigInt.asIntN(32, i64(v))));
+export interface ScriptGuest { exports: Record<string, unknown>; memory: WebAssembly.Memory; context: Context }
+
+/** Creates the guest, binds it to `vm` (exports and memory), evaluates the bundle and binds its dispatcher. */
+export function createScriptGuest(vm: VmInstance, script: ScriptSource): ScriptGuest {
+  const { maxMemoryPages, callbackTimeoutMs } = vm.core.options;
+  const memory = new WebAssembly.Memory({ initial: 2, maximum: maxMemoryPages });
+  let top = HEAP; // each host call restores it on return; a top-level callback resets it
+  const malloc = (size: number): number => {
+    const ptr = Math.ceil(top / 8) * 8, end = ptr + Math.max(size >>> 0, 1), missing = end - memory.buffer.byteLength;
+    try { if (missing > 0) memory.grow(Math.ceil(missing / 65536)); } catch { return 0; }
+    return (top = end), ptr;
+  };
+  const sandbox: Record<string, unknown> = {};
+  const context = createContext(sandbox, { name: `${vm.label} (script guest)`, microtaskMode: 'afterEvaluate' });
+  const realm = new Script('[ArrayBuffer, TypeError, RangeError]').runInContext(context);
+  const [GuestArrayBuffer, GuestTypeError, GuestRangeError] = realm as [ArrayBufferConstructor, TypeErrorConstructor, RangeErrorConstructor];
+  const fail = (E: new (m: string) => Error, message: string): never => { throw new E(message); };
+  const bytes = (ptr: number, len: number) => new Uint8Array(memory.buffer, ptr, len);
+  const u32 = (ptr: number) => new DataView(memory.buffer).getUint32(ptr, true);
+  const u64 = () => Number(new DataView(memory.buffer).getBigUint64(O0, true));
+  const put = (data: Uint8Array): [number, number] => {
+    const ptr = malloc(data.length) || fail(GuestRangeError, 'script guest: out of linear memory');
+    return bytes(ptr, data.length).set(data), [ptr, data.length];
+  };
+  const view = (v: unknown) => (types.isArrayBuffer(v) ? new Uint8Array(v) : fail(GuestTypeError, 'a host function expected an ArrayBuffer'));
+  const str = (v: unknown) => put(encoder.encode(String(v)));
+  const toBuffer = (data: Uint8Array): ArrayBuffer => { const out = new GuestArrayBuffer(data.length); return new Uint8Array(out).set(data), out; };
+  const block = () => bytes(u32(O0), u32(O0 + 4)); // copied at once, then freed with the host call's other blocks
+  const RESULTS: Record<string, (status: number) => unknown> = { '': (s) => s, u: (s) => (s ? -s : u32(O0)), m: (s) => (s ? -s : u64()),
+    t: () => u64(), b: (s) => (s ? s : toBuffer(block())), s: (s) => (s ? s : decoder.decode(block())) };
+  let trap: { error: unknown } | undefined;
+  const imports = buildImportObject(vm) as unknown as Record<string, Record<string, HostFunction>>;
+  const wrap = (fn: HostFunction) => (...args: unknown[]): number => {
+    if (trap) throw trap.error;
+    try { return (fn(...args) as number) | 0; } catch (error) { throw (trap = { error }).error; }
+  };
+  const env: Record<string, (...args: unknown[]) => number> = {};
+  for (const [name, fn] of Object.entries(imports.env!)) env[name] = wrap(fn);
+  const randomGet = wrap(imports.wasi_snapshot_preview1!.random_get!);
+  const functions: Fn[] = HOST_FUNCTIONS.map((spec) => {
+    const [name = '', params = '', result = ''] = spec.split(':');
+    const [fn, ins, outs] = [env[`proxy_${name}`]!, [...params.replace(/\d/g, '')], [...params.replace(/\D/g, '')].map((o) => O0 + 4 * +o)];
+    const arg = (p: string, a: unknown): unknown[] => (p === 'n' ? [i32(a)] : p === 'I' ? [i64(a)] : p === 's' ? str(a) : put(view(a)));
+    return (...args: unknown[]) => RESULTS[result]!(fn(...ins.flatMap((p, i) => arg(p, args[i])), ...outs));
+  });
+  functions[20] = () => u32(O0 + 8);
+  functions.push(
+    (n) => {
+      const [ptr, len] = put(new Uint8Array(i32(n) >= 0 ? i32(n) : fail(GuestRangeError, 'randomBytes: negative length')));
+      return randomGet(ptr, len), toBuffer(bytes(ptr, len));
+    },
+    (text) => toBuffer(encoder.encode(String(text))),
+    (data, start, length) => {
+      const [all, from] = [view(data), Math.min(i32(start) >>> 0, view(data).length)];
+      return decoder.decode(all.subarray(from, from + Math.min(i32(length) >>> 0, all.length - from)));
+    },
+  );
+  const host: Record<string, Fn> = {}; // each call frees its blocks (arguments and the host's answer) on return
+  functions.forEach((fn, i) => (host[i] = (...args: unknown[]) => { const saved = top; try { return fn(...args); } finally { top = saved; } }));
+  /** The glue's $log_value at error level: prefix, String(value), then its stack (V8's copy of the first line dropped). */
+  const logValue = (value: unknown): void => {
+    const text = describe(value);
+    let stack: unknown;
+    try { stack = (value as { stack?: unknown } | null | undefined)?.stack; } catch { /* no stack */ }
+    if (typeof stack === 'string') stack = stack === text ? '' : stack.startsWith(`${text}\n`) ? stack.slice(text.length + 1) : stack;
+    host[0]!(4, stack ? `${PREFIX}${text}\n${stack as string}` : PREFIX + text);
+  };
+  let dispatcher: Fn | undefined;
+  let current: { kind: number; args: number[]; result: number } | undefined;
+  sandbox.__host = host;
+  sandbox[CALL] = () => {
+    const call = current!;
+    try { call.result = i32(dispatcher!(call.kind, ...call.args)); } catch (error) {
+      call.result = CALLBACKS[call.kind]![2] ?? 0;
+      if (!trap) logValue(error);
+    }
+  };
+  // Running each call as a script makes V8 run the context's promise jobs before it returns (microtaskMode afterEvaluate).
+  const runner = new Script(`${CALL}()`, { filename: 'script-guest-dispatch' });
+  const exports: Record<string, unknown> = { memory, malloc: (size: number) => malloc(size), proxy_abi_version_0_2_1: () => undefined };
+  CALLBACKS.forEach(([name, arity, fallback], kind) => {
+    exports[`proxy_on_${name}`] = (...raw: unknown[]) => {
+      const [saved, call] = [current, { kind, args: [0, 1, 2, 3, 4].map((i) => (i < arity ? +(raw[i] as number) >>> 0 : 0)), result: 0 }];
+      current = call;
+      try { runner.runInContext(context); } finally { current = saved; if (!saved) top = HEAP; } // the outermost call frees all
+      if (trap) throw trap.error;
+      return fallback === undefined ? undefined : call.result;
+    };
+  });
+  vm.bind({ exports: exports as WebAssembly.Exports }, memory);
+  const filename = script.filename ?? 'plugin.js';
+  let failure: { error: unknown } | undefined;
+  try { new Script(script.source, { filename }).runInContext(context, callbackTimeoutMs > 0 ? { timeout: callbackTimeoutMs } : {}); } catch (error) {
+    failure = { error };
+  }
+  if ((failure = trap ?? failure)) throw new Error(`evaluating ${filename} threw: ${describe(failure.error)}`);
+  const found: unknown = new Script('globalThis.__proxy_dispatch').runInContext(context);
+  if (typeof found !== 'function') {
+    throw new Error(`the bundle did not define globalThis.__proxy_dispatch (found ${typeof found}); export the plugin through plugin/sdk`);
+  }
+  dispatcher = found as Fn;
+  return { exports, memory, context };
+}
