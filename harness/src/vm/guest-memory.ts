@@ -10,13 +10,27 @@ export class MemoryAccessError extends Error {}
 const decoder = new TextDecoder();
 
 export class GuestMemory {
+  private buffer: ArrayBuffer = new ArrayBuffer(0);
+  private bytes = new Uint8Array(0);
+  private view = new DataView(this.buffer);
+
   constructor(
     private readonly memory: WebAssembly.Memory,
     private readonly allocate: (size: number) => number,
   ) {}
 
+  /** Views over the current buffer; memory growth replaces the buffer, so they are refreshed then. */
+  private views(): { bytes: Uint8Array; view: DataView } {
+    if (this.memory.buffer !== this.buffer) {
+      this.buffer = this.memory.buffer as ArrayBuffer;
+      this.bytes = new Uint8Array(this.buffer);
+      this.view = new DataView(this.buffer);
+    }
+    return this;
+  }
+
   get size(): number {
-    return this.memory.buffer.byteLength;
+    return this.views().bytes.length;
   }
 
   get pages(): number {
@@ -33,29 +47,32 @@ export class GuestMemory {
     ptr >>>= 0;
     size >>>= 0;
     this.check(ptr, size);
-    return new Uint8Array(this.memory.buffer, ptr, size).slice();
+    return this.views().bytes.slice(ptr, ptr + size);
   }
 
   readString(ptr: number, size: number): string {
-    return decoder.decode(this.read(ptr, size));
+    ptr >>>= 0;
+    size >>>= 0;
+    this.check(ptr, size);
+    return size === 0 ? '' : decoder.decode(this.views().bytes.subarray(ptr, ptr + size));
   }
 
   writeU32(ptr: number, value: number): void {
     ptr >>>= 0;
     this.check(ptr, 4);
-    new DataView(this.memory.buffer).setUint32(ptr, value >>> 0, true);
+    this.views().view.setUint32(ptr, value >>> 0, true);
   }
 
   writeU64(ptr: number, value: bigint): void {
     ptr >>>= 0;
     this.check(ptr, 8);
-    new DataView(this.memory.buffer).setBigUint64(ptr, BigInt.asUintN(64, value), true);
+    this.views().view.setBigUint64(ptr, BigInt.asUintN(64, value), true);
   }
 
   write(ptr: number, data: Uint8Array): void {
     ptr >>>= 0;
     this.check(ptr, data.length);
-    new Uint8Array(this.memory.buffer, ptr, data.length).set(data);
+    this.views().bytes.set(data, ptr);
   }
 
   /** Hands `data` to the guest: malloc + copy, then pointer and size into the two out-params. */
