@@ -174,13 +174,13 @@
     (local.get $result))
 
   (func $host_fn (param $id i32) (result i32)
-    (block $bad (block $b36 (block $b35 (block $b34 (block $b33 (block $b32 (block $b31 (block $b30 (block $b29 (block $b28 (block $b27
+    (block $bad (block $b37 (block $b36 (block $b35 (block $b34 (block $b33 (block $b32 (block $b31 (block $b30 (block $b29 (block $b28 (block $b27
     (block $b26 (block $b25 (block $b24 (block $b23 (block $b22 (block $b21 (block $b20 (block $b19
     (block $b18 (block $b17 (block $b16 (block $b15 (block $b14 (block $b13 (block $b12 (block $b11
     (block $b10 (block $b9 (block $b8 (block $b7 (block $b6 (block $b5 (block $b4 (block $b3 (block $b2
     (block $b1 (block $b0
       (br_table $b0 $b1 $b2 $b3 $b4 $b5 $b6 $b7 $b8 $b9 $b10 $b11 $b12 $b13 $b14 $b15 $b16 $b17 $b18
-        $b19 $b20 $b21 $b22 $b23 $b24 $b25 $b26 $b27 $b28 $b29 $b30 $b31 $b32 $b33 $b34 $b35 $b36 $bad (local.get $id)))
+        $b19 $b20 $b21 $b22 $b23 $b24 $b25 $b26 $b27 $b28 $b29 $b30 $b31 $b32 $b33 $b34 $b35 $b36 $b37 $bad (local.get $id)))
       ;; 0 log(level, message)
       (return (call $num (call $proxy_log (call $arg_i32 (i32.const 0)) (call $arg_str (i32.const 1))))))
       ;; 1 getLogLevel()
@@ -266,16 +266,73 @@
     (return (call $random_bytes (call $arg_i32 (i32.const 0)))))
     ;; 35 utf8Encode(string) → ArrayBuffer
     (return (call $new_array_buffer (call $arg_str (i32.const 0)))))
-    ;; 36 utf8Decode(bytes, start, length) → string
+    ;; 36 utf8Decode(bytes, start, length) → string, or 4 (ParseFailure) when the bytes are not valid UTF-8
     (return (call $utf8_decode (call $arg_buf (i32.const 0)) (call $arg_i32 (i32.const 1)) (call $arg_i32 (i32.const 2)))))
+    ;; 37 utf8Valid(bytes, start, length) → 1 when valid UTF-8, else 0
+    (return (call $num (call $utf8_range_valid (call $arg_buf (i32.const 0)) (call $arg_i32 (i32.const 1)) (call $arg_i32 (i32.const 2))))))
     (drop (call $qjs_throw (call $new_error)))
     (i32.const 0))
 
-  (func $utf8_decode (param $ptr i32) (param $size i32) (param $start i32) (param $len i32) (result i32)
+  ;; Clamps (start, len) to a buffer of $size bytes; leaves them in $clamp_start/$clamp_len.
+  (global $clamp_start (mut i32) (i32.const 0))
+  (global $clamp_len (mut i32) (i32.const 0))
+  (func $clamp (param $size i32) (param $start i32) (param $len i32)
     (if (i32.gt_u (local.get $start) (local.get $size)) (then (local.set $start (local.get $size))))
     (if (i32.gt_u (local.get $len) (i32.sub (local.get $size) (local.get $start)))
       (then (local.set $len (i32.sub (local.get $size) (local.get $start)))))
-    (call $new_string (i32.add (local.get $ptr) (local.get $start)) (local.get $len)))
+    (global.set $clamp_start (local.get $start))
+    (global.set $clamp_len (local.get $len)))
+
+  (func $utf8_decode (param $ptr i32) (param $size i32) (param $start i32) (param $len i32) (result i32)
+    (call $clamp (local.get $size) (local.get $start) (local.get $len))
+    (local.set $ptr (i32.add (local.get $ptr) (global.get $clamp_start)))
+    (if (i32.eqz (call $utf8_valid (local.get $ptr) (global.get $clamp_len))) (then (return (call $num (i32.const 4)))))
+    (call $new_string (local.get $ptr) (global.get $clamp_len)))
+
+  (func $utf8_range_valid (param $ptr i32) (param $size i32) (param $start i32) (param $len i32) (result i32)
+    (call $clamp (local.get $size) (local.get $start) (local.get $len))
+    (call $utf8_valid (i32.add (local.get $ptr) (global.get $clamp_start)) (global.get $clamp_len)))
+
+  ;; Unicode's well-formed UTF-8: no overlongs, no surrogates, nothing above U+10FFFF, nothing truncated.
+  (func $utf8_valid (param $ptr i32) (param $len i32) (result i32)
+    (local $end i32) (local $b i32) (local $need i32) (local $lo i32) (local $hi i32) (local $c i32)
+    (local.set $end (i32.add (local.get $ptr) (local.get $len)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $ptr) (local.get $end)))
+        (local.set $b (i32.load8_u (local.get $ptr)))
+        (local.set $ptr (i32.add (local.get $ptr) (i32.const 1)))
+        (br_if $next (i32.lt_u (local.get $b) (i32.const 0x80)))
+        (local.set $lo (i32.const 0x80))
+        (local.set $hi (i32.const 0xbf))
+        (if (i32.lt_u (local.get $b) (i32.const 0xc2)) (then (return (i32.const 0))))
+        (if (i32.lt_u (local.get $b) (i32.const 0xe0))
+          (then (local.set $need (i32.const 1)))
+          (else (if (i32.lt_u (local.get $b) (i32.const 0xf0))
+            (then
+              (local.set $need (i32.const 2))
+              (if (i32.eq (local.get $b) (i32.const 0xe0)) (then (local.set $lo (i32.const 0xa0))))
+              (if (i32.eq (local.get $b) (i32.const 0xed)) (then (local.set $hi (i32.const 0x9f)))))
+            (else (if (i32.lt_u (local.get $b) (i32.const 0xf5))
+              (then
+                (local.set $need (i32.const 3))
+                (if (i32.eq (local.get $b) (i32.const 0xf0)) (then (local.set $lo (i32.const 0x90))))
+                (if (i32.eq (local.get $b) (i32.const 0xf4)) (then (local.set $hi (i32.const 0x8f)))))
+              (else (return (i32.const 0))))))))
+        (if (i32.gt_u (i32.add (local.get $ptr) (local.get $need)) (local.get $end)) (then (return (i32.const 0))))
+        (local.set $c (i32.load8_u (local.get $ptr)))
+        (if (i32.or (i32.lt_u (local.get $c) (local.get $lo)) (i32.gt_u (local.get $c) (local.get $hi))) (then (return (i32.const 0))))
+        (local.set $ptr (i32.add (local.get $ptr) (i32.const 1)))
+        (local.set $need (i32.sub (local.get $need) (i32.const 1)))
+        (block $conts
+          (loop $cont
+            (br_if $conts (i32.eqz (local.get $need)))
+            (if (i32.ne (i32.and (i32.load8_u (local.get $ptr)) (i32.const 0xc0)) (i32.const 0x80)) (then (return (i32.const 0))))
+            (local.set $ptr (i32.add (local.get $ptr) (i32.const 1)))
+            (local.set $need (i32.sub (local.get $need) (i32.const 1)))
+            (br $cont)))
+        (br $next)))
+    (i32.const 1))
 
   (func $random_bytes (param $n i32) (result i32)
     (local $ptr i32) (local $value i32)
@@ -381,7 +438,7 @@
     (local.set $name (i32.add (global.get $scratch) (i32.const 16)))
     (block $done
       (loop $each
-        (br_if $done (i32.gt_u (local.get $i) (i32.const 36)))
+        (br_if $done (i32.gt_u (local.get $i) (i32.const 37)))
         (if (i32.lt_u (local.get $i) (i32.const 10))
           (then
             (i32.store8 (local.get $name) (i32.add (i32.const 48) (local.get $i)))

@@ -47,9 +47,16 @@ async function settle(host: Host, done: () => boolean, what: string): Promise<vo
   }
 }
 
-function forwardedRequest(headers: HeaderPairs, body: Uint8Array): UpstreamRequest {
-  const get = (name: string) => headers.find(([k]) => k === name)?.[1] ?? '';
-  return { method: get(':method'), path: get(':path'), authority: get(':authority'), headers, body };
+const ROUTER_TIMEOUT = 'x-envoy-upstream-rq-timeout-ms';
+const FIRST_BYTE_TIMEOUT = 'x-envoy-upstream-rq-first-byte-timeout-ms';
+
+/** The request as Envoy's router sends it: its own timeout headers are consumed, not forwarded. */
+function forwardedRequest(all: HeaderPairs, body: Uint8Array): { request: UpstreamRequest; timeoutMs?: number; firstByteMs?: number } {
+  const get = (name: string) => all.find(([k]) => k === name)?.[1];
+  const number = (name: string) => (get(name) === undefined ? undefined : Number(get(name)));
+  const headers = all.filter(([k]) => k !== ROUTER_TIMEOUT && k !== FIRST_BYTE_TIMEOUT);
+  const request = { method: get(':method') ?? '', path: get(':path') ?? '', authority: get(':authority') ?? '', headers, body };
+  return { request, timeoutMs: number(ROUTER_TIMEOUT), firstByteMs: number(FIRST_BYTE_TIMEOUT) };
 }
 
 function contentLengthMismatch(request: UpstreamRequest): string | undefined {
@@ -69,16 +76,24 @@ export async function runExchange(host: Host, request: ExchangeRequest, options:
   await settle(host, () => sent.ended || client.ended || sent.cancelled, 'before the request reached the upstream');
   let forwarded: UpstreamRequest | undefined;
   if (sent.ended && !sent.cancelled && !client.ended) {
-    forwarded = forwardedRequest(sent.headers!, sent.body);
+    const routed = forwardedRequest(sent.headers!, sent.body);
+    forwarded = routed.request;
     const target = options.upstream ?? host.options.clusters['upstream'];
     if (!target) throw new Error('exchange needs an upstream: pass { upstream } or a cluster named "upstream"');
-    await relayResponse(host, stream, target, forwarded, options.timeoutMs ?? 15000);
+    await relayResponse(host, stream, target, forwarded, routed.timeoutMs ?? options.timeoutMs ?? 15000, routed.firstByteMs ?? 0);
   }
   await settle(host, () => client.ended || client.reset !== undefined, 'before the response reached the client');
   return { client, status: client.status, upstream: forwarded, stream };
 }
 
-async function relayResponse(host: Host, stream: HttpStream, target: string | UpstreamHandler, request: UpstreamRequest, timeoutMs: number) {
+async function relayResponse(
+  host: Host,
+  stream: HttpStream,
+  target: string | UpstreamHandler,
+  request: UpstreamRequest,
+  timeoutMs: number,
+  firstByteMs: number,
+) {
   const mismatch = contentLengthMismatch(request);
   if (mismatch) {
     host.logs.add({ level: 'error', message: `upstream request is malformed: ${mismatch}`, source: 'host', vm: stream.vm.index });
@@ -103,7 +118,7 @@ async function relayResponse(host: Host, stream: HttpStream, target: string | Up
         ended ||= last;
         stream.sendResponseBody(chunk, last);
       },
-    });
+    }, firstByteMs);
     if (!ended) {
       if (response.trailers.length > 0) stream.sendResponseTrailers(response.trailers);
       else stream.sendResponseBody(new Uint8Array(0), true);

@@ -108,6 +108,7 @@ export const HostFn = {
   randomBytes: 34,
   utf8Encode: 35,
   utf8Decode: 36,
+  utf8Valid: 37,
 } as const;
 
 /** Calls glue function `index`; the raw answer (status, value or −status). */

@@ -72,6 +72,8 @@ export class HttpContext<R extends RootContext = RootContext> {
   failOpen = false;
   /** Set once this stream's context was deleted; late callbacks see it. */
   deleted = false;
+  /** The direction of the last hook that ran: where a failure in a later callback resumes or answers. */
+  phase: 'request' | 'response' = 'request';
 
   constructor(
     readonly id: number,

@@ -7,7 +7,7 @@
 import { Action, BufferType, Callback, HostFn, call } from './abi.ts';
 import { readText } from './buffers.ts';
 import { readCalloutResponse } from './callouts.ts';
-import type { HookResult, HttpContext, RootContext } from './contexts.ts';
+import { HttpContext, type HookResult, type RootContext } from './contexts.ts';
 import { log } from './log.ts';
 
 let factory: (() => RootContext) | undefined;
@@ -49,11 +49,12 @@ function fail(ctx: HttpContext, hook: string, error: unknown, direction: 'reques
 
 function runHook(ctx: HttpContext | undefined, hook: string, direction: 'request' | 'response', run: (c: HttpContext) => HookResult): number {
   if (!ctx) return Action.Continue;
+  ctx.phase = direction;
   try {
     const result = run(ctx);
     if (typeof result === 'number') return result;
     result.then(
-      (action) => {
+      (action: Action) => {
         if (!ctx.deleted && action === Action.Continue) resume(ctx, direction);
       },
       (error) => fail(ctx, hook, error, direction, true),
@@ -81,8 +82,28 @@ function createContext(id: number, parent: number): void {
     roots.set(id, root);
     return;
   }
-  const ctx = roots.get(parent)?.createHttpContext(id);
-  if (ctx) streams.set(id, ctx);
+  const root = roots.get(parent);
+  if (!root) return;
+  try {
+    const ctx = root.createHttpContext(id);
+    if (ctx) streams.set(id, ctx);
+  } catch (error) {
+    streams.set(id, new BrokenContext(id, root, error));
+  }
+}
+
+/** Stands in for a stream whose context could not be created: its first hook fails the way a throwing hook does. */
+class BrokenContext extends HttpContext {
+  constructor(
+    id: number,
+    root: RootContext,
+    private readonly error: unknown,
+  ) {
+    super(id, root);
+  }
+  override onRequestHeaders(): HookResult {
+    throw this.error;
+  }
 }
 
 function calloutAnswered(rootId: number, token: number, headers: number, body: number, trailers: number): void {
@@ -97,7 +118,7 @@ function calloutAnswered(rootId: number, token: number, headers: number, body: n
   try {
     pending.handler(response);
   } catch (error) {
-    if (ctx) fail(ctx, 'callout handler', error, 'request', true);
+    if (ctx) fail(ctx, 'callout handler', error, ctx.phase, true);
     else log.error(`callout handler of root ${rootId} threw: ${describeError(error)}`);
   }
 }

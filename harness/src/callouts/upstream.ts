@@ -90,14 +90,21 @@ async function callHandler(handler: UpstreamHandler, request: UpstreamRequest, e
   return response;
 }
 
-/** Resolves with the whole response; rejects with `UpstreamError` on reset, refusal or timeout. */
+/**
+ * Resolves with the whole response; rejects with `UpstreamError` on reset, refusal or timeout.
+ * `firstByteTimeoutMs` bounds the wait for the response headers only (Higress's first-byte timeout).
+ */
 export function sendUpstream(
   target: string | UpstreamHandler,
   request: UpstreamRequest,
   timeoutMs = 0,
   events: UpstreamEvents = {},
+  firstByteTimeoutMs = 0,
 ): Promise<UpstreamResponse> {
-  if (typeof target === 'function') return withTimeout(callHandler(target, request, events), timeoutMs);
+  if (typeof target === 'function') {
+    const bound = [timeoutMs, firstByteTimeoutMs].filter((t) => t > 0);
+    return withTimeout(callHandler(target, request, events), bound.length ? Math.min(...bound) : 0);
+  }
   const url = new URL(target);
   return new Promise((resolve, reject) => {
     let timedOut = false;
@@ -115,15 +122,18 @@ export function sendUpstream(
       headers: headerObject(request),
       setHost: false,
     });
-    const timer =
-      timeoutMs > 0
-        ? setTimeout(() => {
-            timedOut = true;
-            req.destroy(new UpstreamError('timeout', 'upstream request timeout'));
-          }, timeoutMs)
-        : undefined;
-    req.on('error', fail);
+    const expire = () => {
+      timedOut = true;
+      req.destroy(new UpstreamError('timeout', 'upstream request timeout'));
+    };
+    const timer = timeoutMs > 0 ? setTimeout(expire, timeoutMs) : undefined;
+    const firstByte = firstByteTimeoutMs > 0 ? setTimeout(expire, firstByteTimeoutMs) : undefined;
+    req.on('error', (err) => {
+      clearTimeout(firstByte);
+      fail(err);
+    });
     req.on('response', (res) => {
+      clearTimeout(firstByte);
       const chunks: Uint8Array[] = [];
       const length = res.headers['content-length'];
       events.onHeaders?.(res.statusCode ?? 0, pairs(res.rawHeaders), length === undefined ? undefined : Number(length));

@@ -23,7 +23,7 @@ export const SCRIPT_EXPORTS = ['memory', 'malloc', 'proxy_abi_version_0_2_1', ..
 /**
  * glue.wat $host_fn 0–33 (HostFn in plugin/sdk/abi.ts): the `proxy_` import, its parameters (n i32, I i64, s string,
  * b ArrayBuffer, 0/1/2 scratch out-param) and the answer ('' status, u u32 or −status, b bytes or status, s string or
- * status, t u64 with the status ignored, m u64 or −status). 20 (lastU32) and 34–36 are written out below.
+ * status, t u64 with the status ignored, m u64 or −status). 20 (lastU32) and 34–37 are written out below.
  */
 const HOST_FUNCTIONS = [
   'log:ns', 'get_log_level:0:u', 'get_current_time_nanoseconds:0:t', 'set_tick_period_milliseconds:n', 'get_buffer_bytes:nnn01:b',
@@ -40,6 +40,7 @@ const CALL = '__scriptGuestCall';
 const PREFIX = 'uncaught exception escaped the JS dispatcher: ';
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
+const strict = new TextDecoder('utf-8', { fatal: true });
 const describe = (v: unknown): string => { try { return String(v); } catch { return Object.prototype.toString.call(v); } };
 /** `i64.trunc_sat_f64_s` of ToNumber(v), the glue's i64 argument; `i32` wraps it (arguments and dispatcher results). */
 const sat = (n: number): bigint => (Number.isNaN(n) ? 0n : n >= 2 ** 63 ? 2n ** 63n - 1n : n < -(2 ** 63) ? -(2n ** 63n) : BigInt(n));
@@ -91,6 +92,10 @@ export function createScriptGuest(vm: VmInstance, script: ScriptSource): ScriptG
     return (...args: unknown[]) => RESULTS[result]!(fn(...ins.flatMap((p, i) => arg(p, args[i])), ...outs));
   });
   functions[20] = () => u32(O0 + 8);
+  const range = (data: unknown, start: unknown, length: unknown): Uint8Array => {
+    const [all, from] = [view(data), Math.min(i32(start) >>> 0, view(data).length)];
+    return all.subarray(from, from + Math.min(i32(length) >>> 0, all.length - from));
+  };
   functions.push(
     (n) => {
       const [ptr, len] = put(new Uint8Array(i32(n) >= 0 ? i32(n) : fail(GuestRangeError, 'randomBytes: negative length')));
@@ -98,8 +103,18 @@ export function createScriptGuest(vm: VmInstance, script: ScriptSource): ScriptG
     },
     (text) => toBuffer(encoder.encode(String(text))),
     (data, start, length) => {
-      const [all, from] = [view(data), Math.min(i32(start) >>> 0, view(data).length)];
-      return decoder.decode(all.subarray(from, from + Math.min(i32(length) >>> 0, all.length - from)));
+      try {
+        return strict.decode(range(data, start, length));
+      } catch {
+        return 4;
+      }
+    },
+    (data, start, length) => {
+      try {
+        return strict.decode(range(data, start, length)), 1;
+      } catch {
+        return 0;
+      }
     },
   );
   const host: Record<string, Fn> = {}; // each call frees its blocks (arguments and the host's answer) on return

@@ -20,7 +20,7 @@ export class GuestMemory {
   ) {}
 
   /** Views over the current buffer; memory growth replaces the buffer, so they are refreshed then. */
-  private views(): { bytes: Uint8Array; view: DataView } {
+  private views(): GuestMemory {
     if (this.memory.buffer !== this.buffer) {
       this.buffer = this.memory.buffer as ArrayBuffer;
       this.bytes = new Uint8Array(this.buffer);

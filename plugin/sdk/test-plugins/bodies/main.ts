@@ -1,0 +1,86 @@
+/**
+ * Test plugin for the body helpers. The request header `x-mode` picks: `buffer-request` (bufferBody on
+ * the request; the whole body is forwarded as `<length>:<BODY IN UPPER CASE>`, and `x-limit: n` passes
+ * `limitBytes: n`), `buffer-response` (bufferBody on the response; the client gets
+ * `{"wrapped":<body as text>}`), `sse` (streamChunks on the response; every `data: ` becomes `data: >`,
+ * and an empty end-of-stream chunk is replaced by `data: [END]\n\n`). Response headers report
+ * `x-complete-calls` (how often a bufferBody completion ran on the request) and `x-body-calls` (body
+ * callbacks seen on the request).
+ */
+import {
+  Action,
+  HttpContext,
+  RootContext,
+  bufferBody,
+  decodeUtf8,
+  registerRootContext,
+  streamChunks,
+  type HookResult,
+} from '../../index.ts';
+
+class BodiesRoot extends RootContext {
+  createHttpContext(id: number): HttpContext {
+    return new Bodies(id, this);
+  }
+}
+
+class Bodies extends HttpContext {
+  mode = '';
+  limit?: number;
+  bodyCalls = 0;
+  completeCalls = 0;
+  responseCompleteCalls = 0;
+
+  override onRequestHeaders(): HookResult {
+    this.mode = this.requestHeaders.get('x-mode') ?? '';
+    const limit = this.requestHeaders.get('x-limit');
+    this.limit = limit === undefined ? undefined : Number(limit);
+    if (this.mode === 'buffer-request') this.requestHeaders.remove('content-length');
+    return Action.Continue;
+  }
+
+  override onRequestBody(bodySize: number, endOfStream: boolean): HookResult {
+    this.bodyCalls++;
+    if (this.mode !== 'buffer-request') return Action.Continue;
+    const options = this.limit === undefined ? {} : { limitBytes: this.limit };
+    return bufferBody(
+      'request',
+      bodySize,
+      endOfStream,
+      (body) => {
+        this.completeCalls++;
+        const text = decodeUtf8(body);
+        this.setRequestBody(`${body.byteLength}:${text.toUpperCase()}`);
+        return Action.Continue;
+      },
+      options,
+    );
+  }
+
+  override onResponseHeaders(): HookResult {
+    this.responseHeaders.set('x-complete-calls', String(this.completeCalls));
+    this.responseHeaders.set('x-body-calls', String(this.bodyCalls));
+    if (this.mode === 'buffer-response') this.responseHeaders.remove('content-length');
+    return Action.Continue;
+  }
+
+  override onResponseBody(bodySize: number, endOfStream: boolean): HookResult {
+    if (this.mode === 'buffer-response') {
+      return bufferBody('response', bodySize, endOfStream, (body) => {
+        this.responseCompleteCalls++;
+        this.setResponseBody(JSON.stringify({ wrapped: decodeUtf8(body), completions: this.responseCompleteCalls }));
+        return Action.Continue;
+      });
+    }
+    if (this.mode === 'sse') {
+      return streamChunks('response', bodySize, endOfStream, (chunk, end) => {
+        const text = decodeUtf8(chunk);
+        if (end && text === '') return 'data: [END]\n\n';
+        return text.includes('data: ') ? text.replaceAll('data: ', 'data: >') : undefined;
+      });
+    }
+    return Action.Continue;
+  }
+}
+
+registerRootContext(() => new BodiesRoot());

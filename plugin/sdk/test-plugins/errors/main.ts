@@ -1,0 +1,107 @@
+/**
+ * Test plugin for the SDK's failure containment. The request header `x-fail` picks where a handler
+ * throws: `request-headers`, `request-body`, `response-headers`, `async-reject` (an async
+ * onRequestHeaders that rejects after awaiting a callout to the `auth` cluster), `callout-handler` (the
+ * handler of a callback-form callout throws), `response-callout-handler` (the same, for a callout issued
+ * from onResponseHeaders). `x-fail-open: 1` makes the stream fail-open. The plugin configuration
+ * `{"failConfigure": true}` throws in onConfigure; `{"tickMs": n}` starts ticks whose handler logs
+ * `tick <n>` and then throws; `{"failCreate": true}` makes createHttpContext throw for the first stream.
+ * Every throw goes through a method with a recognisable name so that tests can find it in the logged stack.
+ */
+import { Action, HttpContext, RootContext, registerRootContext, log, type HookResult } from '../../index.ts';
+
+const AUTH = { cluster: 'auth', path: '/check', authority: 'auth.internal', timeoutMs: 1000 };
+
+class ErrorsRoot extends RootContext {
+  ticks = 0;
+  failCreate = false;
+
+  override onConfigure(configuration: string): boolean {
+    const config = (configuration ? JSON.parse(configuration) : {}) as { failConfigure?: boolean; tickMs?: number; failCreate?: boolean };
+    this.failCreate = config.failCreate === true;
+    if (config.failConfigure) this.explodeInConfigure();
+    if (config.tickMs) this.setTickPeriod(config.tickMs);
+    return true;
+  }
+
+  explodeInConfigure(): never {
+    throw new Error('configure exploded');
+  }
+
+  override onTick(): void {
+    this.ticks++;
+    log.info(`tick ${this.ticks}`);
+    this.explodeInTick();
+  }
+
+  explodeInTick(): never {
+    throw new Error(`tick ${this.ticks} exploded`);
+  }
+
+  createHttpContext(id: number): HttpContext {
+    if (this.failCreate) {
+      this.failCreate = false;
+      this.explodeInCreateHttpContext();
+    }
+    return new ErrorsContext(id, this);
+  }
+
+  explodeInCreateHttpContext(): never {
+    throw new Error('context creation exploded');
+  }
+}
+
+class ErrorsContext extends HttpContext<ErrorsRoot> {
+  mode = '';
+
+  override onRequestHeaders(): HookResult {
+    this.mode = this.requestHeaders.get('x-fail') ?? '';
+    this.failOpen = this.requestHeaders.get('x-fail-open') === '1';
+    this.requestHeaders.set('x-seen-by-plugin', 'yes');
+    if (this.mode === 'request-headers') this.explodeInRequestHeaders();
+    if (this.mode === 'async-reject') return this.rejectAfterCallout();
+    if (this.mode === 'callout-handler') {
+      this.httpCall(AUTH, (response) => this.explodeInCalloutHandler(response.status));
+      return Action.Pause;
+    }
+    return Action.Continue;
+  }
+
+  override onRequestBody(): HookResult {
+    if (this.mode === 'request-body') this.explodeInRequestBody();
+    return Action.Continue;
+  }
+
+  override onResponseHeaders(): HookResult {
+    if (this.mode === 'response-headers') this.explodeInResponseHeaders();
+    if (this.mode === 'response-callout-handler') {
+      this.httpCall(AUTH, (response) => this.explodeInCalloutHandler(response.status));
+      return Action.Pause;
+    }
+    this.responseHeaders.set('x-plugin-mode', this.mode || 'none');
+    return Action.Continue;
+  }
+
+  async rejectAfterCallout(): Promise<Action> {
+    const answer = await this.httpCallAsync(AUTH);
+    throw new Error(`rejected after a callout answered ${answer.status}`);
+  }
+
+  explodeInRequestHeaders(): never {
+    throw new Error('request headers exploded');
+  }
+
+  explodeInRequestBody(): never {
+    throw new TypeError('request body exploded');
+  }
+
+  explodeInResponseHeaders(): never {
+    throw new Error('response headers exploded');
+  }
+
+  explodeInCalloutHandler(status: number): never {
+    throw new Error(`callout handler exploded on ${status}`);
+  }
+}
+
+registerRootContext(() => new ErrorsRoot());
