@@ -2,6 +2,7 @@
 import { statSync } from 'node:fs';
 import { formatTable } from './measure.ts';
 import { callbackMicros, compileMillis, memoryAfterRequests, vmStartMillis } from './engine.ts';
+import { chatRequestMicros, sseChunkMicros } from './ai-proxy.ts';
 
 const rows: Array<Record<string, string | number>> = [];
 const add = (metric: string, wasm: number, node: number, unit: string, target: string) =>
@@ -37,3 +38,10 @@ const memory = await memoryAfterRequests('wasm', 100_000);
 rows.push({ metric: 'linear memory before → after 100k requests (rewrite-body)', quickjs_wasm: `${memory.before} → ${memory.after}`, node_v8: '', ratio: '', unit: 'pages', target: 'no growth' });
 
 console.log(formatTable(rows));
+
+const proxy = [
+  { case: 'non-streaming 1 KB chat request (whole exchange)', ai_proxy: await chatRequestMicros('ai-proxy'), passthrough: await chatRequestMicros('passthrough') },
+  { case: 'one SSE chunk relayed', ai_proxy: await sseChunkMicros('ai-proxy'), passthrough: await sseChunkMicros('passthrough') },
+];
+console.log('\nAI proxy on QuickJS, µs per unit (harness host included in both columns)');
+console.log(formatTable(proxy.map((r) => ({ ...r, ratio: r.ai_proxy / r.passthrough }))));

@@ -1,7 +1,8 @@
 /**
  * Example: before a request goes upstream, asks the `auth` cluster `GET /check?path=<path>`; a 200
- * lets the request continue with the `x-user` the auth service returned, anything else (or a failed call)
- * is answered with 403. Uses the promise form of callouts.
+ * lets the request continue with the `x-user` the auth service returned (an `x-user` the client sent is
+ * always dropped), anything else (or a failed call) is answered with 403. Uses the promise form of
+ * callouts.
  */
 import { Action, HttpContext, RootContext, registerRootContext } from '../../sdk/index.ts';
 
@@ -16,6 +17,8 @@ class AuthRoot extends RootContext {
 class Auth extends HttpContext {
   override async onRequestHeaders(): Promise<Action> {
     const path = this.requestHeaders.get(':path') ?? '/';
+    // Only the auth service may name the user: a client's own x-user must never reach the upstream.
+    this.requestHeaders.remove('x-user');
     const answer = await this.httpCallAsync({
       cluster: AUTH_CLUSTER,
       path: `/check?path=${encodeURIComponent(path)}`,

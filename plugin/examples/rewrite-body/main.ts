@@ -1,6 +1,7 @@
 /**
  * Example: buffers a JSON request body to its end, sets `"rewritten": true` in it, and forwards the new
- * body with a matching content-length. A body that is not a JSON object is answered with 400.
+ * body with a matching content-length. A body that is not a JSON object (or no body at all) is answered
+ * with 400.
  */
 import { Action, HttpContext, RootContext, bufferBody, decodeUtf8, registerRootContext, type HookResult } from '../../sdk/index.ts';
 
@@ -12,8 +13,15 @@ class RewriteRoot extends RootContext {
 
 class Rewrite extends HttpContext {
   override onRequestHeaders(_n: number, endOfStream: boolean): HookResult {
-    if (!endOfStream) this.requestHeaders.remove('content-length');
+    // No body at all: the body hook would never run, so the request would pass unchecked.
+    if (endOfStream) return this.badBody();
+    this.requestHeaders.remove('content-length');
     return Action.Continue;
+  }
+
+  private badBody(): Action {
+    this.sendLocalResponse(400, '{"error":"the body must be a JSON object"}', [['content-type', 'application/json']], 'bad_body');
+    return Action.Pause;
   }
 
   override onRequestBody(bodySize: number, endOfStream: boolean): HookResult {
@@ -24,10 +32,7 @@ class Rewrite extends HttpContext {
       } catch {
         json = undefined;
       }
-      if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-        this.sendLocalResponse(400, '{"error":"the body must be a JSON object"}', [['content-type', 'application/json']], 'bad_body');
-        return Action.Pause;
-      }
+      if (typeof json !== 'object' || json === null || Array.isArray(json)) return this.badBody();
       this.setRequestBody(JSON.stringify({ ...json, rewritten: true }));
       return Action.Continue;
     });
