@@ -44,8 +44,12 @@ export const BufferType = {
 export const StreamType = { Request: 0, Response: 1 } as const;
 export const MetricType = { Counter: 0, Gauge: 1, Histogram: 2 } as const;
 
-/** What a hook returns: Envoy continues the stream, or holds it (headers: until continue; body: buffering). */
-export const Action = { Continue: 0, Pause: 1 } as const;
+/**
+ * What a hook returns: Envoy continues the stream, or holds it (headers: until continue; body: Envoy
+ * buffers the chunk). `Consume` (body hooks only): Envoy neither forwards nor buffers this chunk; the
+ * plugin keeps what it needs and puts it back in a later body callback.
+ */
+export const Action = { Continue: 0, Pause: 1, Consume: 3 } as const;
 export type Action = (typeof Action)[keyof typeof Action];
 
 /** Callback kinds the glue passes to `__proxy_dispatch` as its first argument. */

@@ -1,36 +1,67 @@
 /**
- * Body helpers: hold a body until the end of stream and hand it over whole, or process a streaming body
- * chunk by chunk without buffering (each chunk may be replaced before it is forwarded).
+ * Body helpers. `bufferBody` gathers a body to its end and hands it over whole: each chunk is copied and
+ * consumed (Envoy neither forwards nor buffers it), and at the end the whole body is put back into the
+ * last chunk's buffer. Envoy ≥1.33 and Envoy ≤1.32/Higress 1.27 differ in how they report buffered
+ * bodies (the older ones lag one chunk); consuming chunks sees every chunk exactly once on both.
+ * `streamChunks` processes a body chunk by chunk and forwards each at once.
  */
 import { Action, BufferType } from './abi.ts';
 import { readBuffer, replaceBuffer } from './buffers.ts';
-import { setProperty } from './properties.ts';
-import type { HookResult } from './contexts.ts';
+import type { HookResult, HttpContext } from './contexts.ts';
 
-const LIMIT_KEYS = { request: 'set_decoder_buffer_limit', response: 'set_encoder_buffer_limit' } as const;
 const TYPES = { request: BufferType.RequestBody, response: BufferType.ResponseBody } as const;
+/** Higress's stream buffer limits, which Envoy would have enforced had it buffered the body. */
+export const DEFAULT_MAX_BYTES = { request: 32 * 1024, response: 10 * 1024 * 1024 } as const;
 
 export interface BufferOptions {
-  /** Raises Envoy's buffer limit for this stream (Higress property), in bytes. */
-  limitBytes?: number;
+  /** The largest body accepted, in bytes (default: Higress's buffer limit for the direction). */
+  maxBytes?: number;
+  /** Answers a body over `maxBytes`; default: what Envoy answers (413 request / 500 response). */
+  tooLarge?: (total: number) => HookResult;
+}
+
+function concat(parts: ArrayBuffer[], total: number): ArrayBuffer {
+  if (parts.length === 1) return parts[0]!;
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(new Uint8Array(part), offset);
+    offset += part.byteLength;
+  }
+  return out.buffer;
+}
+
+function envoyTooLarge(ctx: HttpContext, direction: 'request' | 'response'): HookResult {
+  if (direction === 'request') ctx.sendLocalResponse(413, 'Payload Too Large', [], 'request_payload_too_large');
+  else ctx.sendLocalResponse(500, 'Internal Server Error', [], 'response_payload_too_large');
+  return Action.Pause;
 }
 
 /**
- * In a body hook: returns Pause until the end of stream, then calls `complete` with the whole body.
- * The body a plugin then sets with `setRequestBody`/`setResponseBody` is what Envoy forwards.
+ * In a body hook: consumes chunks until the end of stream, then calls `complete` with the whole body,
+ * which is what Envoy forwards unless `complete` sets another with `setRequestBody`/`setResponseBody`.
  */
 export function bufferBody(
+  ctx: HttpContext,
   direction: 'request' | 'response',
   bodySize: number,
   endOfStream: boolean,
   complete: (body: ArrayBuffer) => HookResult,
   options: BufferOptions = {},
 ): HookResult {
-  if (!endOfStream) {
-    if (options.limitBytes !== undefined) setProperty([LIMIT_KEYS[direction]], String(options.limitBytes));
-    return Action.Pause;
+  const held = (ctx.heldBody[direction] ??= { parts: [], size: 0 });
+  const chunk = bodySize > 0 ? (readBuffer(TYPES[direction], 0, bodySize) ?? new ArrayBuffer(0)) : new ArrayBuffer(0);
+  if (chunk.byteLength > 0) held.parts.push(chunk);
+  held.size += chunk.byteLength;
+  if (held.size > (options.maxBytes ?? DEFAULT_MAX_BYTES[direction])) {
+    ctx.heldBody[direction] = undefined;
+    return options.tooLarge ? options.tooLarge(held.size) : envoyTooLarge(ctx, direction);
   }
-  return complete(readBuffer(TYPES[direction], 0, bodySize) ?? new ArrayBuffer(0));
+  if (!endOfStream) return Action.Consume;
+  ctx.heldBody[direction] = undefined;
+  const body = concat(held.parts, held.size);
+  if (held.parts.length > 1 || held.size !== bodySize) replaceBuffer(TYPES[direction], body);
+  return complete(body);
 }
 
 /**

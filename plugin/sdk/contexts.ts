@@ -74,6 +74,8 @@ export class HttpContext<R extends RootContext = RootContext> {
   deleted = false;
   /** The direction of the last hook that ran: where a failure in a later callback resumes or answers. */
   phase: 'request' | 'response' = 'request';
+  /** Chunks `bufferBody` has consumed so far, per direction. */
+  readonly heldBody: { request?: { parts: ArrayBuffer[]; size: number }; response?: { parts: ArrayBuffer[]; size: number } } = {};
 
   constructor(
     readonly id: number,

@@ -1,14 +1,14 @@
 /**
  * SDK stream behaviour, observed from the proxy: `bufferBody` on both directions (nothing forwarded before
- * the end, one completion with the whole body, the replaced body forwarded, `limitBytes` against Envoy's
- * 32 KiB request buffer limit), `streamChunks` on an SSE response (each chunk forwarded as it arrives,
+ * the end, one completion with the whole body, the replaced body forwarded, `maxBytes` against Higress's
+ * 32 KiB default, the same body on Envoy ≤1.32's lagging buffer sizes), `streamChunks` on an SSE response (each chunk forwarded as it arrives,
  * transformed, an empty last chunk replaced), header maps (first value, order, edits, replaceAll,
  * availability and HostError after forwarding), trailers, local replies, and resuming after a callout in
  * callback and promise form. Both the built `.wasm` (QuickJS) and the same bundle on V8 are checked.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
-import { createHost, type Host } from '../../harness/src/index.ts';
+import { createHost, type Host, type HostOptions } from '../../harness/src/index.ts';
 import type { UpstreamRequest, UpstreamResponse } from '../../harness/src/callouts/upstream.ts';
 import { MODES, buildPlugin, pluginSource, type BuiltPlugin } from '../test-support/build-plugin.ts';
 
@@ -30,10 +30,11 @@ describe.each(MODES)('SDK streams (%s)', (mode) => {
   beforeAll(async () => {
     [bodies, headers] = await Promise.all([buildPlugin(entry('bodies')), buildPlugin(entry('headers'))]);
   });
-  const start = (plugin: () => BuiltPlugin): Promise<Host> =>
+  const start = (plugin: () => BuiltPlugin, options: Partial<HostOptions> = {}): Promise<Host> =>
     createHost({
       ...pluginSource(plugin(), mode),
       clusters: { auth: () => reply(200, ['granted'], [['x-user', 'alice'], ['content-length', '7']]), upstream: echo },
+      ...options,
     });
 
   describe('bufferBody', () => {
@@ -69,14 +70,22 @@ describe.each(MODES)('SDK streams (%s)', (mode) => {
 
     const big = Array.from({ length: 4 }, (_, i) => String.fromCharCode(97 + i).repeat(25 * 1024));
 
-    it('limitBytes raises the request buffer limit so a 100 KiB body is accepted', async () => {
+    it('gathers every chunk on Envoy ≤1.32 / Higress 1.27, whose buffered sizes lag one chunk (ref §9)', async () => {
+      const host = await start(() => bodies, { bodySizes: 'lagging' });
+      const chunks = ['{"a":', '"lagging', ' bodies"', '}'];
+      const result = await host.exchange({ headers: req('buffer-request'), body: chunks });
+      expect(result.status).toBe(200);
+      expect(result.client.text).toBe(`${chunks.join('').length}:${chunks.join('').toUpperCase()}`);
+    });
+
+    it('maxBytes raises the limit so a 100 KiB body is accepted', async () => {
       const host = await start(() => bodies);
       const result = await host.exchange({ headers: req('buffer-request', { 'x-limit': String(200 * 1024) }), body: big });
       expect(result.status).toBe(200);
       expect(result.client.text).toBe(`${100 * 1024}:${big.join('').toUpperCase()}`);
     });
 
-    it('without limitBytes Envoy answers 413 once the buffered request passes 32 KiB', async () => {
+    it('without maxBytes the body is refused like Envoy would (413) once it passes 32 KiB', async () => {
       const host = await start(() => bodies);
       const result = await host.exchange({ headers: req('buffer-request'), body: big });
       expect(result.status).toBe(413);

@@ -1,6 +1,6 @@
 /**
  * rewrite-body on both engines: a JSON object body sent in chunks reaches a real upstream once, rewritten,
- * with a length it can parse; anything else is answered 400 (or 413 by Envoy past Higress's 32 KiB
+ * with a length it can parse; anything else is answered 400 (or 413, as Envoy would, past Higress's 32 KiB
  * buffer limit), and the VM keeps serving after every error.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -96,7 +96,7 @@ describe.each(MODES)('rewrite-body (%s)', (mode) => {
     await stillServes();
   });
 
-  it("lets Envoy answer 413 past Higress's default 32 KiB request buffer", async () => {
+  it("answers 413 as Envoy would past Higress's default 32 KiB request buffer", async () => {
     await start();
     const filler = 'x'.repeat(8 * 1024);
     const chunks = ['{"data":"', filler, filler, filler, filler, '"}'];

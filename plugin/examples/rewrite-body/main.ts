@@ -25,7 +25,7 @@ class Rewrite extends HttpContext {
   }
 
   override onRequestBody(bodySize: number, endOfStream: boolean): HookResult {
-    return bufferBody('request', bodySize, endOfStream, (body) => {
+    return bufferBody(this, 'request', bodySize, endOfStream, (body) => {
       let json: unknown;
       try {
         json = JSON.parse(decodeUtf8(body));

@@ -42,8 +42,9 @@ class Bodies extends HttpContext {
   override onRequestBody(bodySize: number, endOfStream: boolean): HookResult {
     this.bodyCalls++;
     if (this.mode !== 'buffer-request') return Action.Continue;
-    const options = this.limit === undefined ? {} : { limitBytes: this.limit };
+    const options = this.limit === undefined ? {} : { maxBytes: this.limit };
     return bufferBody(
+      this,
       'request',
       bodySize,
       endOfStream,
@@ -66,7 +67,7 @@ class Bodies extends HttpContext {
 
   override onResponseBody(bodySize: number, endOfStream: boolean): HookResult {
     if (this.mode === 'buffer-response') {
-      return bufferBody('response', bodySize, endOfStream, (body) => {
+      return bufferBody(this, 'response', bodySize, endOfStream, (body) => {
         this.responseCompleteCalls++;
         this.setResponseBody(JSON.stringify({ wrapped: decodeUtf8(body), completions: this.responseCompleteCalls }));
         return Action.Continue;

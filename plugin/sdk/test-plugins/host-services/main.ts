@@ -100,7 +100,7 @@ class Services extends HttpContext<ServicesRoot> {
 
   override onRequestBody(bodySize: number, endOfStream: boolean): HookResult {
     if (this.op !== 'utf8') return Action.Continue;
-    return bufferBody('request', bodySize, endOfStream, (body) => {
+    return bufferBody(this, 'request', bodySize, endOfStream, (body) => {
       const text = decodeUtf8(body);
       const encoded = encodeUtf8(text);
       const same = decodeUtf8(encoded) === text;
