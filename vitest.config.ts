@@ -5,5 +5,6 @@ export default defineConfig({
     include: ['harness/**/*.test.ts', 'plugin/**/*.test.ts', 'engine/**/*.test.ts', 'e2e/**/*.test.ts'],
     testTimeout: 20000,
     pool: 'forks',
+    setupFiles: ['plugin/test-support/host-shim.ts'],
   },
 });

@@ -62,3 +62,10 @@ export function decodePairs(bytes: ArrayBuffer): HeaderPairs {
   }
   return pairs;
 }
+
+/** The same conversions on byte views (`Uint8Array`), for parsers that work on slices of a body. */
+export const utf8 = {
+  decode: (bytes: Uint8Array): string => decodeUtf8(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength),
+  isValid: (bytes: Uint8Array): boolean => isValidUtf8(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength),
+  encode: (text: string): Uint8Array => new Uint8Array(encodeUtf8(text)),
+};

@@ -14,7 +14,7 @@ export { CalloutError, type CalloutRequest, type CalloutResponse } from './callo
 export { sharedData, sharedQueue, type SharedValue } from './shared.ts';
 export { Counter, Gauge, Histogram, metric } from './metrics.ts';
 export { now, randomBytes, randomInt } from './runtime.ts';
-export { encodeUtf8, decodeUtf8, isValidUtf8, encodePairs, decodePairs, type HeaderPairs } from './codec.ts';
+export { encodeUtf8, decodeUtf8, isValidUtf8, utf8, encodePairs, decodePairs, type HeaderPairs } from './codec.ts';
 export {
   ConfigError,
   describeValue,

@@ -1,9 +1,10 @@
 /**
  * Sends one HTTP request to an upstream (a real server on loopback, or an in-process handler) and
  * reports the response as it arrives: headers, each body chunk as read, trailers. Used by
- * `proxy_http_call` and by whole exchanges.
+ * `proxy_http_call`, by whole exchanges and by the gateway (which may name an `https:` upstream).
  */
 import http from 'node:http';
+import https from 'node:https';
 
 export type HeaderPairs = Array<[string, string]>;
 
@@ -114,7 +115,7 @@ export function sendUpstream(
       else if (err instanceof UpstreamError) reject(err);
       else reject(new UpstreamError((err as NodeJS.ErrnoException).code === 'ECONNREFUSED' ? 'refused' : 'reset', err.message));
     };
-    const req = http.request({
+    const req = (url.protocol === 'https:' ? https : http).request({
       host: url.hostname,
       port: url.port,
       method: request.method,

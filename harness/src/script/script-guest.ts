@@ -39,8 +39,8 @@ const HEAP = 128;
 const CALL = '__scriptGuestCall';
 const PREFIX = 'uncaught exception escaped the JS dispatcher: ';
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-const strict = new TextDecoder('utf-8', { fatal: true });
+const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+const strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const describe = (v: unknown): string => { try { return String(v); } catch { return Object.prototype.toString.call(v); } };
 /** `i64.trunc_sat_f64_s` of ToNumber(v), the glue's i64 argument; `i32` wraps it (arguments and dispatcher results). */
 const sat = (n: number): bigint => (Number.isNaN(n) ? 0n : n >= 2 ** 63 ? 2n ** 63n - 1n : n < -(2 ** 63) ? -(2n ** 63n) : BigInt(n));

@@ -1,0 +1,244 @@
+/**
+ * The gateway behind `npm start`: the built AI proxy served on a real socket through the harness, against
+ * the fake GitHub Models server. Streaming is checked by order, not time: a gate between the gateway and
+ * the fake holds back everything after the first SSE write until the client has read its first chunk.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHost, type Host } from '../src/index.ts';
+import { startGateway, type Gateway } from '../src/serve/gateway.ts';
+import { startFakeGitHubModels, type FakeGitHubModels } from '../../plugin/ai-proxy/fake/github-models.ts';
+import { MODES, buildPlugin, pluginSource } from '../../plugin/test-support/build-plugin.ts';
+
+const plugin = await buildPlugin('plugin/ai-proxy/main.ts');
+const TOKEN = 'ghp_fake_token';
+const CONFIG = { provider: { type: 'github', apiTokens: [TOKEN], modelMapping: { 'gpt-4.1': 'openai/gpt-4.1' } } };
+const chat = (extra: object = {}) => JSON.stringify({ model: 'gpt-4.1', messages: [{ role: 'user', content: 'Hello' }], ...extra });
+
+function post(url: string, body: string, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+}
+
+/** An HTTP server from a request handler, on a free loopback port. */
+async function serve(handler: http.RequestListener): Promise<{ url: string; close(): Promise<void> }> {
+  const server = http.createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { url, close: () => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))) };
+}
+
+/** Relays to `target`, passing the first response chunk at once and holding the rest until `release()`. */
+async function gate(target: string) {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const state = { finished: false, chunks: 0 };
+  const server = await serve((req, res) => {
+    const out = http.request(`${target}${req.url}`, { method: req.method, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.on('data', (chunk: Buffer) => {
+        const n = state.chunks++;
+        void (n === 0 ? Promise.resolve() : released).then(() => res.write(chunk));
+      });
+      answer.on('end', () => void released.then(() => ((state.finished = true), res.end())));
+    });
+    req.pipe(out);
+  });
+  return { ...server, state, release };
+}
+
+describe.each(MODES)('gateway with the AI proxy (%s)', (mode) => {
+  let fake: FakeGitHubModels;
+  let host: Host;
+  let gateway: Gateway;
+
+  beforeAll(async () => {
+    fake = await startFakeGitHubModels();
+    host = await createHost({ ...pluginSource(plugin, mode), pluginConfig: CONFIG, clock: 'real' });
+    gateway = await startGateway({ host, upstream: fake.url });
+  });
+  afterAll(async () => {
+    await gateway.close();
+    host.close();
+    await fake.close();
+  });
+
+  function expectNoToken(...texts: string[]) {
+    for (const text of [...texts, ...host.logs.entries.map((e) => e.message)]) expect(text).not.toContain(TOKEN);
+  }
+
+  it('answers a JSON chat request through the plugin and the fake', async () => {
+    const res = await post(gateway.url, chat(), { authorization: 'Bearer client-own-key' });
+    const text = await res.text();
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    const body = JSON.parse(text);
+    expect(body.model).toBe('openai/gpt-4.1');
+    expect(body.choices[0].message.content).toBe('Echo: Hello');
+    const seen = fake.requests.at(-1)!;
+    expect(seen.path).toBe('/inference/chat/completions');
+    expect(seen.headers.authorization).toBe(`Bearer ${TOKEN}`);
+    expect(JSON.parse(seen.body).model).toBe('openai/gpt-4.1');
+    const headers: string[] = [];
+    res.headers.forEach((value, name) => headers.push(`${name}: ${value}`));
+    expectNoToken(text, ...headers);
+  });
+
+  it('streams SSE: the first chunk reaches the client while the upstream response is still open', async () => {
+    const held = await gate(fake.url);
+    const local = await startGateway({ host, upstream: held.url });
+    try {
+      const res = await post(local.url, chat({ stream: true }));
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('text/event-stream');
+      const reader = res.body!.getReader();
+      const decoder = new TextDecoder();
+      const first = await reader.read();
+      expect(first.done).toBe(false);
+      expect(held.state.finished).toBe(false);
+      let text = decoder.decode(first.value, { stream: true });
+      expect(text).toMatch(/^data: \{/);
+      held.release();
+      let reads = 1;
+      for (let r = await reader.read(); !r.done; r = await reader.read()) (text += decoder.decode(r.value, { stream: true })), reads++;
+      expect(held.state.finished).toBe(true);
+      expect(reads).toBeGreaterThan(1);
+      expect(text).toContain('"content":" Hello"');
+      expect(text).toContain('"usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3}');
+      expect(text.trimEnd().endsWith('data: [DONE]')).toBe(true);
+      expectNoToken(text);
+    } finally {
+      await local.close();
+      await held.close();
+    }
+  });
+
+  it('resets the stream when the client goes away mid-stream, and keeps serving', async () => {
+    const held = await gate(fake.url);
+    let finished!: (d: { reset?: string; logged: boolean }) => void;
+    const done = new Promise<{ reset?: string; logged: boolean }>((resolve) => (finished = resolve));
+    const onStreamDone: Parameters<typeof startGateway>[0]['onStreamDone'] = ({ stream }) =>
+      finished({ reset: stream.client.reset, logged: stream.trace.some((t) => t.callback === 'proxy_on_log') });
+    const local = await startGateway({ host, upstream: held.url, onStreamDone });
+    try {
+      const res = await post(local.url, chat({ stream: true }));
+      const reader = res.body!.getReader();
+      expect((await reader.read()).done).toBe(false);
+      await reader.cancel();
+      held.release();
+      expect(await done).toEqual({ reset: 'downstream_remote_disconnect', logged: true });
+      expect((await post(gateway.url, chat())).status).toBe(200);
+    } finally {
+      await local.close();
+      await held.close();
+    }
+  });
+
+  it('passes the plugin error replies and upstream errors to the client, then keeps serving', async () => {
+    const local = await post(gateway.url, JSON.stringify({ messages: [{ role: 'user', content: 'x' }] }));
+    expect(local.status).toBe(400);
+    expect((await local.json()).error.code).toBe('missing_model');
+    const upstream = await post(gateway.url, chat({ model: 'no/such-model' }));
+    expect(upstream.status).toBe(404);
+    expect((await upstream.json()).error.code).toBe('unknown_model');
+    const models = await fetch(`${gateway.url}/v1/models`);
+    expect(models.status).toBe(200);
+    expect((await models.json()).object).toBe('list');
+    expect((await post(gateway.url, chat())).status).toBe(200);
+  });
+
+  it('answers 503 when the upstream refuses, and resets the client when the upstream resets mid-stream', async () => {
+    const gone = await serve(() => {});
+    await gone.close();
+    const refused = await startGateway({ host, upstream: gone.url });
+    const broken = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('data: {"choices":[]}\n\n', () => setImmediate(() => res.socket?.destroy()));
+    });
+    const resetting = await startGateway({ host, upstream: broken.url });
+    try {
+      const res = await post(refused.url, chat());
+      expect(res.status).toBe(503);
+      expect(await res.text()).toContain('error');
+      const cut = await post(resetting.url, chat({ stream: true }));
+      expect(cut.status).toBe(200);
+      await expect(cut.text()).rejects.toThrow();
+      expect((await post(gateway.url, chat())).status).toBe(200);
+    } finally {
+      await refused.close();
+      await resetting.close();
+      await broken.close();
+    }
+  });
+});
+
+describe('npm start (harness/src/cli/serve.ts)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'serve-test-'));
+  const wasm = join(dir, 'ai-proxy.wasm');
+  writeFileSync(wasm, plugin.wasm);
+
+  /** Starts the CLI; resolves with the gateway URL once it printed it, and the output so far. */
+  function start(args: string[], env: Record<string, string> = {}) {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'harness/src/cli/serve.ts', ...args], { env: { ...process.env, ...env } });
+    const out = { text: '' };
+    child.stdout.on('data', (c: Buffer) => (out.text += c));
+    child.stderr.on('data', (c: Buffer) => (out.text += c));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const ready = new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', () => {
+        const m = /^try\s.*$/m.test(out.text) && /^gateway\s+(\S+)/m.exec(out.text);
+        if (m) resolve(m[1]!);
+      });
+      void exited.then((code) => reject(new Error(`exited ${code}: ${out.text}`)));
+    });
+    ready.catch(() => {});
+    return { child, out, ready, exited };
+  }
+
+  async function stop(child: ChildProcess, exited: Promise<number | null>) {
+    child.kill('SIGINT');
+    return exited;
+  }
+
+  it('serves the plugin against the bundled fake on the port it prints, and stops on Ctrl-C', async () => {
+    const run = start(['--port', '0', '--plugin', wasm]);
+    const url = await run.ready;
+    expect(run.out.text).toMatch(/^upstream\s+http:\/\/127\.0\.0\.1:\d+ \(bundled fake GitHub Models, offline\)$/m);
+    expect(run.out.text).toContain(`curl -s ${url}/v1/chat/completions`);
+    const res = await post(url, chat());
+    expect(res.status).toBe(200);
+    expect((await res.json()).choices[0].message.content).toBe('Echo: Hello');
+    expect(await stop(run.child, run.exited)).toBe(0);
+    expect(run.out.text).toMatch(/^POST \/v1\/chat\/completions -> 200$/m);
+    expect(run.out.text).toMatch(/^stopped$/m);
+  });
+
+  it('forwards to --upstream with the token from --token-env and never prints it', async () => {
+    const fake = await startFakeGitHubModels();
+    const run = start(['--port', '0', '--plugin', wasm, '--upstream', fake.url, '--token-env', 'SERVE_TEST_TOKEN'], { SERVE_TEST_TOKEN: TOKEN });
+    try {
+      const url = await run.ready;
+      expect((await post(url, chat())).status).toBe(200);
+      expect(fake.requests.at(-1)!.headers.authorization).toBe(`Bearer ${TOKEN}`);
+      expect(await stop(run.child, run.exited)).toBe(0);
+      expect(run.out.text).toContain('$SERVE_TEST_TOKEN');
+      expect(run.out.text).not.toContain(TOKEN);
+    } finally {
+      run.child.kill();
+      await fake.close();
+    }
+  });
+
+  it('explains what is missing: the built plugin, the token', async () => {
+    const noPlugin = start(['--plugin', join(dir, 'missing.wasm')]);
+    expect(await noPlugin.exited).toBe(1);
+    expect(noPlugin.out.text).toContain('run npm run build first');
+    const noToken = start(['--plugin', wasm, '--upstream', 'https://models.github.ai', '--token-env', 'SERVE_TEST_UNSET']);
+    expect(await noToken.exited).toBe(1);
+    expect(noToken.out.text).toContain('set the environment variable SERVE_TEST_UNSET');
+  });
+});

@@ -1,0 +1,48 @@
+/**
+ * The plugin configuration (per Higress rule: global fields overridden by the rule's): either one
+ * `provider`, or `providers` with `activeProviderId` choosing among them. No active provider means the
+ * traffic passes through untouched, as in Higress.
+ */
+import { ConfigError, fieldPath, isJsonObject, readString } from '../../sdk/config-error.ts';
+import { parseProviderConfig, type ProviderConfig } from './provider-config.ts';
+import { redacted } from './tokens.ts';
+
+export interface AiProxyConfig {
+  active?: ProviderConfig;
+  providers: ProviderConfig[];
+}
+
+const TOP_LEVEL = new Set(['provider', 'providers', 'activeProviderId']);
+
+export function parseAiProxyConfig(json: Record<string, unknown>, path: string): AiProxyConfig {
+  for (const key of Object.keys(json)) {
+    if (!TOP_LEVEL.has(key)) throw new ConfigError(fieldPath(path, key), redacted(json[key]), 'one of the fields provider, providers, activeProviderId');
+  }
+  if (json.provider !== undefined && json.providers !== undefined) {
+    throw new ConfigError(fieldPath(path, 'provider'), '<object>', 'either "provider" or "providers", not both');
+  }
+  if (json.provider !== undefined) {
+    if (!isJsonObject(json.provider)) throw new ConfigError(fieldPath(path, 'provider'), json.provider, 'a provider object');
+    const provider = parseProviderConfig(json.provider, fieldPath(path, 'provider'), false);
+    return { active: provider, providers: [provider] };
+  }
+  const list = json.providers ?? [];
+  if (!Array.isArray(list)) throw new ConfigError(fieldPath(path, 'providers'), list, 'an array of provider objects');
+  const providers = list.map((entry, i) => {
+    const at = `${fieldPath(path, 'providers')}[${i}]`;
+    if (!isJsonObject(entry)) throw new ConfigError(at, entry, 'a provider object');
+    return parseProviderConfig(entry, at, true);
+  });
+  const seen = new Set<string>();
+  providers.forEach((p, i) => {
+    if (seen.has(p.id)) throw new ConfigError(`${fieldPath(path, 'providers')}[${i}].id`, p.id, 'an id no other provider uses');
+    seen.add(p.id);
+  });
+  const activeId = readString(json, 'activeProviderId', path, { optional: true });
+  if (activeId === undefined) return { providers };
+  const active = providers.find((p) => p.id === activeId);
+  if (!active) {
+    throw new ConfigError(fieldPath(path, 'activeProviderId'), activeId, `the id of a configured provider (${providers.map((p) => JSON.stringify(p.id)).join(', ') || 'none configured'})`);
+  }
+  return { active, providers };
+}

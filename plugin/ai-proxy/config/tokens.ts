@@ -1,0 +1,56 @@
+/**
+ * API tokens: read from `apiTokens` (written with or without `Bearer `), never echoed in errors or logs,
+ * and one chosen per request — uniformly at random (from WASI randomness, distinct per VM), round-robin
+ * per VM, or, with consumer affinity, by FNV-1a of the `x-mse-consumer` value so a consumer keeps its token.
+ */
+import { ConfigError, fieldPath } from '../../sdk/config-error.ts';
+import { randomInt } from '../../sdk/runtime.ts';
+
+export type TokenStrategy = 'random' | 'round-robin';
+
+/** What an error shows of a field that may hold a token by mistake (a misspelt or misplaced field): scalars only. */
+export function redacted(value: unknown): unknown {
+  return typeof value === 'string' || (typeof value === 'object' && value !== null) ? '<redacted>' : value;
+}
+
+export function readTokens(raw: unknown, path: string): string[] {
+  const at = fieldPath(path, 'apiTokens');
+  const shape = Array.isArray(raw) ? `an array of ${raw.length} value(s)` : raw === undefined ? undefined : typeof raw;
+  if (!Array.isArray(raw) || raw.length === 0) {
+    throw new ConfigError(at, shape, 'a non-empty array of API tokens (strings, with or without "Bearer ")');
+  }
+  return raw.map((token, i) => {
+    if (typeof token !== 'string') throw new ConfigError(`${at}[${i}]`, typeof token, 'a token string');
+    const bare = token.trim().replace(/^bearer(?:\s+|$)/i, '').trim();
+    if (bare === '' || /\s/.test(bare)) throw new ConfigError(`${at}[${i}]`, '<redacted>', 'a token without spaces (an optional "Bearer " prefix is allowed)');
+    return bare;
+  });
+}
+
+export function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash >>> 0;
+}
+
+export class TokenPicker {
+  private next = 0;
+
+  constructor(
+    readonly tokens: readonly string[],
+    readonly strategy: TokenStrategy,
+    readonly consumerAffinity: boolean,
+  ) {}
+
+  /** The token for one request; `consumer` is the `x-mse-consumer` header value, if any. */
+  pick(consumer: string | undefined): string {
+    const n = this.tokens.length;
+    if (n === 1) return this.tokens[0]!;
+    if (this.consumerAffinity && consumer) return this.tokens[fnv1a(consumer) % n]!;
+    if (this.strategy === 'round-robin') return this.tokens[this.next++ % n]!;
+    return this.tokens[randomInt(n)]!;
+  }
+}

@@ -1,0 +1,31 @@
+/**
+ * What a provider decides for a request: the upstream host, the path for each OpenAI API, the auth and
+ * extra headers, and how its answers need translating. One small object per vendor.
+ */
+import type { HeaderPairs } from '../../sdk/codec.ts';
+
+export type ApiName = 'chat' | 'embeddings' | 'models';
+
+export interface ProviderSettings {
+  githubOrg?: string;
+  apiVersion?: string;
+  providerDomain?: string;
+  providerBasePath?: string;
+}
+
+export interface ProviderSpec {
+  readonly type: string;
+  /** Fields this type requires or allows beyond the common ones, checked at configure time; others are refused. */
+  readonly required: ReadonlyArray<keyof ProviderSettings>;
+  readonly optional: ReadonlyArray<keyof ProviderSettings>;
+  readonly defaultApiVersion?: string;
+  host(settings: ProviderSettings): string;
+  /** The upstream path (with query) for `api`, or undefined when the provider has no such API. */
+  path(api: ApiName, settings: ProviderSettings): string | undefined;
+  authHeaders(token: string): HeaderPairs;
+  extraHeaders(settings: ProviderSettings): HeaderPairs;
+  /** How the answer to `GET /v1/models` must be translated to OpenAI's list shape. */
+  readonly modelsFormat: 'openai' | 'github-catalog';
+  /** A status meaning the provider itself is gone, with the message the client gets instead. */
+  readonly retired?: { status: number; message: string };
+}

@@ -1,0 +1,34 @@
+/**
+ * Which OpenAI API a client path addresses: `…/v1/chat/completions` (or `…/chat/completions`),
+ * `…/embeddings`, `…/models`; anything else is unsupported. The query string is kept separately.
+ */
+import type { ApiName } from '../providers/types.ts';
+
+export interface ClientPath {
+  api?: ApiName;
+  path: string;
+  query: string;
+}
+
+const SUFFIXES: Array<[string, ApiName]> = [
+  ['/chat/completions', 'chat'],
+  ['/embeddings', 'embeddings'],
+  ['/models', 'models'],
+];
+
+export function parseClientPath(raw: string): ClientPath {
+  const q = raw.indexOf('?');
+  const path = q < 0 ? raw : raw.slice(0, q);
+  const query = q < 0 ? '' : raw.slice(q + 1);
+  const trimmed = path.replace(/\/+$/, '');
+  const match = SUFFIXES.find(([suffix]) => trimmed.endsWith(suffix));
+  return { api: match?.[1], path, query };
+}
+
+/** The upstream path with the client's query appended when the provider's path has none. */
+export function withQuery(upstreamPath: string, query: string): string {
+  if (query === '' || upstreamPath.includes('?')) return upstreamPath;
+  return `${upstreamPath}?${query}`;
+}
+
+export const API_METHOD: Record<ApiName, string> = { chat: 'POST', embeddings: 'POST', models: 'GET' };

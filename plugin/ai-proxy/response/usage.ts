@@ -1,0 +1,77 @@
+/**
+ * Token usage and answering model of an OpenAI-style chat/completions response, observed on the side
+ * while the body is relayed unchanged. Streaming: feed each SSE event's data to `observeEvent`; `[DONE]`
+ * and blank data are skipped, data that is not a JSON object counts in `malformedEvents`. The model is
+ * the first non-empty `model` string seen (Azure-hosted models open with a `model: ""` filter chunk);
+ * usage comes from chunks whose `usage` is an object — with `stream_options.include_usage` OpenAI sends
+ * it in a final chunk with `choices: []`, some compatible servers send running totals in every chunk —
+ * and the last one wins. Non-streaming: `observeJson` takes the same fields from the whole body (an
+ * unparseable body also counts in `malformedEvents`). Token fields are `prompt_tokens`,
+ * `completion_tokens` and `total_tokens`; a value that is not a finite number ≥ 0 is ignored (a missing
+ * count is 0, a missing total is the sum), and a usage object without any valid count is ignored.
+ */
+
+export interface Usage {
+  promptTokens: number;
+  completionTokens: number;
+  totalTokens: number;
+}
+
+type JsonObject = Record<string, unknown>;
+const USAGE_OBJECT = /"usage"\s*:\s*\{/;
+
+export class UsageTracker {
+  model?: string;
+  usage?: Usage;
+  malformedEvents = 0;
+
+  /** One SSE `data` payload; events that carry neither a first model nor a usage object are not parsed. */
+  observeEvent(data: string): void {
+    const trimmed = data.trim();
+    if (trimmed === '' || trimmed === '[DONE]') return;
+    if (this.model !== undefined && !USAGE_OBJECT.test(trimmed)) return;
+    this.observeJson(trimmed);
+  }
+
+  observeJson(body: string): void {
+    const parsed = parseObject(body);
+    if (parsed === undefined) {
+      this.malformedEvents++;
+      return;
+    }
+    if (this.model === undefined && typeof parsed.model === 'string' && parsed.model !== '') {
+      this.model = parsed.model;
+    }
+    const usage = readUsage(parsed.usage);
+    if (usage !== undefined) this.usage = usage;
+  }
+}
+
+function parseObject(text: string): JsonObject | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  return isObject(value) ? value : undefined;
+}
+
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function count(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
+}
+
+function readUsage(value: unknown): Usage | undefined {
+  if (!isObject(value)) return undefined;
+  const prompt = count(value.prompt_tokens);
+  const completion = count(value.completion_tokens);
+  const total = count(value.total_tokens);
+  if (prompt === undefined && completion === undefined && total === undefined) return undefined;
+  const promptTokens = prompt ?? 0;
+  const completionTokens = completion ?? 0;
+  return { promptTokens, completionTokens, totalTokens: total ?? promptTokens + completionTokens };
+}

@@ -1,0 +1,58 @@
+/**
+ * Test set-up for the AI proxy: the plugin built once (QuickJS `.wasm` and native bundle), a host per
+ * configuration in either mode, the fake GitHub Models server as upstream, short helpers for chat
+ * requests, and a check that no configured token ever appears in logs, replies, headers or metrics.
+ */
+import { expect } from 'vitest';
+import { createHost, type ExchangeResult, type Host, type HostOptions } from '../../../harness/src/index.ts';
+import { buildPlugin, pluginSource, type PluginMode } from '../../test-support/build-plugin.ts';
+
+export const plugin = await buildPlugin('plugin/ai-proxy/main.ts');
+export { MODES, type PluginMode } from '../../test-support/build-plugin.ts';
+
+export const TOKEN = 'ghp_fake_token';
+
+export function githubConfig(extra: Record<string, unknown> = {}): object {
+  return { provider: { type: 'github', apiTokens: [TOKEN], ...extra } };
+}
+
+export function aiHost(mode: PluginMode, pluginConfig: object | string, options: Partial<HostOptions> = {}): Promise<Host> {
+  return createHost({ ...pluginSource(plugin, mode), pluginConfig, canary: true, ...options });
+}
+
+export interface ChatOptions {
+  path?: string;
+  method?: string;
+  headers?: Record<string, string>;
+  body?: unknown;
+  chunks?: string[];
+}
+
+export const CHAT_HEADERS = { ':method': 'POST', ':path': '/v1/chat/completions', ':authority': 'gateway.local', 'content-type': 'application/json' };
+
+/** One request through the proxy to `upstream`; `body` objects are sent as JSON. */
+export function send(host: Host, upstream: string, options: ChatOptions = {}): Promise<ExchangeResult> {
+  const headers = { ...CHAT_HEADERS, ':path': options.path ?? CHAT_HEADERS[':path'], ':method': options.method ?? 'POST', ...options.headers };
+  const body = options.chunks ?? (options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body));
+  return host.exchange({ headers, body }, { upstream });
+}
+
+export function chatBody(model = 'openai/gpt-4.1', extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { model, messages: [{ role: 'user', content: 'hello from the test' }], ...extra };
+}
+
+/** Fails if any of `secrets` appears in a log line, a reply body or header, the filter state or a metric name. */
+export function expectNoSecrets(host: Host, results: ExchangeResult[], secrets: string[]): void {
+  const seen: string[] = [
+    ...host.logs.entries.map((e) => e.message),
+    ...host.metrics.all().map((m) => m.name),
+    ...results.flatMap((r) => [r.client.text, ...(r.client.headers ?? []).flat()]),
+    ...results.flatMap((r) => [...r.stream.filterState.values()].map((v) => new TextDecoder().decode(v))),
+  ];
+  for (const secret of secrets) for (const text of seen) expect(text.includes(secret), `secret leaked in: ${text.slice(0, 200)}`).toBe(false);
+}
+
+export function filterState(result: ExchangeResult, key: string): unknown {
+  const raw = result.stream.filterState.get(`wasm.${key}`);
+  return raw === undefined ? undefined : JSON.parse(new TextDecoder().decode(raw));
+}

@@ -1,0 +1,42 @@
+/**
+ * For unit tests of plugin logic in plain Node: the engine's text functions (`__host[35..37]`: UTF-8
+ * encode, strict decode answering 4 when ill-formed, validate) with the same answers the glue gives, so
+ * code that uses the SDK's `utf8` runs outside a VM. Installed by vitest's setup; other host functions
+ * throw, since unit tests must not reach the host.
+ */
+const encoder = new TextEncoder();
+const strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+function range(bytes: ArrayBuffer, start: number, length: number): Uint8Array {
+  const from = Math.min(start, bytes.byteLength);
+  return new Uint8Array(bytes, from, Math.min(length, bytes.byteLength - from));
+}
+
+const host: Array<(...args: never[]) => unknown> = [];
+host[35] = (text: string) => encoder.encode(text).buffer;
+host[36] = (bytes: ArrayBuffer, start: number, length: number) => {
+  try {
+    return strict.decode(range(bytes, start, length));
+  } catch {
+    return 4;
+  }
+};
+host[37] = (bytes: ArrayBuffer, start: number, length: number) => {
+  try {
+    return strict.decode(range(bytes, start, length)), 1;
+  } catch {
+    return 0;
+  }
+};
+
+const shim = new Proxy(host, {
+  get(target, key) {
+    const fn = Reflect.get(target, key);
+    if (fn !== undefined || typeof key !== 'string' || !/^\d+$/.test(key)) return fn;
+    return () => {
+      throw new Error(`host function ${key} called from a unit test; run this code through the harness instead`);
+    };
+  },
+});
+
+(globalThis as unknown as { __host?: unknown }).__host ??= shim;
