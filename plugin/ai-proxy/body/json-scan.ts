@@ -1,8 +1,9 @@
 /**
  * A single-pass scanner over the UTF-8 bytes of a JSON document that finds the members of one object
- * with their byte spans, so a body can be edited by splicing bytes instead of re-serialising it. It
- * checks the full JSON grammar (RFC 8259) of everything it passes, nested values included, iteratively so
- * deep nesting cannot overflow the stack; it does not check UTF-8 (see `isValidUtf8`). Keys are decoded,
+ * with their byte spans, so a body can be edited by splicing bytes instead of re-serialising it. It is run
+ * on text JSON.parse accepted; it still reports the grammar errors it meets (all but unescaped control
+ * characters inside strings), iteratively so deep nesting cannot overflow the stack; it does not check
+ * UTF-8. Keys are decoded,
  * escapes included; a duplicated key keeps its last occurrence, as JSON.parse does, and is listed in
  * `duplicates`. Spans: `keyStart` is the key's opening quote, `valueStart`/`valueEnd` bound the value
  * (end exclusive), `objectStart`/`objectEnd` are the indices of the braces.
@@ -31,8 +32,27 @@ function ws(b: Uint8Array, i: number): number {
 const isHex = (c: number) => (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x66);
 const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
 
+let escapeFrom = 0;
+let escapeAt = -1;
+
+/** The next backslash at or after `from`, remembered so a document without escapes is searched once. */
+function nextEscape(b: Uint8Array, from: number): number {
+  if (from < escapeFrom || (escapeAt !== -1 && escapeAt < from)) {
+    escapeFrom = from;
+    escapeAt = b.indexOf(0x5c, from);
+  }
+  return escapeAt;
+}
+
+/**
+ * Past the string opening at `i`. A run without escapes is skipped with native searches (QuickJS loops are
+ * slow), so control characters inside it are not reported: callers scan text JSON.parse already accepted.
+ */
 function skipString(b: Uint8Array, i: number): number {
   for (let j = i + 1; ; ) {
+    const quote = b.indexOf(0x22, j);
+    const escape = nextEscape(b, j);
+    if (quote !== -1 && (escape === -1 || quote < escape)) return quote + 1;
     let c = b[j];
     while (c >= 0x20 && c !== 0x22 && c !== 0x5c) c = b[++j];
     if (c === 0x22) return j + 1;
@@ -133,6 +153,8 @@ function scanObject(b: Uint8Array, start: number): ObjectScan {
 }
 
 function scan(bytes: Uint8Array, start: number, whole: boolean): ScanResult {
+  escapeFrom = start;
+  escapeAt = bytes.indexOf(0x5c, start);
   try {
     const result = scanObject(bytes, start);
     const end = ws(bytes, result.objectEnd + 1);

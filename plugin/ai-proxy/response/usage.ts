@@ -18,7 +18,19 @@ export interface Usage {
 }
 
 type JsonObject = Record<string, unknown>;
-const USAGE_OBJECT = /"usage"\s*:\s*\{/;
+
+/** Whether `"usage"` is followed by `:` and `{` (whitespace allowed), without a regex: QuickJS's are slow. */
+function hasUsageObject(text: string): boolean {
+  for (let at = text.indexOf('"usage"'); at !== -1; at = text.indexOf('"usage"', at + 7)) {
+    let i = at + 7;
+    while (text.charCodeAt(i) <= 32) i++;
+    if (text.charCodeAt(i) !== 58) continue;
+    i++;
+    while (text.charCodeAt(i) <= 32) i++;
+    if (text.charCodeAt(i) === 123) return true;
+  }
+  return false;
+}
 
 export class UsageTracker {
   model?: string;
@@ -29,7 +41,7 @@ export class UsageTracker {
   observeEvent(data: string): void {
     const trimmed = data.trim();
     if (trimmed === '' || trimmed === '[DONE]') return;
-    if (this.model !== undefined && !USAGE_OBJECT.test(trimmed)) return;
+    if (this.model !== undefined && !hasUsageObject(trimmed)) return;
     this.observeJson(trimmed);
   }
 
