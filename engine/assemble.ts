@@ -1,11 +1,12 @@
 /**
- * Link step of the build (DESIGN §2.2): the glue (`glue.wat`) is assembled and merged with
+ * Link step of the build (DESIGN §2.2): the glue (`glue/*.wat`, module fields in file-name order) is
+ * assembled and merged with
  * `quickjs-wasi/quickjs.wasm` by binaryen's wasm-merge, so the engine's `env.host_*` imports resolve to
  * the glue and only `env.proxy_*` and WASI imports remain. Exports are trimmed to what the snapshot step
  * drives and what Envoy calls, and unused code is removed.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -39,9 +40,24 @@ export function isProxyExport(name: string): boolean {
   return name.startsWith('proxy_on_') || name === 'proxy_abi_version_0_2_1';
 }
 
+/**
+ * The glue between the Proxy-Wasm host and QuickJS: it implements the engine's env.host_* imports, exports
+ * every proxy_on_* callback as a call into the JS dispatcher, and exposes the host to JS as the numbered
+ * functions of `globalThis.__host` (plugin/sdk/abi.ts lists them). Values cross as JSValue pointers:
+ * numbers as f64, strings as UTF-8, bytes as ArrayBuffers; host-returned blocks are freed once copied.
+ */
+export function glueText(): string {
+  const dir = join(here, 'glue');
+  const fields = readdirSync(dir)
+    .filter((name) => name.endsWith('.wat'))
+    .sort()
+    .map((name) => readFileSync(join(dir, name), 'utf8'));
+  return `(module\n${fields.join('\n')})\n`;
+}
+
 export async function assembleGlue(): Promise<Uint8Array> {
   const wabt = await wabtInit();
-  const module = wabt.parseWat('glue.wat', readFileSync(join(here, 'glue.wat'), 'utf8'), WABT_FEATURES);
+  const module = wabt.parseWat('glue.wat', glueText(), WABT_FEATURES);
   try {
     module.resolveNames();
     module.validate();

@@ -191,7 +191,7 @@ describe('script guest (TS source mode)', () => {
     expect(host.callouts.map((c) => c.state)).toEqual(['answered']);
   });
 
-  it('marshals values as glue.wat does (−status, lastU32, i64 metrics, properties, utf8 clamps, guest-realm buffers)', async () => {
+  it('marshals values as the glue does (−status, lastU32, i64 metrics, properties, utf8 clamps, guest-realm buffers)', async () => {
     const host = await createHost({ ...base, logLevel: 'debug' });
     host.newHttpStream().sendRequestHeaders({ ...request, ':path': '/values' }, true);
     const line = host.logs.messages('info').find((m) => m.startsWith('values '))!;

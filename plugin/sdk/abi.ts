@@ -1,6 +1,6 @@
 /**
  * The only module that knows the Proxy-Wasm ABI's numbers and the engine glue's host functions
- * (engine/glue.wat): `globalThis.__host[n]` takes JS numbers, strings and ArrayBuffers and answers a
+ * (engine/glue/*.wat): `globalThis.__host[n]` takes JS numbers, strings and ArrayBuffers and answers a
  * status number, or the result value when the status is Ok (a negative number = −status for calls that
  * answer a number). Everything above this file works with typed values and `HostError`s.
  */

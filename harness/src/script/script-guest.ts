@@ -1,6 +1,6 @@
 /**
  * TS source mode: runs a plugin bundle (the esbuild IIFE the engine bakes into QuickJS) natively on V8, in a `node:vm`
- * context per VM, through the harness's own host functions. It plays engine/glue.wat: `__host[n]` marshals numbers,
+ * context per VM, through the harness's own host functions. It plays engine/glue/*.wat: `__host[n]` marshals numbers,
  * strings and ArrayBuffers into a linear memory (bump allocator; a host call's blocks are freed once copied) and calls
  * the import object a Wasm instance gets (restricted calls, pointer checks, Envoy semantics unchanged); each `proxy_on_*`
  * export calls `__proxy_dispatch` as the glue does, promise jobs included. A host function that throws is a trap.
@@ -21,7 +21,7 @@ const CALLBACKS: Array<[string, number, number?]> = [
 /** What the glue exports to the host, and so what a script guest exports. */
 export const SCRIPT_EXPORTS = ['memory', 'malloc', 'proxy_abi_version_0_2_1', ...CALLBACKS.map(([name]) => `proxy_on_${name}`)];
 /**
- * glue.wat $host_fn 0–33 (HostFn in plugin/sdk/abi.ts): the `proxy_` import, its parameters (n i32, I i64, s string,
+ * engine/glue/30-host-functions.wat $host_fn 0–33 (HostFn in plugin/sdk/abi.ts): the `proxy_` import, its parameters (n i32, I i64, s string,
  * b ArrayBuffer, 0/1/2 scratch out-param) and the answer ('' status, u u32 or −status, b bytes or status, s string or
  * status, t u64 with the status ignored, m u64 or −status). 20 (lastU32) and 34–37 are written out below.
  */
