@@ -4,7 +4,7 @@
  * the plugin chunk by chunk as it arrives. Upstream failures become Envoy's own local replies.
  */
 import type { Host } from './host.ts';
-import type { HeadersInput } from './stream/http-stream.ts';
+import type { HeadersInput } from './stream/inputs.ts';
 import type { HttpStream } from './stream/http-stream.ts';
 import type { UpstreamHandler, UpstreamRequest } from './callouts/upstream.ts';
 import type { ClientRecord } from './stream/records.ts';

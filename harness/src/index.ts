@@ -5,7 +5,8 @@
 export { createHost, Host } from './host.ts';
 export type { HostOptions } from './options.ts';
 export { PluginLoadError } from './vm/link.ts';
-export { HttpStream, type StepResult, type HeadersInput } from './stream/http-stream.ts';
+export { HttpStream, type StepResult } from './stream/http-stream.ts';
+export type { HeadersInput } from './stream/inputs.ts';
 export type { ExchangeRequest, ExchangeOptions, ExchangeResult } from './exchange.ts';
 export { StreamStalled } from './exchange.ts';
 export type { UpstreamHandler, UpstreamRequest, UpstreamResponse } from './callouts/upstream.ts';

@@ -4,7 +4,6 @@
  * run through the plugin's own response callbacks, continue/close applied after the callback, VM failure
  * answered with 503 `wasm_fail_stream` (or passed through when fail-open), and on_log → on_done → on_delete.
  */
-import { randomUUID } from 'node:crypto';
 import { BodyAction, HeadersAction, TrailersAction, nameOf } from '../abi/enums.ts';
 import { envoyUpstreamFailure, type HeaderPairs, type UpstreamFailureKind } from '../callouts/upstream.ts';
 import type { HeaderAccess } from '../imports/headers.ts';
@@ -14,14 +13,13 @@ import type { StreamContext, VmInstance } from '../vm/vm.ts';
 import { Direction, type DirectionHost } from './direction.ts';
 import { ClientRecord, UpstreamRecord } from './records.ts';
 import { localReplyHeaders, type LocalReply } from './local-reply.ts';
+import { addEnvoyRequestHeaders, normalizeHeaders, toBytes, type HeadersInput } from './inputs.ts';
 
 export interface CallbackTrace {
   callback: string;
   args: number[];
   result?: number;
 }
-
-export type HeadersInput = HeaderPairs | Record<string, string>;
 
 export class HttpStream {
   readonly contextId: number;
@@ -270,22 +268,4 @@ export interface StepResult {
 
 function step(table: Record<string, number>, result: number | undefined): StepResult {
   return result === undefined ? {} : { action: nameOf(table, result), raw: result };
-}
-
-function toBytes(chunk: Uint8Array | string): Uint8Array {
-  return typeof chunk === 'string' ? new TextEncoder().encode(chunk) : chunk;
-}
-
-export function normalizeHeaders(input: HeadersInput): HeaderPairs {
-  const pairs = Array.isArray(input) ? input : Object.entries(input);
-  return pairs.map(([k, v]) => [k.toLowerCase(), String(v)]);
-}
-
-function addEnvoyRequestHeaders(headers: HeaderPairs): void {
-  const has = (name: string) => headers.some(([k]) => k === name);
-  const host = headers.findIndex(([k]) => k === 'host');
-  if (host >= 0 && !has(':authority')) headers[host] = [':authority', headers[host]![1]];
-  if (!has(':scheme')) headers.push([':scheme', 'http']);
-  if (!has('x-forwarded-proto')) headers.push(['x-forwarded-proto', 'http']);
-  if (!has('x-request-id')) headers.push(['x-request-id', randomUUID()]);
 }

@@ -1,0 +1,27 @@
+/**
+ * What a test or gateway hands a stream, made into what Envoy's connection manager passes a filter:
+ * header names lower-cased, bodies as bytes, and the request headers the connection manager adds
+ * (`:authority` from `host`, `:scheme`, `x-forwarded-proto`, `x-request-id`).
+ */
+import { randomUUID } from 'node:crypto';
+import type { HeaderPairs } from '../callouts/upstream.ts';
+
+export type HeadersInput = HeaderPairs | Record<string, string>;
+
+export function toBytes(chunk: Uint8Array | string): Uint8Array {
+  return typeof chunk === 'string' ? new TextEncoder().encode(chunk) : chunk;
+}
+
+export function normalizeHeaders(input: HeadersInput): HeaderPairs {
+  const pairs = Array.isArray(input) ? input : Object.entries(input);
+  return pairs.map(([k, v]) => [k.toLowerCase(), String(v)]);
+}
+
+export function addEnvoyRequestHeaders(headers: HeaderPairs): void {
+  const has = (name: string) => headers.some(([k]) => k === name);
+  const host = headers.findIndex(([k]) => k === 'host');
+  if (host >= 0 && !has(':authority')) headers[host] = [':authority', headers[host]![1]];
+  if (!has(':scheme')) headers.push([':scheme', 'http']);
+  if (!has('x-forwarded-proto')) headers.push(['x-forwarded-proto', 'http']);
+  if (!has('x-request-id')) headers.push(['x-request-id', randomUUID()]);
+}
