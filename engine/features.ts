@@ -21,11 +21,4 @@ export const FEATURE_FLAGS = [
   '--enable-call-indirect-overlong',
 ];
 
-export const WABT_FEATURES = {
-  mutable_globals: true,
-  sign_extension: true,
-  sat_float_to_int: true,
-  bulk_memory: true,
-  multi_value: true,
-  reference_types: true,
-};
+export { WABT_FEATURES } from './wabt-features.ts';

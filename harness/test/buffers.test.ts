@@ -7,62 +7,21 @@ import { describe, expect, it } from 'vitest';
 import { createHost } from '../src/index.ts';
 import type { Host } from '../src/host.ts';
 import type { HostOptions } from '../src/options.ts';
-import { guest } from './support/wat.ts';
+import { op, outs, record, recorderGuest, s, statusAndText, v, type Callbacks } from './support/recorder.ts';
 
 const IMPORTS = ['proxy_get_buffer_bytes', 'proxy_get_buffer_status', 'proxy_set_buffer_bytes', 'proxy_set_property'];
-const SIG: Record<string, string> = {
-  proxy_on_configure: '(param i32 i32) (result i32)', proxy_on_request_headers: '(param i32 i32 i32) (result i32)',
-  proxy_on_request_body: '(param i32 i32 i32) (result i32)', proxy_on_response_headers: '(param i32 i32 i32) (result i32)',
-  proxy_on_response_body: '(param i32 i32 i32) (result i32)',
-};
-const RECORDER = `
-  (global $n (mut i32) (i32.const 0))
-  (func $rec (param $v i32)
-    (i32.store (i32.add (i32.const 32768) (i32.shl (global.get $n) (i32.const 2))) (local.get $v))
-    (global.set $n (i32.add (global.get $n) (i32.const 1)))
-    (i32.store (i32.const 32764) (global.get $n)))
-  (func $clr (i32.store (i32.const 512) (i32.const -1)) (i32.store (i32.const 516) (i32.const -1)))
-  (func $out (param $status i32)
-    (call $rec (local.get $status)) (call $rec (call $load32 (i32.const 512))) (call $rec (call $load32 (i32.const 516))))`;
 
-function plugin(callbacks: Record<string, string>, strings: Record<string, string> = {}): Uint8Array {
-  const funcs = Object.entries(callbacks).map(([name, body]) => `  (func (export "${name}") ${SIG[name]}\n${body})`);
-  return guest({ imports: IMPORTS, strings, body: [RECORDER, ...funcs].join('\n') });
+function plugin(callbacks: Callbacks, strings: Record<string, string> = {}): Uint8Array {
+  return recorderGuest(callbacks, { imports: IMPORTS, strings });
 }
 
-const v = (x: number | string) => (typeof x === 'number' ? `(i32.const ${x})` : x);
-const s = (name: string) => `(global.get $${name}) (global.get $${name}_len)`;
-const op = (call: string) => `(call $clr) (call $out ${call})`;
 const bytes = (type: number, start: number | string, max: number | string) =>
   op(`(call $proxy_get_buffer_bytes (i32.const ${type}) ${v(start)} ${v(max)} (i32.const 512) (i32.const 516))`);
 const status = (type: number) => op(`(call $proxy_get_buffer_status (i32.const ${type}) (i32.const 512) (i32.const 516))`);
 const set = (type: number, start: number, length: number, data: string) =>
   op(`(call $proxy_set_buffer_bytes (i32.const ${type}) (i32.const ${start}) (i32.const ${length}) ${s(data)})`);
-const arg = (expr: string) => `(call $rec ${expr}) (call $rec (i32.const 0)) (call $rec (i32.const 0))`;
 const BUFFER_UNTIL_END = '(select (i32.const 0) (i32.const 1) (local.get 2))';
 
-interface Out {
-  status: number;
-  ptr: number;
-  size: number;
-  text?: string;
-}
-
-function outs(host: Host, worker = 0): Out[] {
-  const mem = host.workers[worker]!.memory;
-  const n = new DataView(mem.read(32764, 4).buffer).getUint32(0, true);
-  const view = new DataView(mem.read(32768, n * 4).buffer);
-  const words = Array.from({ length: n }, (_, i) => view.getUint32(i * 4, true));
-  const out: Out[] = [];
-  for (let i = 0; i + 2 < words.length; i += 3) {
-    const [status, ptr, size] = [words[i]!, words[i + 1]!, words[i + 2]!];
-    const text = status === 0 && ptr !== 0xffffffff && size !== 0xffffffff ? mem.readString(ptr, size) : undefined;
-    out.push({ status, ptr, size, text });
-  }
-  return out;
-}
-
-const statusAndText = (host: Host) => outs(host).map((o) => [o.status, o.text]);
 const REQ = { ':method': 'POST', ':path': '/a', ':authority': 'h' };
 const NONE = 0xffffffff;
 
@@ -158,7 +117,7 @@ describe('set_buffer_bytes on a body (ref §4, Envoy Buffer::copyFrom)', () => {
 });
 
 describe('body_size while buffering (ref §9)', () => {
-  const sizesAndReads = `${arg('(local.get 1)')} ${bytes(0, 0, '(local.get 1)')}`;
+  const sizesAndReads = `${record('(local.get 1)')} ${bytes(0, 0, '(local.get 1)')}`;
   const CHUNKS = ['aaaaa', 'bbbbbbb', 'ccccccccc'];
   const pairsOf = (host: Host) => {
     const o = outs(host);

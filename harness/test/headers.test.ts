@@ -5,71 +5,22 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createHost } from '../src/index.ts';
-import type { Host } from '../src/host.ts';
 import { decodePairs, encodePairs } from '../src/codec/pairs.ts';
-import { guest } from './support/wat.ts';
+import {
+  add, get, outs, pairs, record, recorderGuest, remove, replace, setPairs, size, statusAndText, type Callbacks,
+} from './support/recorder.ts';
 
 const IMPORTS = [
   'proxy_log', 'proxy_get_header_map_value', 'proxy_add_header_map_value', 'proxy_replace_header_map_value',
   'proxy_remove_header_map_value', 'proxy_get_header_map_pairs', 'proxy_set_header_map_pairs',
   'proxy_get_header_map_size', 'proxy_set_tick_period_milliseconds',
 ];
-const SIG: Record<string, string> = {
-  proxy_on_vm_start: '(param i32 i32) (result i32)', proxy_on_configure: '(param i32 i32) (result i32)',
-  proxy_on_tick: '(param i32)', proxy_on_request_headers: '(param i32 i32 i32) (result i32)',
-  proxy_on_request_body: '(param i32 i32 i32) (result i32)', proxy_on_request_trailers: '(param i32 i32) (result i32)',
-  proxy_on_response_headers: '(param i32 i32 i32) (result i32)', proxy_on_response_trailers: '(param i32 i32) (result i32)',
-};
-const RECORDER = `
-  (global $n (mut i32) (i32.const 0))
-  (func $rec (param $v i32)
-    (i32.store (i32.add (i32.const 32768) (i32.shl (global.get $n) (i32.const 2))) (local.get $v))
-    (global.set $n (i32.add (global.get $n) (i32.const 1)))
-    (i32.store (i32.const 32764) (global.get $n)))
-  (func $clr (i32.store (i32.const 512) (i32.const -1)) (i32.store (i32.const 516) (i32.const -1)))
-  (func $out (param $status i32)
-    (call $rec (local.get $status)) (call $rec (call $load32 (i32.const 512))) (call $rec (call $load32 (i32.const 516))))`;
 
-function plugin(callbacks: Record<string, string>, strings: Record<string, string>): Uint8Array {
-  const funcs = Object.entries(callbacks).map(([name, body]) => `  (func (export "${name}") ${SIG[name]}\n${body})`);
-  return guest({ imports: IMPORTS, strings, body: [RECORDER, ...funcs].join('\n') });
+function plugin(callbacks: Callbacks, strings: Record<string, string>): Uint8Array {
+  return recorderGuest(callbacks, { imports: IMPORTS, strings });
 }
 
-const s = (name: string) => `(global.get $${name}) (global.get $${name}_len)`;
-const op = (call: string) => `(call $clr) (call $out ${call})`;
-const get = (map: number, key: string) =>
-  op(`(call $proxy_get_header_map_value (i32.const ${map}) ${s(key)} (i32.const 512) (i32.const 516))`);
-const add = (map: number, key: string, value: string) => op(`(call $proxy_add_header_map_value (i32.const ${map}) ${s(key)} ${s(value)})`);
-const replace = (map: number, key: string, value: string) =>
-  op(`(call $proxy_replace_header_map_value (i32.const ${map}) ${s(key)} ${s(value)})`);
-const remove = (map: number, key: string) => op(`(call $proxy_remove_header_map_value (i32.const ${map}) ${s(key)})`);
-const pairs = (map: number) => op(`(call $proxy_get_header_map_pairs (i32.const ${map}) (i32.const 512) (i32.const 516))`);
-const setPairs = (map: number, data: string) => op(`(call $proxy_set_header_map_pairs (i32.const ${map}) ${s(data)})`);
-const size = (map: number) => op(`(call $proxy_get_header_map_size (i32.const ${map}) (i32.const 512))`);
-const heap = '(call $rec (call $heap_top)) (call $rec (i32.const 0)) (call $rec (i32.const 0))';
-
-interface Out {
-  status: number;
-  ptr: number;
-  size: number;
-  text?: string;
-}
-
-function outs(host: Host, worker = 0): Out[] {
-  const mem = host.workers[worker]!.memory;
-  const n = new DataView(mem.read(32764, 4).buffer).getUint32(0, true);
-  const view = new DataView(mem.read(32768, n * 4).buffer);
-  const words = Array.from({ length: n }, (_, i) => view.getUint32(i * 4, true));
-  const out: Out[] = [];
-  for (let i = 0; i + 2 < words.length; i += 3) {
-    const [status, ptr, size] = [words[i]!, words[i + 1]!, words[i + 2]!];
-    const text = status === 0 && ptr !== 0xffffffff && size !== 0xffffffff ? mem.readString(ptr, size) : undefined;
-    out.push({ status, ptr, size, text });
-  }
-  return out;
-}
-
-const statusAndText = (host: Host) => outs(host).map((o) => [o.status, o.text]);
+const heap = record('(call $heap_top)');
 const bin = (bytes: Uint8Array) => String.fromCharCode(...bytes);
 const REQ = { ':method': 'GET', ':path': '/a', ':authority': 'h' };
 

@@ -7,21 +7,9 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createHost, PluginLoadError, type HostOptions } from '../src/index.ts';
-import type { VmInstance } from '../src/vm/vm.ts';
+import { createHost } from '../src/index.ts';
+import { reason, request, u32 } from './support/loading.ts';
 import { compileWat, guest, guestWat, type GuestSpec } from './support/wat.ts';
-
-const u32 = (vm: VmInstance, addr: number) => new DataView(vm.memory.read(addr, 4).buffer).getUint32(0, true);
-const request = { ':method': 'GET', ':path': '/', ':authority': 'a' };
-
-async function reason(options: HostOptions): Promise<string> {
-  const error = await createHost(options).then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(PluginLoadError);
-  return (error as PluginLoadError).reason;
-}
 
 function withRawImports(spec: GuestSpec, ...lines: string[]): Uint8Array {
   return compileWat(guestWat(spec).replace('(module', `(module\n  ${lines.join('\n  ')}`));

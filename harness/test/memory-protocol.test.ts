@@ -8,25 +8,14 @@ import { createHost } from '../src/index.ts';
 import type { Host } from '../src/host.ts';
 import type { HostOptions } from '../src/options.ts';
 import { decodePairs, encodePairs } from '../src/codec/pairs.ts';
-import { guest, type GuestSpec } from './support/wat.ts';
+import type { GuestSpec } from './support/wat.ts';
+import { get, pairs as getPairs, op, records as outs, recorderGuest, s, v, type Callbacks } from './support/recorder.ts';
 
 const IMPORTS = [
   'proxy_get_header_map_value', 'proxy_get_header_map_pairs', 'proxy_get_header_map_size', 'proxy_add_header_map_value',
   'proxy_replace_header_map_value', 'proxy_remove_header_map_value', 'proxy_set_header_map_pairs', 'proxy_get_property',
   'proxy_set_property', 'proxy_get_buffer_bytes', 'proxy_get_buffer_status', 'proxy_set_buffer_bytes',
 ];
-const SIG: Record<string, string> = {
-  proxy_on_request_headers: '(param i32 i32 i32) (result i32)', proxy_on_request_body: '(param i32 i32 i32) (result i32)',
-};
-const RECORDER = `
-  (global $n (mut i32) (i32.const 0))
-  (func $rec (param $v i32)
-    (i32.store (i32.add (i32.const 32768) (i32.shl (global.get $n) (i32.const 2))) (local.get $v))
-    (global.set $n (i32.add (global.get $n) (i32.const 1)))
-    (i32.store (i32.const 32764) (global.get $n)))
-  (func $clr (i32.store (i32.const 512) (i32.const -1)) (i32.store (i32.const 516) (i32.const -1)))
-  (func $out (param $status i32)
-    (call $rec (local.get $status)) (call $rec (call $load32 (i32.const 512))) (call $rec (call $load32 (i32.const 516))))`;
 const COUNTING_MALLOC = `
   (func (export "malloc") (param $size i32) (result i32)
     (i32.store (i32.const 32760) (i32.add (i32.load (i32.const 32760)) (i32.const 1)))
@@ -34,38 +23,17 @@ const COUNTING_MALLOC = `
     (call $alloc (local.get $size)))`;
 
 const STRINGS = { path: ':path', v: 'x-v', empty: 'x-empty', big: 'x-big', name: 'plugin_name', route: 'xds\0route_name', x: 'x' };
-type Spec = Partial<GuestSpec> & { callbacks: Record<string, string> };
+type Spec = Partial<GuestSpec> & { callbacks: Callbacks };
 
 function plugin({ callbacks, body = '', ...spec }: Spec): Uint8Array {
-  const funcs = Object.entries(callbacks).map(([name, code]) => `  (func (export "${name}") ${SIG[name]}\n${code})`);
-  return guest({ imports: IMPORTS, strings: STRINGS, ...spec, body: [RECORDER, body, ...funcs].join('\n') });
+  return recorderGuest(callbacks, { imports: IMPORTS, strings: STRINGS, ...spec, body });
 }
 
-const v = (x: number | string) => (typeof x === 'number' ? `(i32.const ${x})` : x);
-const s = (name: string) => `(global.get $${name}) (global.get $${name}_len)`;
-const op = (call: string) => `(call $clr) (call $out ${call})`;
-const getValue = (key: string, p: number | string = 512, q: number | string = 516) =>
-  op(`(call $proxy_get_header_map_value (i32.const 0) ${s(key)} ${v(p)} ${v(q)})`);
-const getPairs = (map: number, p: number | string = 512, q: number | string = 516) =>
-  op(`(call $proxy_get_header_map_pairs (i32.const ${map}) ${v(p)} ${v(q)})`);
+const getValue = (key: string, p?: number | string, q?: number | string) => get(0, key, p, q);
 const getProperty = (path: string, p: number | string = 512, q: number | string = 516) =>
   op(`(call $proxy_get_property ${s(path)} ${v(p)} ${v(q)})`);
 const getBytes = (start: number, p: number | string = 512, q: number | string = 516) =>
   op(`(call $proxy_get_buffer_bytes (i32.const 0) (i32.const ${start}) (i32.const 100) ${v(p)} ${v(q)})`);
-
-interface Out {
-  status: number;
-  ptr: number;
-  size: number;
-}
-
-function outs(host: Host, worker = 0): Out[] {
-  const mem = host.workers[worker]!.memory;
-  const n = new DataView(mem.read(32764, 4).buffer).getUint32(0, true);
-  const view = new DataView(mem.read(32768, n * 4).buffer);
-  const words = Array.from({ length: n }, (_, i) => view.getUint32(i * 4, true));
-  return Array.from({ length: Math.floor(n / 3) }, (_, i) => ({ status: words[3 * i]!, ptr: words[3 * i + 1]!, size: words[3 * i + 2]! }));
-}
 
 const mallocCalls = (host: Host) => {
   const view = new DataView(host.workers[0]!.memory.read(32756, 8).buffer);

@@ -7,60 +7,23 @@ import { describe, expect, it } from 'vitest';
 import { createHost } from '../src/index.ts';
 import type { Host } from '../src/host.ts';
 import type { HostOptions } from '../src/options.ts';
-import { guest } from './support/wat.ts';
-
-const SIG: Record<string, string> = {
-  proxy_on_configure: '(param i32 i32) (result i32)', proxy_on_request_headers: '(param i32 i32 i32) (result i32)',
-  proxy_on_response_headers: '(param i32 i32 i32) (result i32)', proxy_on_log: '(param i32)',
-};
-const RECORDER = `
-  (global $n (mut i32) (i32.const 0))
-  (func $rec (param $v i32)
-    (i32.store (i32.add (i32.const 32768) (i32.shl (global.get $n) (i32.const 2))) (local.get $v))
-    (global.set $n (i32.add (global.get $n) (i32.const 1)))
-    (i32.store (i32.const 32764) (global.get $n)))
-  (func $clr (i32.store (i32.const 512) (i32.const -1)) (i32.store (i32.const 516) (i32.const -1)))
-  (func $out (param $status i32)
-    (call $rec (local.get $status)) (call $rec (call $load32 (i32.const 512))) (call $rec (call $load32 (i32.const 516))))`;
+import { op, outs, recorderGuest, s as str, statusAndText, type Callbacks } from './support/recorder.ts';
 
 const names = new Map<string, string>();
 const id = (path: string) => {
   if (!names.has(path)) names.set(path, `p${names.size}`);
   return names.get(path)!;
 };
-const s = (path: string) => `(global.get $${id(path)}) (global.get $${id(path)}_len)`;
-const op = (call: string) => `(call $clr) (call $out ${call})`;
+const s = (path: string) => str(id(path));
 const get = (...paths: string[]) => paths.map((p) => op(`(call $proxy_get_property ${s(p)} (i32.const 512) (i32.const 516))`)).join(' ');
 const set = (path: string, value: string) => op(`(call $proxy_set_property ${s(path)} ${s(value)})`);
 
-async function start(callbacks: Record<string, string>, options: Partial<HostOptions> = {}): Promise<Host> {
-  const funcs = Object.entries(callbacks).map(([name, body]) => `  (func (export "${name}") ${SIG[name]}\n${body})`);
+async function start(callbacks: Callbacks, options: Partial<HostOptions> = {}): Promise<Host> {
   const strings = Object.fromEntries([...names].map(([text, name]) => [name, text]));
-  const module = guest({ imports: ['proxy_get_property', 'proxy_set_property'], strings, body: [RECORDER, ...funcs].join('\n') });
+  const module = recorderGuest(callbacks, { imports: ['proxy_get_property', 'proxy_set_property'], strings });
   return createHost({ module, ...options });
 }
 
-interface Out {
-  status: number;
-  bytes?: Uint8Array;
-  text?: string;
-}
-
-function outs(host: Host, worker = 0): Out[] {
-  const mem = host.workers[worker]!.memory;
-  const n = new DataView(mem.read(32764, 4).buffer).getUint32(0, true);
-  const view = new DataView(mem.read(32768, n * 4).buffer);
-  const words = Array.from({ length: n }, (_, i) => view.getUint32(i * 4, true));
-  const out: Out[] = [];
-  for (let i = 0; i + 2 < words.length; i += 3) {
-    const [status, ptr, size] = [words[i]!, words[i + 1]!, words[i + 2]!];
-    const bytes = status === 0 && ptr !== 0xffffffff && size !== 0xffffffff ? mem.read(ptr, size) : undefined;
-    out.push({ status, bytes, text: bytes && new TextDecoder().decode(bytes) });
-  }
-  return out;
-}
-
-const statusAndText = (host: Host) => outs(host).map((o) => [o.status, o.text]);
 const REQ = { ':method': 'POST', ':path': '/v1/chat?x=1', ':authority': 'api.example.com', 'X-Foo': 'bar' };
 
 describe('properties through the ABI', () => {

@@ -4,24 +4,14 @@
  * reject `createHost`, and the canary plus one independent VM per worker.
  */
 import { describe, expect, it } from 'vitest';
-import { createHost, PluginLoadError, type HostOptions } from '../src/index.ts';
+import { createHost } from '../src/index.ts';
 import type { Host } from '../src/host.ts';
 import type { VmInstance } from '../src/vm/vm.ts';
+import { reason, request, u32 } from './support/loading.ts';
 import { guest } from './support/wat.ts';
 
-const u32 = (vm: VmInstance, addr: number) => new DataView(vm.memory.read(addr, 4).buffer).getUint32(0, true);
-const request = { ':method': 'GET', ':path': '/', ':authority': 'a' };
 const vmLines = (host: Host, vm: VmInstance) => host.logs.entries.filter((e) => e.vm === vm.index && e.source === 'plugin').map((e) => e.message);
 const START = ['_initialize', 'main', 'proxy_on_context_create', 'proxy_on_vm_start', 'proxy_on_configure'];
-
-async function reason(options: HostOptions): Promise<string> {
-  const error = await createHost(options).then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(PluginLoadError);
-  return (error as PluginLoadError).reason;
-}
 
 const say = (name: string) => `(call $log (i32.const 2) (global.get $${name}) (global.get $${name}_len))`;
 

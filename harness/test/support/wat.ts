@@ -7,23 +7,15 @@
  * `$log`/`$log_str` (level ptr len, when `proxy_log` is imported), `$load32`, `$scratch` (512–1023).
  */
 import wabtInit from 'wabt';
+import { WABT_FEATURES } from '../../../engine/wabt-features.ts';
 import { hostTable, WASI_FUNCTIONS, type AbiName } from '../../src/abi/signatures.ts';
 
 const wabt = await wabtInit();
 
-const FEATURES = {
-  mutable_globals: true,
-  sign_extension: true,
-  sat_float_to_int: true,
-  bulk_memory: true,
-  multi_value: true,
-  reference_types: true,
-};
-
 export function compileWat(text: string): Uint8Array {
   let mod: ReturnType<typeof wabt.parseWat> | undefined;
   try {
-    mod = wabt.parseWat('guest.wat', text, FEATURES);
+    mod = wabt.parseWat('guest.wat', text, WABT_FEATURES);
     mod.resolveNames();
     mod.validate();
     return mod.toBinary({ write_debug_names: true }).buffer;
