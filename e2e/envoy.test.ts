@@ -4,7 +4,7 @@
  * rewritten. Skipped, with the reason, where no Docker engine runs.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, copyFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -19,14 +19,16 @@ if (reason) console.warn(`e2e (real Envoy) skipped: ${reason}`);
 describe.skipIf(reason !== undefined)(`Envoy ${IMAGE} with dist/ai-proxy.wasm${reason ? ` (skipped: ${reason})` : ''}`, () => {
   let envoy: ChildProcess | undefined;
   let fake: FakeGitHubModels | undefined;
+  let dir: string | undefined;
   afterAll(async () => {
     envoy?.kill('SIGTERM');
     await fake?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('loads the module and proxies a chat request to the upstream', async () => {
     fake = await startFakeGitHubModels();
-    const dir = mkdtempSync(join(tmpdir(), 'e2e-envoy-'));
+    dir = mkdtempSync(join(tmpdir(), 'e2e-envoy-'));
     copyFileSync('dist/ai-proxy.wasm', join(dir, 'ai-proxy.wasm'));
     const config = readFileSync('e2e/envoy.yaml', 'utf8').replace('__LISTEN_PORT__', String(LISTEN_PORT)).replace('__UPSTREAM_PORT__', String(fake.port));
     writeFileSync(join(dir, 'envoy.yaml'), config);

@@ -3,7 +3,7 @@
  * reads them, plugin identity, and every way Envoy refuses a module before it runs (ABI marker, imports,
  * export signatures, allocator, corrupt bytes, memory cap), each with Envoy's reason.
  */
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -45,9 +45,13 @@ describe('module sources (ref §1)', () => {
     const path = join(dir, 'plugin.wasm');
     await writeFile(path, configReader);
     const copy = configReader.slice().buffer;
-    for (const module of [configReader, copy, path]) {
-      const host = await createHost({ module, pluginConfig: 'from-source', canary: false });
-      expect(host.logs.messages('info')).toEqual(['', 'from-source']);
+    try {
+      for (const module of [configReader, copy, path]) {
+        const host = await createHost({ module, pluginConfig: 'from-source', canary: false });
+        expect(host.logs.messages('info')).toEqual(['', 'from-source']);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 

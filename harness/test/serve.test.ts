@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -180,6 +180,7 @@ describe('npm start (harness/src/cli/serve.ts)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'serve-test-'));
   const wasm = join(dir, 'ai-proxy.wasm');
   writeFileSync(wasm, plugin.wasm);
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   /** Starts the CLI; resolves with the gateway URL once it printed it, and the output so far. */
   function start(args: string[], env: Record<string, string> = {}) {
