@@ -2,7 +2,7 @@
  * Body and configuration buffers (Envoy semantics: reads clamp to what exists; writes either replace
  * from the start or append). Bodies are read as text (UTF-8) or bytes.
  */
-import { BufferType, HostFn, Status, call, check } from './abi.ts';
+import { HostFn, Status, call, check } from './abi.ts';
 import { decodeUtf8, encodeUtf8 } from './codec.ts';
 
 export function readBuffer(type: number, start = 0, length = 0x7fffffff): ArrayBuffer | undefined {
@@ -35,4 +35,3 @@ export function readText(type: number): string {
   return bytes ? decodeUtf8(bytes) : '';
 }
 
-export const Buffers = BufferType;

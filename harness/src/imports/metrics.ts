@@ -1,5 +1,4 @@
 /** Plugin-defined stats (reference §4): define, increment, record, read; ids are per VM instance. */
-import { Status } from '../abi/enums.ts';
 import type { VmInstance } from '../vm/vm.ts';
 
 export function metricImports(vm: VmInstance) {

@@ -5,7 +5,7 @@
  * answered with 503 `wasm_fail_stream` (or passed through when fail-open), and on_log → on_done → on_delete.
  */
 import { BodyAction, HeadersAction, TrailersAction, nameOf } from '../abi/enums.ts';
-import { envoyUpstreamFailure, type HeaderPairs, type UpstreamFailureKind } from '../callouts/upstream.ts';
+import { envoyUpstreamFailure, type UpstreamFailureKind } from '../callouts/upstream.ts';
 import type { HeaderAccess } from '../imports/headers.ts';
 import type { BufferAccess } from '../imports/buffers.ts';
 import type { StreamFacts } from '../properties/stream-facts.ts';

@@ -1,8 +1,7 @@
 /** The fake's SSE answers: one event per write, byte-split writes across events, CRLF framing, include_usage. */
 import { describe, expect, it } from 'vitest';
-import { BYTE_SPLIT_SIZES, type FakeGitHubModels } from './github-models.ts';
-import { DEFAULT_MODELS, embeddingVector } from './responses.ts';
-import { TOKEN, chatBody, checkStream, post, rawPost, sseData, useFake } from './fake-client.ts';
+import { BYTE_SPLIT_SIZES } from './github-models.ts';
+import { chatBody, checkStream, post, rawPost, sseData, useFake } from './fake-client.ts';
 
 const fakeServer = useFake();
 

@@ -1,8 +1,7 @@
 /** The fake GitHub Models server: chat, errors in GitHub's shapes, embeddings, catalog, delays. */
 import { describe, expect, it } from 'vitest';
-import { BYTE_SPLIT_SIZES, type FakeGitHubModels } from './github-models.ts';
 import { DEFAULT_MODELS, embeddingVector } from './responses.ts';
-import { TOKEN, chatBody, checkStream, post, rawPost, sseData, useFake } from './fake-client.ts';
+import { TOKEN, chatBody, post, useFake } from './fake-client.ts';
 
 const fakeServer = useFake();
 

@@ -32,3 +32,6 @@ export function withQuery(upstreamPath: string, query: string): string {
 }
 
 export const API_METHOD: Record<ApiName, string> = { chat: 'POST', embeddings: 'POST', models: 'GET' };
+
+/** The client path that addresses each API, as error messages name it. */
+export const CLIENT_PATH: Record<ApiName, string> = { chat: '/v1/chat/completions', embeddings: '/v1/embeddings', models: '/v1/models' };

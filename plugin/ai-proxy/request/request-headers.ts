@@ -6,7 +6,7 @@
 import { Action, log, setProperty, type HookResult } from '../../sdk/index.ts';
 import { replyError } from '../errors.ts';
 import type { AiProxyStream } from '../stream.ts';
-import { API_METHOD, parseClientPath, withQuery } from './api-route.ts';
+import { API_METHOD, CLIENT_PATH, parseClientPath, withQuery } from './api-route.ts';
 
 const CLIENT_CREDENTIALS = ['authorization', 'api-key', 'x-api-key', 'proxy-authorization'];
 
@@ -60,7 +60,7 @@ function supported(s: AiProxyStream): string {
   const provider = s.provider!;
   return (['chat', 'embeddings', 'models'] as const)
     .filter((api) => provider.spec.path(api, provider.settings))
-    .map((api) => ({ chat: '/v1/chat/completions', embeddings: '/v1/embeddings', models: '/v1/models' })[api])
+    .map((api) => CLIENT_PATH[api])
     .join(', ');
 }
 
