@@ -3,6 +3,7 @@ import { statSync } from 'node:fs';
 import { formatTable } from './measure.ts';
 import { callbackMicros, compileMillis, memoryAfterRequests, vmStartMillis } from './engine.ts';
 import { chatRequestMicros, sseChunkMicros } from './ai-proxy.ts';
+import { SIZES, microsPerKb, type BodyPath } from './body-paths.ts';
 
 const rows: Array<Record<string, string | number>> = [];
 const add = (metric: string, wasm: number, node: number, unit: string, target: string) =>
@@ -45,3 +46,13 @@ const proxy = [
 ];
 console.log('\nAI proxy on QuickJS, µs per unit (harness host included in both columns)');
 console.log(formatTable(proxy.map((r) => ({ ...r, ratio: r.ai_proxy / r.passthrough }))));
+
+const paths: BodyPath[] = ['request rewrite', 'request brackets', 'SSE answer', 'JSON answer'];
+const kb = (bytes: number) => `${bytes / 1024} KB`;
+const bodyRows: Array<Record<string, string | number>> = [];
+for (const path of paths) {
+  const perKb = await microsPerKb(path);
+  bodyRows.push({ body_path: path, ...Object.fromEntries(SIZES.map((size, i) => [kb(size), perKb[i]!])), '1 MB / 100 KB': perKb[2]! / perKb[1]! });
+}
+console.log('\nAI proxy body paths on QuickJS, µs per KB of body (stress bodies; linear code keeps the last column near 1)');
+console.log(formatTable(bodyRows));

@@ -23,6 +23,7 @@ export const BUILD_EXPORTS = [
   '_initialize',
   'free',
   'qjs_init',
+  'qjs_set_max_stack_size',
   'qjs_eval',
   'qjs_run_gc',
   'qjs_is_exception',

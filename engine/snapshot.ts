@@ -17,6 +17,15 @@ export interface Snapshot {
 
 export class BuildInitError extends Error {}
 
+/**
+ * QuickJS's own stack bound, in bytes of the engine's 1 MiB shadow stack: deep JavaScript recursion
+ * (a plugin's own, or compiling a deeply nested regular expression) then throws a catchable
+ * `RangeError` before V8's native stack, which Envoy cannot recover from, runs out (measured: about
+ * 1 000 JS frames under this bound, a trap at about 2 200 without it). JSON.parse is not covered (its
+ * frames barely use the shadow stack): the SDK bounds JSON depth before parsing (`plugin/sdk/json.ts`).
+ */
+export const JS_STACK_LIMIT = 256 * 1024;
+
 function exportMutableGlobals(linked: Uint8Array): { bytes: Uint8Array; names: string[] } {
   const module = binaryen.readBinary(linked);
   try {
@@ -102,6 +111,7 @@ export function preinitialize(linked: Uint8Array, bundle: string, filename: stri
   };
   e._initialize();
   if (e.qjs_init() !== 0) throw new BuildInitError('QuickJS runtime creation failed');
+  e.qjs_set_max_stack_size(JS_STACK_LIMIT);
   e.glue_init();
   evaluate(bundle, filename);
   const kind = evaluate('typeof globalThis.__proxy_dispatch', '<check>');

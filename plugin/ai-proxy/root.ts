@@ -1,7 +1,6 @@
 /**
  * The AI proxy's root context: parses the configuration per Higress rule (global fields plus `_rules_`)
- * and hands each stream to an `AiProxyStream`. A summary of what was configured is logged, never a token;
- * text that is not JSON is refused here without being quoted, since it may hold tokens.
+ * and hands each stream to an `AiProxyStream`. A summary of what was configured is logged, never a token.
  */
 import { HigressRootContext, log } from '../sdk/index.ts';
 import { parseAiProxyConfig, type AiProxyConfig } from './config/plugin-config.ts';
@@ -13,11 +12,10 @@ export class AiProxyRoot extends HigressRootContext<AiProxyConfig> {
   }
 
   override onConfigure(configuration: string): boolean {
-    if (!isJsonOrEmpty(configuration)) {
-      log.error(`invalid plugin configuration: configuration: expected a JSON object, got text that is not valid JSON (${configuration.length} characters, not shown)`);
-      return false;
-    }
     if (!super.onConfigure(configuration)) return false;
+    const configs = [this.ruleSet.global, ...this.ruleSet.rules.map((rule) => rule.config)];
+    const warnings = new Set(configs.flatMap((config) => config?.providers.flatMap((p) => p.warnings) ?? []));
+    for (const warning of warnings) log.warn(`ai-proxy: ${warning}`);
     const active = this.ruleSet.global?.active;
     const summary = active
       ? `provider "${active.id}" (type ${active.spec.type}, ${active.tokens.tokens.length} token(s), protocol ${active.protocol})`
@@ -28,15 +26,5 @@ export class AiProxyRoot extends HigressRootContext<AiProxyConfig> {
 
   createHttpContext(id: number): AiProxyStream {
     return new AiProxyStream(id, this);
-  }
-}
-
-function isJsonOrEmpty(text: string): boolean {
-  if (text.trim() === '') return true;
-  try {
-    JSON.parse(text);
-    return true;
-  } catch {
-    return false;
   }
 }

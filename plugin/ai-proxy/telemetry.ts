@@ -1,8 +1,8 @@
 /**
  * Usage for access logs and metrics: the filter state `wasm.ai_log` (JSON: provider, requested, upstream
  * and answering model, token counts, streaming, status, whether the answer arrived complete) and, for
- * requests that named a model, counters per route and model:
- * `ai_proxy.route.<route>.model.<model>.{requests,input_token,output_token,total_token}`.
+ * requests sent upstream with a model (named by the client or by the `*` mapping), counters per route
+ * and model: `ai_proxy.route.<route>.model.<model>.{requests,input_token,output_token,total_token}`.
  */
 import { Counter, getProperty, log, metric, setProperty } from '../sdk/index.ts';
 import type { AiProxyStream } from './stream.ts';
@@ -30,7 +30,7 @@ export function recordUsage(s: AiProxyStream, complete: boolean): void {
     complete,
   };
   setProperty(['ai_log'], JSON.stringify(entry));
-  if (s.requestModel === undefined) return;
+  if (s.upstreamModel === undefined) return;
   const prefix = `ai_proxy.route.${label(getProperty(['route_name']))}.model.${label(model)}`;
   metric(Counter, `${prefix}.requests`).increment(1);
   if (usage) {

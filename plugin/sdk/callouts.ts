@@ -5,6 +5,7 @@
  */
 import { BufferType, HostFn, MapType, call } from './abi.ts';
 import { encodePairs, decodePairs, encodeUtf8, decodeUtf8, type HeaderPairs } from './codec.ts';
+import { parseJson } from './json.ts';
 
 export interface CalloutRequest {
   cluster: string;
@@ -23,6 +24,7 @@ export interface CalloutResponse {
   body: ArrayBuffer;
   trailers: HeaderPairs;
   text(): string;
+  /** The body as JSON (nested at most `MAX_JSON_DEPTH` levels); throws a SyntaxError otherwise. */
   json(): unknown;
 }
 
@@ -65,6 +67,10 @@ export function readCalloutResponse(numHeaders: number, bodySize: number, numTra
     body,
     trailers: trailersRaw instanceof ArrayBuffer ? decodePairs(trailersRaw) : [],
     text: () => decodeUtf8(body),
-    json: () => JSON.parse(decodeUtf8(body)),
+    json: () => {
+      const parsed = parseJson(decodeUtf8(body));
+      if (!parsed.ok) throw new SyntaxError(`the callout answer is not JSON this plugin can read: ${parsed.message}`);
+      return parsed.value;
+    },
   };
 }

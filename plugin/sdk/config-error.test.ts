@@ -1,5 +1,5 @@
 /**
- * ConfigError messages (field path, value as truncated JSON, expected form) and the typed readers:
+ * ConfigError messages (field path, the value described without secrets, expected form) and the typed readers:
  * defaults, optional and required fields, range and type checks, and nested paths.
  */
 import { describe, expect, it } from 'vitest';
@@ -44,6 +44,34 @@ describe('ConfigError', () => {
     expect(new ConfigError('a', 10n, 'a number').message).toBe('a: expected a number, got 10');
   });
 
+  it.each([
+    ['a GitHub token', 'ghp_abcdefghijklmnopqrstuvwxyz0123456789'],
+    ['a fine-grained GitHub token', 'github_pat_11ABCDEFG0123456789_abcdefghijklmnop'],
+    ['an OpenAI key', 'sk-proj-abc123'],
+    ['a bearer header', 'Bearer anything at all'],
+    ['an Azure key (32 hex digits)', '0123456789abcdef0123456789ABCDEF'],
+    ['a long mixed-case key', 'AbCdEfGh12345678IjKlMnOp'],
+  ])('never shows %s, only its length', (_name, secret) => {
+    const message = new ConfigError('provider.type', secret, 'a type').message;
+    expect(message).toBe(`provider.type: expected a type, got a string of ${secret.length} characters (not shown)`);
+  });
+
+  it('shows ordinary strings, and describes arrays and objects by shape without their content', () => {
+    expect(new ConfigError('a', 'gpt-4o-mini', 'x').message).toBe('a: expected x, got "gpt-4o-mini"');
+    expect(new ConfigError('a', ['ghp_secret_in_array_0123456789'], 'x').message).toBe('a: expected x, got an array of 1 entry');
+    expect(new ConfigError('a', [1, 2], 'x').message).toBe('a: expected x, got an array of 2 entries');
+    expect(new ConfigError('a', {}, 'x').message).toBe('a: expected x, got an empty object');
+    expect(new ConfigError('a', { type: 'github', apiTokens: ['ghp_x'] }, 'x').message).toBe('a: expected x, got an object with fields type, apiTokens');
+    const many = Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`f${i}`, i]));
+    expect(new ConfigError('a', many, 'x').message).toBe('a: expected x, got an object with fields f0, f1, f2, f3, f4, f5, … (8 in all)');
+    expect(new ConfigError('a', { ghp_abcdefghijklmnopqrstuvwxyz0123456789: 1 }, 'x').message).toBe('a: expected x, got an object with field <not shown>');
+  });
+
+  it('never shows a field name that looks like a credential in a path', () => {
+    expect(fieldPath('provider', 'sk-abcdef')).toBe('provider.<a name that looks like a credential>');
+    expect(fieldPath('', 'apiTokens')).toBe('apiTokens');
+  });
+
   it('joins paths', () => {
     expect(fieldPath('', 'provider')).toBe('provider');
     expect(fieldPath('_rules_[0].provider', 'type')).toBe('_rules_[0].provider.type');
@@ -82,7 +110,7 @@ describe('readers', () => {
     expect(errorOf(() => readString(json, 'count', 'p')).message).toBe('p.count: expected a string, got 3');
     expect(errorOf(() => readNumber(json, 'name', '')).message).toBe('name: expected a number, got "gpt"');
     expect(errorOf(() => readBoolean(json, 'name', '')).message).toBe('name: expected true or false, got "gpt"');
-    expect(errorOf(() => readObject(json, 'tags', '')).message).toBe('tags: expected an object, got ["a","b"]');
+    expect(errorOf(() => readObject(json, 'tags', '')).message).toBe('tags: expected an object, got an array of 2 entries');
     expect(errorOf(() => readStringArray(json, 'name', '')).message).toBe('name: expected an array of strings, got "gpt"');
   });
 
@@ -107,7 +135,7 @@ describe('readers', () => {
   it('report a wrong array entry at its index', () => {
     expect(errorOf(() => readStringArray({ t: ['a', 2] }, 't', 'cfg')).message).toBe('cfg.t[1]: expected a string, got 2');
     expect(errorOf(() => readStringArray({ t: [] }, 't', '', { nonEmpty: true })).message).toBe(
-      't: expected a non-empty array of strings, got []',
+      't: expected a non-empty array of strings, got an empty array',
     );
     expect(readStringArray({ t: [] }, 't', '')).toEqual([]);
   });

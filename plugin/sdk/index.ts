@@ -14,6 +14,7 @@ export { CalloutError, type CalloutRequest, type CalloutResponse } from './callo
 export { sharedData, sharedQueue, type SharedValue } from './shared.ts';
 export { Counter, Gauge, Histogram, metric } from './metrics.ts';
 export { now, randomBytes, randomInt } from './runtime.ts';
+export { MAX_JSON_DEPTH, jsonDepth, parseJson, type JsonResult } from './json.ts';
 export { encodeUtf8, decodeUtf8, isValidUtf8, utf8, encodePairs, decodePairs, type HeaderPairs } from './codec.ts';
 export {
   ConfigError,

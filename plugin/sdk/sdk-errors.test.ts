@@ -89,6 +89,17 @@ describe.each(MODES)('SDK error containment (%s)', (mode) => {
     await expectServedNormally(host);
   });
 
+  it.each([
+    ['deep-recursion', 'recurseWithoutEnd'],
+    ['deep-regex', 'compileDeepRegex'],
+  ])('%s exhausts the stack as a catchable error: 500, not a failed VM', async (fail, fn) => {
+    const host = await start();
+    const result = await host.exchange({ headers: request(fail), body: '{}' });
+    expectPluginError(result);
+    expect(errorLine(host, 'onRequestHeaders')).toContain(fn);
+    await expectServedNormally(host);
+  });
+
   it('a throw in onResponseHeaders before the response started answers 500 to the client', async () => {
     const host = await start();
     const result = await host.exchange({ headers: request('response-headers'), body: '{}' });

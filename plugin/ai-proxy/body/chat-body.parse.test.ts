@@ -29,13 +29,13 @@ describe('parseRequestBody problems', () => {
     ['a sequence truncated by the end of the body', concat('{"a":1}', [0xe2, 0x82])],
     ['invalid UTF-8 that is also invalid JSON', concat('{"a":', [0xc3])],
   ])('answers invalid_encoding for %s', (_name, bytes) => {
-    expect(parseRequestBody(bytes, true)).toEqual({ status: 400, code: 'invalid_encoding', message: 'the request body is not valid UTF-8' });
+    expect(parseRequestBody(bytes)).toEqual({ status: 400, code: 'invalid_encoding', message: 'the request body is not valid UTF-8' });
   });
 
   it.each(['', ' ', '{', '{"model":"m",}', "{'model':'m'}", '{"a":01}', 'nul', '[1,]', '\ufeff{"model":"m"}', '{"a":1}{"b":2}'])(
     'answers invalid_json with the parser reason for %j',
     (text) => {
-      expect(parseRequestBody(enc(text), true)).toEqual({ status: 400, code: 'invalid_json', message: `the request body is not valid JSON: ${parserReason(text)}` });
+      expect(parseRequestBody(enc(text))).toEqual({ status: 400, code: 'invalid_json', message: `the request body is not valid JSON: ${parserReason(text)}` });
     },
   );
 
@@ -48,49 +48,59 @@ describe('parseRequestBody problems', () => {
     [' true ', 'a boolean'],
   ])('answers invalid_body for %s', (text, kind) => {
     const expected = { status: 400, code: 'invalid_body', message: `the request body must be a JSON object, got ${kind}` };
-    expect(parseRequestBody(enc(text), true)).toEqual(expected);
-    expect(parseRequestBody(enc(text), false)).toEqual(expected);
+    expect(parseRequestBody(enc(text))).toEqual(expected);
   });
 
-  it('answers missing_model only when a model is required', () => {
-    const missing = { status: 400, code: 'missing_model', message: "you must provide a model parameter ('model')" };
-    expect(parseRequestBody(enc('{}'), true)).toEqual(missing);
-    expect(parseRequestBody(enc('{"messages":[{"model":"m"}],"Model":"m"}'), true)).toEqual(missing);
-    expect(parsed(parseRequestBody(enc('{"messages":[]}'), false)).model).toBeUndefined();
+  it('leaves the model undefined when it is absent, null or empty, so a mapping can fill it in', () => {
+    for (const text of ['{}', '{"messages":[{"model":"m"}],"Model":"m"}', '{"model":null}', '{"model":""}']) {
+      expect(parsed(parseRequestBody(enc(text))).model).toBeUndefined();
+    }
   });
 
   it.each([
-    ['""', 'an empty string'],
     ['1', 'a number'],
-    ['null', 'null'],
     ['["gpt-4"]', 'an array'],
     ['{"name":"gpt-4"}', 'an object'],
     ['false', 'a boolean'],
-  ])('answers invalid_model for "model": %s whether or not a model is required', (value, kind) => {
-    const expected = { status: 400, code: 'invalid_model', message: `'model' must be a non-empty string, got ${kind}` };
-    expect(parseRequestBody(enc(`{"model":${value}}`), true)).toEqual(expected);
-    expect(parseRequestBody(enc(`{"model":${value}}`), false)).toEqual(expected);
+  ])('answers invalid_model for "model": %s', (value, kind) => {
+    expect(parseRequestBody(enc(`{"model":${value}}`))).toEqual({ status: 400, code: 'invalid_model', message: `'model' must be a string, got ${kind}` });
+  });
+
+  it.each([
+    ['arrays', '['.repeat(129) + ']'.repeat(129)],
+    ['objects', '{"a":'.repeat(129) + '1' + '}'.repeat(129)],
+    ['unclosed arrays (the shape that trapped the engine)', '['.repeat(7600)],
+  ])('answers json_too_deep for %s nested past the limit', (_name, text) => {
+    expect(parseRequestBody(enc(text))).toEqual({
+      status: 400,
+      code: 'json_too_deep',
+      message: 'the request body is refused: its arrays and objects are nested deeper than 128 levels, the limit',
+    });
+  });
+
+  it('accepts a body nested exactly to the limit', () => {
+    expect(parsed(parseRequestBody(enc(`{"model":"m","x":${'['.repeat(127)}${']'.repeat(127)}}`))).model).toBe('m');
   });
 });
 
 describe('parseRequestBody results', () => {
   it('returns the parsed object, the same bytes, the model and the stream flag', () => {
     const bytes = enc('{\r\n  "model": "gpt-4o",\r\n  "stream": true,\r\n  "seed": 12345678901234567890, "t": 1.0\r\n}');
-    const result = parsed(parseRequestBody(bytes, true));
+    const result = parsed(parseRequestBody(bytes));
     expect(result.bytes).toBe(bytes);
     expect(result).toEqual({ json: { model: 'gpt-4o', stream: true, seed: 12345678901234567890, t: 1 }, bytes, model: 'gpt-4o', stream: true });
   });
 
   it('decodes escapes in the model name and uses the last of duplicated keys', () => {
-    expect(parsed(parseRequestBody(enc('{"mod\\u0065l":"gpt-\\u00e9"}'), true)).model).toBe('gpt-é');
-    expect(parsed(parseRequestBody(enc('{"model":1,"model":"b","stream":true,"stream":false}'), true))).toMatchObject({ model: 'b', stream: false });
+    expect(parsed(parseRequestBody(enc('{"mod\\u0065l":"gpt-\\u00e9"}'))).model).toBe('gpt-é');
+    expect(parsed(parseRequestBody(enc('{"model":1,"model":"b","stream":true,"stream":false}')))).toMatchObject({ model: 'b', stream: false });
   });
 
   it.each([['false'], ['"true"'], ['1'], ['null'], ['{}']])('treats "stream": %s as not streaming', (value) => {
-    expect(parsed(parseRequestBody(enc(`{"model":"m","stream":${value}}`), true)).stream).toBe(false);
+    expect(parsed(parseRequestBody(enc(`{"model":"m","stream":${value}}`))).stream).toBe(false);
   });
 
   it('treats an absent stream as not streaming and a nested one as irrelevant', () => {
-    expect(parsed(parseRequestBody(enc('{"model":"m","options":{"stream":true}}'), true)).stream).toBe(false);
+    expect(parsed(parseRequestBody(enc('{"model":"m","options":{"stream":true}}'))).stream).toBe(false);
   });
 });

@@ -10,7 +10,7 @@ import { parseRequestBody, rewriteBody, type BodyEdits, type ParsedBody } from '
 const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array) => new TextDecoder('utf-8', { fatal: true }).decode(b);
 function parse(bytes: Uint8Array): ParsedBody {
-  const result = parseRequestBody(bytes, false);
+  const result = parseRequestBody(bytes);
   if ('code' in result) throw new Error(result.message);
   return result;
 }
@@ -123,7 +123,7 @@ describe('a 1 MB body', () => {
     const input = `{"messages":${JSON.stringify(messages, null, 1).replaceAll('\n', '\r\n')},\r\n"temperature":1.0,"model":"gpt-4","stream":true}`;
     const bytes = enc(input);
     expect(bytes.length).toBeGreaterThan(1_000_000);
-    const parsed = parseRequestBody(bytes, true) as ParsedBody;
+    const parsed = parseRequestBody(bytes) as ParsedBody;
     expect(parsed.model).toBe('gpt-4');
     expect(rewriteBody(parsed, { model: 'gpt-4' })).toBe(bytes);
     const out = rewriteBody(parsed, { model: 'qwen-max', includeUsage: true });

@@ -9,7 +9,7 @@ import { parseRequestBody, rewriteBody, type BodyEdits, type ParsedBody } from '
 const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array) => new TextDecoder('utf-8', { fatal: true }).decode(b);
 function parse(text: string): ParsedBody {
-  const result = parseRequestBody(enc(text), false);
+  const result = parseRequestBody(enc(text));
   if ('code' in result) throw new Error(result.message);
   return result;
 }

@@ -1,15 +1,18 @@
 /**
  * Validation and minimal rewriting of OpenAI-style request bodies. `parseRequestBody` checks, in this
- * order, UTF-8, JSON syntax, that the body is a JSON object and the `model` member, and answers a
- * problem (status, OpenAI error code, message) for the first check that fails. `rewriteBody` replaces the
- * top-level `model` value and asks a streaming request for usage (`stream_options.include_usage`) by
- * splicing byte ranges found by `scanTopLevel`, so every other byte (whitespace, key order, number
- * spelling, escapes) reaches the upstream unchanged; with nothing to change it returns `parsed.bytes`
- * itself. A `model` absent from the body is added as its first member; an `include_usage` the client set
- * (even to false) and a `stream_options` that is not an object are left alone.
+ * order, UTF-8, nesting depth (`MAX_JSON_DEPTH`), JSON syntax, that the body is a JSON object and the
+ * `model` member, and answers a problem (status, OpenAI error code, message) for the first check that
+ * fails; a `model` that is absent, `null` or `""` counts as not given (as Higress reads it), so a `*`
+ * mapping can fill it in. `rewriteBody` replaces the top-level `model` value and asks a streaming
+ * request for usage (`stream_options.include_usage`) by splicing byte ranges found by `scanTopLevel`, so
+ * every other byte (whitespace, key order, number spelling, escapes) reaches the upstream unchanged; with
+ * nothing to change it returns `parsed.bytes` itself. A `model` absent from the body is added as its
+ * first member; an `include_usage` the client set (even to false) and a `stream_options` that is not an
+ * object are left alone.
  */
 import { scanObjectAt, scanTopLevel, type ObjectScan, type ScanResult } from './json-scan.ts';
 import { utf8 } from '../../sdk/codec.ts';
+import { parseJson } from '../../sdk/json.ts';
 
 export interface ParsedBody { json: Record<string, unknown>; bytes: Uint8Array; model?: string; stream: boolean }
 export type BodyProblem = { status: number; code: string; message: string };
@@ -29,26 +32,24 @@ function kindOf(value: unknown): string {
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-export function parseRequestBody(bytes: Uint8Array, requireModel: boolean): ParsedBody | BodyProblem {
+export function parseRequestBody(bytes: Uint8Array): ParsedBody | BodyProblem {
   if (!utf8.isValid(bytes)) return problem('invalid_encoding', 'the request body is not valid UTF-8');
-  let json: unknown;
-  try {
-    json = JSON.parse(utf8.decode(bytes));
-  } catch (e) {
-    return problem('invalid_json', `the request body is not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
+  const result = parseJson(bytes);
+  if (!result.ok) {
+    if (result.error === 'depth') return problem('json_too_deep', `the request body is refused: its ${result.message}`);
+    return problem('invalid_json', `the request body is not valid JSON: ${result.message}`);
   }
+  const json = result.value;
   if (!isPlainObject(json)) return problem('invalid_body', `the request body must be a JSON object, got ${kindOf(json)}`);
   const model = json.model;
-  if (model === undefined) {
-    if (requireModel) return problem('missing_model', "you must provide a model parameter ('model')");
-  } else if (typeof model !== 'string' || model === '') {
-    return problem('invalid_model', `'model' must be a non-empty string, got ${model === '' ? 'an empty string' : kindOf(model)}`);
+  if (model !== undefined && model !== null && typeof model !== 'string') {
+    return problem('invalid_model', `'model' must be a string, got ${kindOf(model)}`);
   }
-  return { json, bytes, model: model as string | undefined, stream: json.stream === true };
+  return { json, bytes, model: (model as string | null | undefined) || undefined, stream: json.stream === true };
 }
 
 export function jsonStringLiteral(text: string): string {
-  let out = '"';
+  const parts: string[] = ['"'];
   let from = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
@@ -62,10 +63,11 @@ export function jsonStringLiteral(text: string): string {
       else escaped = `\\u${c.toString(16)}`;
     }
     if (escaped === undefined) continue;
-    out += text.slice(from, i) + escaped;
+    parts.push(text.slice(from, i), escaped);
     from = i + 1;
   }
-  return out + text.slice(from) + '"';
+  parts.push(text.slice(from), '"');
+  return parts.join('');
 }
 
 function scanned(result: ScanResult): ObjectScan {

@@ -1,14 +1,14 @@
 /**
  * A single-pass scanner over the UTF-8 bytes of a JSON document that finds the members of one object
  * with their byte spans, so a body can be edited by splicing bytes instead of re-serialising it. It is run
- * on text JSON.parse accepted; it still reports the grammar errors it meets (all but unescaped control
- * characters inside strings), iteratively so deep nesting cannot overflow the stack; it does not check
- * UTF-8. Keys are decoded,
- * escapes included; a duplicated key keeps its last occurrence, as JSON.parse does, and is listed in
- * `duplicates`. Spans: `keyStart` is the key's opening quote, `valueStart`/`valueEnd` bound the value
+ * on text JSON.parse accepted; it still reports the grammar errors it meets outside strings (the inside
+ * of strings — escapes, control characters — is not checked), iteratively so deep nesting cannot overflow
+ * the stack, in time linear in the input; it does not check UTF-8. Keys are decoded, escapes included; a
+ * duplicated key keeps its last occurrence, as JSON.parse does, and is listed in `duplicates`. Spans: `keyStart` is the key's opening quote, `valueStart`/`valueEnd` bound the value
  * (end exclusive), `objectStart`/`objectEnd` are the indices of the braces.
  */
 import { utf8 } from '../../sdk/codec.ts';
+import { parseJson } from '../../sdk/json.ts';
 
 export interface MemberSpan { keyStart: number; valueStart: number; valueEnd: number }
 export interface ObjectScan { members: Map<string, MemberSpan>; objectStart: number; objectEnd: number; duplicates: string[] }
@@ -16,7 +16,6 @@ export type ScanResult = ObjectScan | { error: string };
 
 class ScanError extends Error {}
 
-const ESCAPES = new Set([0x22, 0x5c, 0x2f, 0x62, 0x66, 0x6e, 0x72, 0x74]);
 const LITERALS: Record<number, number[]> = { 0x74: [0x74, 0x72, 0x75, 0x65], 0x66: [0x66, 0x61, 0x6c, 0x73, 0x65], 0x6e: [0x6e, 0x75, 0x6c, 0x6c] };
 
 function fail(b: Uint8Array, i: number, expected: string): never {
@@ -29,41 +28,45 @@ function ws(b: Uint8Array, i: number): number {
   return i;
 }
 
-const isHex = (c: number) => (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x66);
 const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
 
-let escapeFrom = 0;
-let escapeAt = -1;
-
-/** The next backslash at or after `from`, remembered so a document without escapes is searched once. */
-function nextEscape(b: Uint8Array, from: number): number {
-  if (from < escapeFrom || (escapeAt !== -1 && escapeAt < from)) {
-    escapeFrom = from;
-    escapeAt = b.indexOf(0x5c, from);
+/** The next occurrence of one byte at or after a position, remembered so each stretch is searched once. */
+class NextByte {
+  private from = 0;
+  private at = -1;
+  constructor(
+    private readonly b: Uint8Array,
+    private readonly byte: number,
+    start: number,
+  ) {
+    this.from = start;
+    this.at = b.indexOf(byte, start);
   }
-  return escapeAt;
+  after(position: number): number {
+    if (position < this.from || (this.at !== -1 && this.at < position)) {
+      this.from = position;
+      this.at = this.b.indexOf(this.byte, position);
+    }
+    return this.at;
+  }
 }
 
+let quotes = new NextByte(new Uint8Array(0), 0x22, 0);
+
 /**
- * Past the string opening at `i`. A run without escapes is skipped with native searches (QuickJS loops are
- * slow), so control characters inside it are not reported: callers scan text JSON.parse already accepted.
+ * Past the string opening at `i`: the first quote not escaped by an odd run of backslashes before it.
+ * Only quotes are searched for (natively, each once), so a string costs time linear in its length however
+ * many escapes it holds; escapes and control characters inside it are not checked, since callers scan
+ * text JSON.parse already accepted.
  */
 function skipString(b: Uint8Array, i: number): number {
-  for (let j = i + 1; ; ) {
-    const quote = b.indexOf(0x22, j);
-    const escape = nextEscape(b, j);
-    if (quote !== -1 && (escape === -1 || quote < escape)) return quote + 1;
-    let c = b[j];
-    while (c >= 0x20 && c !== 0x22 && c !== 0x5c) c = b[++j];
-    if (c === 0x22) return j + 1;
-    if (c === undefined) fail(b, j, 'closing quote of the string opened at ' + i);
-    if (c !== 0x5c) fail(b, j, 'a string character (control characters must be escaped)');
-    const e = b[j + 1];
-    if (e === 0x75) {
-      for (let k = 2; k < 6; k++) if (!isHex(b[j + k])) fail(b, j + k, 'a hex digit in \\u escape');
-      j += 6;
-    } else if (ESCAPES.has(e)) j += 2;
-    else fail(b, j + 1, 'a valid escape character');
+  for (let from = i + 1; ; ) {
+    const quote = quotes.after(from);
+    if (quote === -1) fail(b, b.length, 'closing quote of the string opened at ' + i);
+    let run = quote;
+    while (run > i + 1 && b[run - 1] === 0x5c) run--;
+    if ((quote - run) % 2 === 0) return quote + 1;
+    from = quote + 1;
   }
 }
 
@@ -128,7 +131,10 @@ function skipValue(b: Uint8Array, i: number): number {
 
 function decodeKey(b: Uint8Array, start: number, end: number): string {
   const raw = b.subarray(start + 1, end - 1);
-  return raw.includes(0x5c) ? (JSON.parse(utf8.decode(b.subarray(start, end))) as string) : utf8.decode(raw);
+  if (!raw.includes(0x5c)) return utf8.decode(raw);
+  const parsed = parseJson(b.subarray(start, end));
+  if (!parsed.ok || typeof parsed.value !== 'string') fail(b, start, 'a valid string key');
+  return parsed.value;
 }
 
 function scanObject(b: Uint8Array, start: number): ObjectScan {
@@ -153,8 +159,7 @@ function scanObject(b: Uint8Array, start: number): ObjectScan {
 }
 
 function scan(bytes: Uint8Array, start: number, whole: boolean): ScanResult {
-  escapeFrom = start;
-  escapeAt = bytes.indexOf(0x5c, start);
+  quotes = new NextByte(bytes, 0x22, start);
   try {
     const result = scanObject(bytes, start);
     const end = ws(bytes, result.objectEnd + 1);

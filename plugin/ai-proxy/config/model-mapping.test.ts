@@ -93,14 +93,14 @@ describe('targets', () => {
 describe('configuration errors', () => {
   const expected = 'an object from model name (exact, "prefix*", "~regex" or "*") to target model';
   it.each([
-    [['gpt-4'], `providers[1].modelMapping: expected ${expected}, got ["gpt-4"]`],
+    [['gpt-4'], `providers[1].modelMapping: expected ${expected}, got an array of 1 entry`],
     ['gpt-4=x', `providers[1].modelMapping: expected ${expected}, got "gpt-4=x"`],
     [7, `providers[1].modelMapping: expected ${expected}, got 7`],
     [{ 'gpt-4': 5 }, 'providers[1].modelMapping.gpt-4: expected a target model name (a string; "" keeps the requested name), got 5'],
     [{ 'gpt-*': null }, 'providers[1].modelMapping.gpt-*: expected a target model name (a string; "" keeps the requested name), got null'],
     [{ '~^gpt-(': 'x' }, /^providers\[1\]\.modelMapping\.~\^gpt-\(: expected a valid regular expression after "~" \(.+\), got "\^gpt-\("$/],
     [{ '~[z-a]': 'x' }, /^providers\[1\]\.modelMapping\.~\[z-a\]: expected a valid regular expression after "~" \(.+\), got "\[z-a\]"$/],
-    [{ '': 'x' }, 'providers[1].modelMapping: expected no empty model name as a key, got {"":"x"}'],
+    [{ '': 'x' }, 'providers[1].modelMapping: expected no empty model name as a key, got an object with field ""'],
   ])('rejects %j', (raw, message) => {
     if (typeof message === 'string') expect(errorOf(raw)).toBe(message);
     else expect(errorOf(raw)).toMatch(message);

@@ -12,19 +12,21 @@ export interface ModelMapping {
   /** The upstream model for `requested`; the requested name itself when nothing maps it. */
   map(requested: string): string;
   readonly aliases: ReadonlyMap<string, string>;
+  /** The `*` target, which also names the model for a request that gives none (as in Higress); undefined when none or "". */
+  readonly fallback?: string;
 }
 
 export function compileModelMapping(raw: unknown, path: string): ModelMapping {
   const at = fieldPath(path, 'modelMapping');
-  if (raw === undefined || raw === null) return { map: (m) => m, aliases: new Map() };
+  if (raw === undefined || raw === null) return { map: (m) => m, aliases: new Map(), fallback: undefined };
   if (!isJsonObject(raw)) throw new ConfigError(at, raw, 'an object from model name (exact, "prefix*", "~regex" or "*") to target model');
   const exact = new Map<string, string>();
   const ordered: Rule[] = [];
   let fallback: string | undefined;
   for (const [key, target] of Object.entries(raw)) {
-    if (typeof target !== 'string') throw new ConfigError(`${at}.${key}`, target, 'a target model name (a string; "" keeps the requested name)');
+    if (typeof target !== 'string') throw new ConfigError(fieldPath(at, key), target, 'a target model name (a string; "" keeps the requested name)');
     if (key === '*') fallback = target;
-    else if (key.startsWith('~')) ordered.push({ kind: 'regex', pattern: compileRegex(key.slice(1), `${at}.${key}`), target });
+    else if (key.startsWith('~')) ordered.push({ kind: 'regex', pattern: compileRegex(key.slice(1), fieldPath(at, key)), target });
     else if (key.endsWith('*') && key.length > 1) ordered.push({ kind: 'prefix', prefix: key.slice(0, -1), target });
     else if (key === '') throw new ConfigError(`${at}`, raw, 'no empty model name as a key');
     else exact.set(key, target);
@@ -32,6 +34,7 @@ export function compileModelMapping(raw: unknown, path: string): ModelMapping {
   const keep = (requested: string, target: string) => (target === '' ? requested : target);
   return {
     aliases: exact,
+    fallback: fallback || undefined,
     map(requested: string): string {
       const direct = exact.get(requested);
       if (direct !== undefined) return keep(requested, direct);

@@ -3,9 +3,8 @@
  * `provider`, or `providers` with `activeProviderId` choosing among them. No active provider means the
  * traffic passes through untouched, as in Higress.
  */
-import { ConfigError, fieldPath, isJsonObject, readString } from '../../sdk/config-error.ts';
+import { ConfigError, fieldPath, isJsonObject, kindOnly, readString } from '../../sdk/config-error.ts';
 import { parseProviderConfig, type ProviderConfig } from './provider-config.ts';
-import { redacted } from './tokens.ts';
 
 export interface AiProxyConfig {
   active?: ProviderConfig;
@@ -16,10 +15,10 @@ const TOP_LEVEL = new Set(['provider', 'providers', 'activeProviderId']);
 
 export function parseAiProxyConfig(json: Record<string, unknown>, path: string): AiProxyConfig {
   for (const key of Object.keys(json)) {
-    if (!TOP_LEVEL.has(key)) throw new ConfigError(fieldPath(path, key), redacted(json[key]), 'one of the fields provider, providers, activeProviderId');
+    if (!TOP_LEVEL.has(key)) throw new ConfigError(fieldPath(path, key), kindOnly(json[key]), 'one of the fields provider, providers, activeProviderId');
   }
   if (json.provider !== undefined && json.providers !== undefined) {
-    throw new ConfigError(fieldPath(path, 'provider'), '<object>', 'either "provider" or "providers", not both');
+    throw new ConfigError(fieldPath(path, 'provider'), json.provider, 'either "provider" or "providers", not both');
   }
   if (json.provider !== undefined) {
     if (!isJsonObject(json.provider)) throw new ConfigError(fieldPath(path, 'provider'), json.provider, 'a provider object');

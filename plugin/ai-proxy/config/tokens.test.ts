@@ -30,18 +30,19 @@ describe('readTokens', () => {
 
   const many = 'a non-empty array of API tokens (strings, with or without "Bearer ")';
   const spaced = 'a token without spaces (an optional "Bearer " prefix is allowed)';
+  const hidden = (text: string) => `a string of ${text.length} characters (not shown)`;
   it.each([
     [undefined, `provider.apiTokens: expected ${many}, got nothing`],
-    [[], `provider.apiTokens: expected ${many}, got "an array of 0 value(s)"`],
-    [SECRET, `provider.apiTokens: expected ${many}, got "string"`],
-    [{ token: SECRET }, `provider.apiTokens: expected ${many}, got "object"`],
-    [[SECRET, 7], 'provider.apiTokens[1]: expected a token string, got "number"'],
-    [[`${SECRET} extra`], `provider.apiTokens[0]: expected ${spaced}, got "<redacted>"`],
-    [[`Bearer ${SECRET} ${SECRET}`], `provider.apiTokens[0]: expected ${spaced}, got "<redacted>"`],
-    [[`${SECRET}\nx`], `provider.apiTokens[0]: expected ${spaced}, got "<redacted>"`],
-    [[SECRET, 'Bearer '], `provider.apiTokens[1]: expected ${spaced}, got "<redacted>"`],
-    [['   '], `provider.apiTokens[0]: expected ${spaced}, got "<redacted>"`],
-    [[''], `provider.apiTokens[0]: expected ${spaced}, got "<redacted>"`],
+    [[], `provider.apiTokens: expected ${many}, got an empty array`],
+    [SECRET, `provider.apiTokens: expected ${many}, got ${hidden(SECRET)}`],
+    [{ token: SECRET }, `provider.apiTokens: expected ${many}, got an object with field token`],
+    [[SECRET, 7], 'provider.apiTokens[1]: expected a token string, got 7'],
+    [[`${SECRET} extra`], `provider.apiTokens[0]: expected ${spaced}, got ${hidden(`${SECRET} extra`)}`],
+    [[`Bearer ${SECRET} ${SECRET}`], `provider.apiTokens[0]: expected ${spaced}, got ${hidden(`Bearer ${SECRET} ${SECRET}`)}`],
+    [[`${SECRET}\nx`], `provider.apiTokens[0]: expected ${spaced}, got ${hidden(`${SECRET}\nx`)}`],
+    [[SECRET, 'Bearer '], `provider.apiTokens[1]: expected ${spaced}, got ${hidden('Bearer ')}`],
+    [['   '], `provider.apiTokens[0]: expected ${spaced}, got ${hidden('   ')}`],
+    [[''], `provider.apiTokens[0]: expected ${spaced}, got ${hidden('')}`],
   ])('rejects %j without showing a token', (raw, message) => {
     const error = errorOf(raw);
     expect(error).toBe(message);

@@ -3,26 +3,20 @@
  * and one chosen per request — uniformly at random (from WASI randomness, distinct per VM), round-robin
  * per VM, or, with consumer affinity, by FNV-1a of the `x-mse-consumer` value so a consumer keeps its token.
  */
-import { ConfigError, fieldPath } from '../../sdk/config-error.ts';
+import { ConfigError, fieldPath, kindOnly } from '../../sdk/config-error.ts';
 import { randomInt } from '../../sdk/runtime.ts';
 
 export type TokenStrategy = 'random' | 'round-robin';
 
-/** What an error shows of a field that may hold a token by mistake (a misspelt or misplaced field): scalars only. */
-export function redacted(value: unknown): unknown {
-  return typeof value === 'string' || (typeof value === 'object' && value !== null) ? '<redacted>' : value;
-}
-
 export function readTokens(raw: unknown, path: string): string[] {
   const at = fieldPath(path, 'apiTokens');
-  const shape = Array.isArray(raw) ? `an array of ${raw.length} value(s)` : raw === undefined ? undefined : typeof raw;
   if (!Array.isArray(raw) || raw.length === 0) {
-    throw new ConfigError(at, shape, 'a non-empty array of API tokens (strings, with or without "Bearer ")');
+    throw new ConfigError(at, kindOnly(raw), 'a non-empty array of API tokens (strings, with or without "Bearer ")');
   }
   return raw.map((token, i) => {
-    if (typeof token !== 'string') throw new ConfigError(`${at}[${i}]`, typeof token, 'a token string');
+    if (typeof token !== 'string') throw new ConfigError(`${at}[${i}]`, kindOnly(token), 'a token string');
     const bare = token.trim().replace(/^bearer(?:\s+|$)/i, '').trim();
-    if (bare === '' || /\s/.test(bare)) throw new ConfigError(`${at}[${i}]`, '<redacted>', 'a token without spaces (an optional "Bearer " prefix is allowed)');
+    if (bare === '' || /\s/.test(bare)) throw new ConfigError(`${at}[${i}]`, kindOnly(token), 'a token without spaces (an optional "Bearer " prefix is allowed)');
     return bare;
   });
 }

@@ -10,7 +10,7 @@ export const github: ProviderSpec = {
   required: [],
   optional: ['githubOrg', 'apiVersion'],
   defaultApiVersion: '2022-11-28',
-  host: () => 'models.github.ai',
+  host: (settings) => settings.providerDomain ?? 'models.github.ai',
   path(api, settings) {
     const base = settings.githubOrg ? `/orgs/${encodeURIComponent(settings.githubOrg)}/inference` : '/inference';
     if (api === 'chat') return `${base}/chat/completions`;

@@ -1,17 +1,18 @@
 /**
- * Any OpenAI-compatible server: `providerDomain` is its host, `providerBasePath` (default `/v1`) the prefix
- * of `/chat/completions`, `/embeddings` and `/models`; `Authorization: Bearer`.
+ * Any OpenAI-compatible server: `providerDomain` is its host, and the paths are OpenAI's own
+ * (`/v1/chat/completions`, `/v1/embeddings`, `/v1/models`), which `providerBasePath` prefixes and
+ * `capabilities` replace as on every type; `Authorization: Bearer`.
  */
 import type { ProviderSpec } from './types.ts';
 
-const SUFFIX = { chat: '/chat/completions', embeddings: '/embeddings', models: '/models' } as const;
+const PATHS = { chat: '/v1/chat/completions', embeddings: '/v1/embeddings', models: '/v1/models' } as const;
 
 export const openaiCompatible: ProviderSpec = {
   type: 'openai-compatible',
   required: ['providerDomain'],
-  optional: ['providerBasePath'],
+  optional: [],
   host: (settings) => settings.providerDomain!,
-  path: (api, settings) => `${(settings.providerBasePath ?? '/v1').replace(/\/+$/, '')}${SUFFIX[api]}`,
+  path: (api) => PATHS[api],
   authHeaders: (token) => [['authorization', `Bearer ${token}`]],
   extraHeaders: () => [],
   modelsFormat: 'openai',

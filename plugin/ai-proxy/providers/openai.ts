@@ -6,7 +6,7 @@ const PATHS = { chat: '/v1/chat/completions', embeddings: '/v1/embeddings', mode
 export const openai: ProviderSpec = {
   type: 'openai',
   required: [],
-  optional: ['providerDomain'],
+  optional: [],
   host: (settings) => settings.providerDomain ?? 'api.openai.com',
   path: (api) => PATHS[api],
   authHeaders: (token) => [['authorization', `Bearer ${token}`]],

@@ -9,13 +9,13 @@ export type ApiName = 'chat' | 'embeddings' | 'models';
 export interface ProviderSettings {
   githubOrg?: string;
   apiVersion?: string;
+  /** Replaces the type's host, on every type (Higress). */
   providerDomain?: string;
-  providerBasePath?: string;
 }
 
 export interface ProviderSpec {
   readonly type: string;
-  /** Fields this type requires or allows beyond the common ones, checked at configure time; others are refused. */
+  /** Type-specific fields this type requires or allows, checked at configure time; others are refused. */
   readonly required: ReadonlyArray<keyof ProviderSettings>;
   readonly optional: ReadonlyArray<keyof ProviderSettings>;
   readonly defaultApiVersion?: string;

@@ -6,6 +6,7 @@
 import { Action, log, setProperty, type HookResult } from '../../sdk/index.ts';
 import { replyError } from '../errors.ts';
 import type { AiProxyStream } from '../stream.ts';
+import { withBasePath } from '../config/upstream-paths.ts';
 import { API_METHOD, CLIENT_PATH, parseClientPath, withQuery } from './api-route.ts';
 
 const CLIENT_CREDENTIALS = ['authorization', 'api-key', 'x-api-key', 'proxy-authorization'];
@@ -31,11 +32,11 @@ export function handleRequestHeaders(s: AiProxyStream, endOfStream: boolean): Ho
   const headers = s.requestHeaders;
   const raw = headers.get(':path') ?? '/';
   if (provider.protocol === 'original') {
-    rewriteCommon(s, raw);
+    rewriteCommon(s, withBasePath(raw, provider.paths.basePath));
     return Action.Continue;
   }
   const { api, path, query } = parseClientPath(raw);
-  const upstreamPath = api && provider.spec.path(api, provider.settings);
+  const upstreamPath = api && provider.paths.api[api];
   if (!api || !upstreamPath) {
     replyError(s, { status: 404, code: 'unsupported_api', message: `the path ${path} is not supported by provider "${provider.id}" (type ${provider.spec.type}); supported: ${supported(s)}` });
     return Action.Pause;
@@ -57,9 +58,9 @@ export function handleRequestHeaders(s: AiProxyStream, endOfStream: boolean): Ho
 }
 
 function supported(s: AiProxyStream): string {
-  const provider = s.provider!;
+  const paths = s.provider!.paths.api;
   return (['chat', 'embeddings', 'models'] as const)
-    .filter((api) => provider.spec.path(api, provider.settings))
+    .filter((api) => paths[api] !== undefined)
     .map((api) => CLIENT_PATH[api])
     .join(', ');
 }

@@ -4,11 +4,12 @@
  * `{"object":"list","data":[{id, object:"model", created, owned_by}]}`. `catalogToOpenAiList` converts
  * the one into the other, in catalog order, with `created: 0` (the catalog has no dates) and `owned_by`
  * the item's publisher (else the id's part before `/`, else `unknown`). It answers undefined unless the
- * body is a JSON array whose every item is an object with a non-empty string `id`; the caller then
- * relays the original body. Aliases (client-facing name → upstream id) are appended after the catalog
- * entries, owned by the target's publisher, when the target is in the catalog and the alias name is not
- * already listed.
+ * body is a JSON array (nested at most `MAX_JSON_DEPTH` levels) whose every item is an object with a
+ * non-empty string `id`; the caller then relays the original body. Aliases (client-facing name →
+ * upstream id) are appended after the catalog entries, owned by the target's publisher, when the target
+ * is in the catalog and the alias name is not already listed.
  */
+import { parseJson } from '../../sdk/json.ts';
 
 interface ModelEntry {
   id: string;
@@ -17,14 +18,10 @@ interface ModelEntry {
   owned_by: string;
 }
 
-export function catalogToOpenAiList(body: string, aliases?: Record<string, string>): string | undefined {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch {
-    return undefined;
-  }
-  if (!Array.isArray(parsed)) return undefined;
+export function catalogToOpenAiList(body: string | Uint8Array, aliases?: Record<string, string>): string | undefined {
+  const result = parseJson(body);
+  if (!result.ok || !Array.isArray(result.value)) return undefined;
+  const parsed: unknown[] = result.value;
   const data: ModelEntry[] = [];
   const owners = new Map<string, string>();
   for (const item of parsed) {

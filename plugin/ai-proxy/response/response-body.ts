@@ -4,7 +4,8 @@
  * answer exceeds the copy limit); replaced answers are held to the end and rewritten. Usage is recorded
  * once the answer is complete.
  */
-import { Action, bufferBody, decodeUtf8, type HookResult } from '../../sdk/index.ts';
+import { Action, bufferBody, log, type HookResult } from '../../sdk/index.ts';
+import { MAX_JSON_DEPTH } from '../../sdk/json.ts';
 import { errorBody } from '../errors.ts';
 import type { AiProxyStream } from '../stream.ts';
 import { recordUsage } from '../telemetry.ts';
@@ -23,6 +24,9 @@ function joined(parts: ArrayBuffer[]): ArrayBuffer {
 }
 
 function done(s: AiProxyStream): HookResult {
+  if (s.usage.tooDeep > 0) {
+    log.warn(`ai-proxy: ${s.usage.tooDeep} part(s) of the answer from provider "${s.provider!.id}" nest deeper than ${MAX_JSON_DEPTH} levels; relayed unchanged, usage not read from them`);
+  }
   recordUsage(s, true);
   return Action.Continue;
 }
@@ -39,7 +43,7 @@ export function handleResponseBody(s: AiProxyStream, bodySize: number, endOfStre
       s.copiedBytes += bodySize;
       if (s.copiedBytes <= USAGE_COPY_LIMIT) s.copy.push(s.responseBody(0, bodySize));
       if (!endOfStream) return Action.Continue;
-      if (s.copiedBytes <= USAGE_COPY_LIMIT) s.usage.observeJson(decodeUtf8(joined(s.copy)));
+      if (s.copiedBytes <= USAGE_COPY_LIMIT) s.usage.observeJson(new Uint8Array(joined(s.copy)));
       return done(s);
     }
     case 'replace':
@@ -49,8 +53,9 @@ export function handleResponseBody(s: AiProxyStream, bodySize: number, endOfStre
       });
     case 'catalog':
       return bufferBody(s, 'response', bodySize, endOfStream, (body) => {
-        const list = catalogToOpenAiList(decodeUtf8(body), Object.fromEntries(s.provider!.mapping.aliases));
+        const list = catalogToOpenAiList(new Uint8Array(body), Object.fromEntries(s.provider!.mapping.aliases));
         if (list !== undefined) s.setResponseBody(list);
+        else log.warn(`ai-proxy: the model catalog from provider "${s.provider!.id}" is not a JSON array of models nested at most ${MAX_JSON_DEPTH} levels; relayed unchanged`);
         return done(s);
       });
     default:

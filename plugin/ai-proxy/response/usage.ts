@@ -6,10 +6,12 @@
  * usage comes from chunks whose `usage` is an object — with `stream_options.include_usage` OpenAI sends
  * it in a final chunk with `choices: []`, some compatible servers send running totals in every chunk —
  * and the last one wins. Non-streaming: `observeJson` takes the same fields from the whole body (an
- * unparseable body also counts in `malformedEvents`). Token fields are `prompt_tokens`,
+ * unparseable body also counts in `malformedEvents`; one nested past `MAX_JSON_DEPTH` is not parsed and
+ * counts in `tooDeep`). Token fields are `prompt_tokens`,
  * `completion_tokens` and `total_tokens`; a value that is not a finite number ≥ 0 is ignored (a missing
  * count is 0, a missing total is the sum), and a usage object without any valid count is ignored.
  */
+import { parseJson } from '../../sdk/json.ts';
 
 export interface Usage {
   promptTokens: number;
@@ -36,6 +38,7 @@ export class UsageTracker {
   model?: string;
   usage?: Usage;
   malformedEvents = 0;
+  tooDeep = 0;
 
   /** One SSE `data` payload; events that carry neither a first model nor a usage object are not parsed. */
   observeEvent(data: string): void {
@@ -45,10 +48,12 @@ export class UsageTracker {
     this.observeJson(trimmed);
   }
 
-  observeJson(body: string): void {
-    const parsed = parseObject(body);
+  observeJson(body: string | Uint8Array): void {
+    const result = parseJson(body);
+    const parsed = result.ok && isObject(result.value) ? result.value : undefined;
     if (parsed === undefined) {
-      this.malformedEvents++;
+      if (!result.ok && result.error === 'depth') this.tooDeep++;
+      else this.malformedEvents++;
       return;
     }
     if (this.model === undefined && typeof parsed.model === 'string' && parsed.model !== '') {
@@ -57,16 +62,6 @@ export class UsageTracker {
     const usage = readUsage(parsed.usage);
     if (usage !== undefined) this.usage = usage;
   }
-}
-
-function parseObject(text: string): JsonObject | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  return isObject(value) ? value : undefined;
 }
 
 function isObject(value: unknown): value is JsonObject {

@@ -112,8 +112,11 @@ describe.each(MODES)('apiVersion (%s)', (mode: PluginMode) => {
     expectNoSecrets(host, [result], [TOKEN]);
   });
 
-  it('rejects an empty apiVersion at configure time', async () => {
-    await expect(aiHost(mode, githubConfig({ apiVersion: '' }))).rejects.toThrow(/proxy_on_configure returned false/);
+  it('reads an empty apiVersion as unset, as Higress does', async () => {
+    const upstream = await fake();
+    const host = await aiHost(mode, githubConfig({ apiVersion: '' }));
+    const result = await send(host, upstream.url, { body: chatBody() });
+    expect(upstreamHeader(result, 'x-github-api-version')).toBe('2022-11-28');
   });
 
   it('puts the Azure AI Foundry version in the api-version query (default 2024-05-01-preview)', async () => {

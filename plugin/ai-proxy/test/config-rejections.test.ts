@@ -15,10 +15,12 @@ const gh = { type: 'github', apiTokens: [T] };
 const provider = (extra: Record<string, unknown>) => ({ provider: { ...gh, ...extra } });
 const listed = (...entries: object[]) => ({ providers: entries });
 const TYPES = '"github", "openai", "azure-ai-foundry", "openai-compatible"';
-const FIELDS = 'id, type, apiTokens, modelMapping, protocol, timeout, firstByteTimeout, githubOrg, apiVersion, providerDomain, providerBasePath, tokenStrategy, consumerAffinity, disableStreamUsageStats, maxRequestBodyBytes';
+const FIELDS = 'id, type, apiTokens, modelMapping, protocol, timeout, firstByteTimeout, githubOrg, apiVersion, providerDomain, providerBasePath, capabilities, tokenStrategy, consumerAffinity, disableStreamUsageStats, maxRequestBodyBytes';
+const hidden = (text: string) => `a string of ${text.length} characters (not shown)`;
+const KEYS = '_match_route_, _match_domain_, _match_service_, _match_route_prefix_';
 const TOKENS = 'a non-empty array of API tokens (strings, with or without "Bearer ")';
 const SPACES = 'a token without spaces (an optional "Bearer " prefix is allowed)';
-const UNSUPPORTED = 'nothing: this Higress ai-proxy field is not supported by this plugin';
+const UNSUPPORTED = 'nothing: this Higress ai-proxy field is not supported by this plugin (only its no-op values are accepted)';
 const MAPPING = 'an object from model name (exact, "prefix*", "~regex" or "*") to target model';
 const DOMAIN = 'a host name with an optional :port, without scheme or path';
 
@@ -26,42 +28,52 @@ const CASES: Array<[string, object | string, string]> = [
   ['missing type', { provider: { apiTokens: [T] } }, `provider.type: expected one of ${TYPES}, got nothing`],
   ['unknown type', provider({ type: 'gihub' }), `provider.type: expected one of ${TYPES}, got "gihub"`],
   ['missing apiTokens', { provider: { type: 'github' } }, `provider.apiTokens: expected ${TOKENS}, got nothing`],
-  ['empty apiTokens', provider({ apiTokens: [] }), `provider.apiTokens: expected ${TOKENS}, got "an array of 0 value(s)"`],
-  ['apiTokens as a string', provider({ apiTokens: T }), `provider.apiTokens: expected ${TOKENS}, got "string"`],
-  ['a token with spaces', provider({ apiTokens: [T, `Bearer ${T2} x`] }), `provider.apiTokens[1]: expected ${SPACES}, got "<redacted>"`],
-  ['a bare "Bearer " token', provider({ apiTokens: ['Bearer '] }), `provider.apiTokens[0]: expected ${SPACES}, got "<redacted>"`],
-  ['typo apiToken', { provider: { type: 'github', apiToken: [T] } }, `provider.apiToken: expected a known provider field (${FIELDS}), got "<redacted>"`],
-  ['typo apikey', provider({ apikey: T2 }), `provider.apikey: expected a known provider field (${FIELDS}), got "<redacted>"`],
-  ['apiTokens at the top level', { apiTokens: [T], provider: gh }, 'apiTokens: expected one of the fields provider, providers, activeProviderId, got "<redacted>"'],
-  ['failover', provider({ failover: { enabled: true } }), `provider.failover: expected ${UNSUPPORTED}, got "<redacted>"`],
-  ['retryOnFailure', provider({ retryOnFailure: { enabled: true } }), `provider.retryOnFailure: expected ${UNSUPPORTED}, got "<redacted>"`],
+  ['empty apiTokens', provider({ apiTokens: [] }), `provider.apiTokens: expected ${TOKENS}, got an empty array`],
+  ['apiTokens as a string', provider({ apiTokens: T }), `provider.apiTokens: expected ${TOKENS}, got ${hidden(T)}`],
+  ['a token with spaces', provider({ apiTokens: [T, `Bearer ${T2} x`] }), `provider.apiTokens[1]: expected ${SPACES}, got ${hidden(`Bearer ${T2} x`)}`],
+  ['a bare "Bearer " token', provider({ apiTokens: ['Bearer '] }), `provider.apiTokens[0]: expected ${SPACES}, got ${hidden('Bearer ')}`],
+  ['typo apiToken', { provider: { type: 'github', apiToken: [T] } }, `provider.apiToken: expected a known provider field (${FIELDS}), got an array of 1 entry`],
+  ['typo apikey', provider({ apikey: T2 }), `provider.apikey: expected a known provider field (${FIELDS}), got ${hidden(T2)}`],
+  ['apiTokens at the top level', { apiTokens: [T], provider: gh }, 'apiTokens: expected one of the fields provider, providers, activeProviderId, got an array of 1 entry'],
+  ['failover', provider({ failover: { enabled: true } }), `provider.failover: expected ${UNSUPPORTED}, got an object with field enabled`],
+  ['retryOnFailure', provider({ retryOnFailure: { enabled: true } }), `provider.retryOnFailure: expected ${UNSUPPORTED}, got an object with field enabled`],
+  ['reasoningContentMode concat', provider({ reasoningContentMode: 'concat' }), `provider.reasoningContentMode: expected ${UNSUPPORTED}, got ${hidden('concat')}`],
+  ['mergeConsecutiveMessages true', provider({ mergeConsecutiveMessages: true }), `provider.mergeConsecutiveMessages: expected ${UNSUPPORTED}, got true`],
+  ['a field named like a prototype member', provider({ constructor: false }), `provider.constructor: expected a known provider field (${FIELDS}), got false`],
+  ['a capability named like a prototype member', provider({ capabilities: { constructor: '/x' } }), 'provider.capabilities.constructor: expected nothing: this plugin serves only openai/v1/chatcompletions, openai/v1/embeddings, openai/v1/models, got "/x"'],
   ['protocol', provider({ protocol: 'anthropic' }), 'provider.protocol: expected one of "openai", "original", got "anthropic"'],
-  ['timeout 0', provider({ timeout: 0 }), 'provider.timeout: expected an integer >= 1, got 0'],
   ['timeout negative', provider({ timeout: -5 }), 'provider.timeout: expected an integer >= 1, got -5'],
   ['timeout fractional', provider({ timeout: 1.5 }), 'provider.timeout: expected an integer >= 1, got 1.5'],
   ['timeout as a string', provider({ timeout: '120000' }), 'provider.timeout: expected an integer >= 1, got "120000"'],
-  ['firstByteTimeout 0', provider({ firstByteTimeout: 0 }), 'provider.firstByteTimeout: expected an integer >= 1, got 0'],
+  ['firstByteTimeout negative', provider({ firstByteTimeout: -1 }), 'provider.firstByteTimeout: expected an integer >= 1, got -1'],
   ['githubOrg invalid', provider({ githubOrg: 'fake org' }), 'provider.githubOrg: expected a GitHub organization login (letters, digits, hyphens), got "fake org"'],
   ['githubOrg on openai', provider({ type: 'openai', githubOrg: 'fake-org' }), 'provider.githubOrg: expected nothing: githubOrg applies to type "github" only, got "fake-org"'],
-  ['providerBasePath on openai', provider({ type: 'openai', providerBasePath: '/v2' }), 'provider.providerBasePath: expected nothing: providerBasePath applies to type "openai-compatible" only, got "/v2"'],
-  ['providerDomain on github', provider({ providerDomain: 'models.example.com' }), 'provider.providerDomain: expected nothing: providerDomain applies to types "openai", "azure-ai-foundry", "openai-compatible" only, got "models.example.com"'],
   ['apiVersion on openai-compatible', provider({ type: 'openai-compatible', providerDomain: 'llm.local', apiVersion: '1' }), 'provider.apiVersion: expected nothing: apiVersion applies to types "github", "azure-ai-foundry" only, got "1"'],
   ['azure-ai-foundry without providerDomain', provider({ type: 'azure-ai-foundry' }), 'provider.providerDomain: expected a value: provider type "azure-ai-foundry" requires it, got nothing'],
   ['openai-compatible without providerDomain', provider({ type: 'openai-compatible' }), 'provider.providerDomain: expected a value: provider type "openai-compatible" requires it, got nothing'],
   ['providerDomain with a scheme', provider({ type: 'openai-compatible', providerDomain: 'https://llm.example.com' }), `provider.providerDomain: expected ${DOMAIN}, got "https://llm.example.com"`],
   ['providerDomain with a path', provider({ type: 'azure-ai-foundry', providerDomain: 'x.services.ai.azure.com/models' }), `provider.providerDomain: expected ${DOMAIN}, got "x.services.ai.azure.com/models"`],
   ['providerBasePath without /', provider({ type: 'openai-compatible', providerDomain: 'llm.local', providerBasePath: 'v1' }), 'provider.providerBasePath: expected a path starting with "/", got "v1"'],
-  ['modelMapping not an object', provider({ modelMapping: ['gpt-4'] }), `provider.modelMapping: expected ${MAPPING}, got ["gpt-4"]`],
+  ['capabilities for an API this plugin does not serve', provider({ capabilities: { 'openai/v1/imagegeneration': '/images' } }), 'provider.capabilities.openai/v1/imagegeneration: expected nothing: this plugin serves only openai/v1/chatcompletions, openai/v1/embeddings, openai/v1/models, got "/images"'],
+  ['a capability path without /', provider({ capabilities: { 'openai/v1/chatcompletions': 'chat' } }), 'provider.capabilities.openai/v1/chatcompletions: expected an upstream path starting with "/", got "chat"'],
+  ['an id that looks like a token', provider({ id: T }), `provider.id: expected a provider name (this one looks like a credential and would appear in logs), got ${hidden(T)}`],
+  ['modelMapping not an object', provider({ modelMapping: ['gpt-4'] }), `provider.modelMapping: expected ${MAPPING}, got an array of 1 entry`],
   ['modelMapping target not a string', provider({ modelMapping: { 'gpt-*': 4 } }), 'provider.modelMapping.gpt-*: expected a target model name (a string; "" keeps the requested name), got 4'],
   ['modelMapping invalid regex', provider({ modelMapping: { '~gpt-(': 'x' } }), 'provider.modelMapping.~gpt-(: expected a valid regular expression after "~" (*), got "gpt-("'],
-  ['provider and providers', { provider: gh, providers: [{ ...gh, id: 'a' }] }, 'provider: expected either "provider" or "providers", not both, got "<object>"'],
+  ['provider and providers', { provider: gh, providers: [{ ...gh, id: 'a' }] }, 'provider: expected either "provider" or "providers", not both, got an object with fields type, apiTokens'],
   ['a provider entry without id', listed(gh), 'providers[0].id: expected a non-empty string, got nothing'],
   ['duplicate ids', listed({ ...gh, id: 'a' }, { type: 'openai', apiTokens: [T2], id: 'a' }), 'providers[1].id: expected an id no other provider uses, got "a"'],
   ['activeProviderId unknown', { ...listed({ ...gh, id: 'a' }), activeProviderId: 'b' }, 'activeProviderId: expected the id of a configured provider ("a"), got "b"'],
   ['a rule with an unknown activeProviderId', { ...listed({ ...gh, id: 'a' }), _rules_: [{ _match_route_: ['r'], activeProviderId: 'c' }] }, '_rules_[0].activeProviderId: expected the id of a configured provider ("a"), got "c"'],
   ['a rule with a bad provider', { provider: gh, _rules_: [{ _match_domain_: ['d'], provider: { ...gh, timeout: -1 } }] }, '_rules_[0].provider.timeout: expected an integer >= 1, got -1'],
-  ['providers not an array', { providers: { id: 'a' } }, 'providers: expected an array of provider objects, got {"id":"a"}'],
-  ['a JSON array', '[{"provider":{}}]', 'configuration: expected a JSON object, got [{"provider":{}}]'],
+  ['providers not an array', { providers: { id: 'a', ...gh } }, 'providers: expected an array of provider objects, got an object with fields id, type, apiTokens'],
+  ['a JSON array', [{ provider: gh }], 'configuration: expected a JSON object, got an array of 1 entry'],
+  ['provider as an array', { provider: [gh] }, 'provider: expected a provider object, got an array of 1 entry'],
+  ['_rules_ as an object', { provider: gh, _rules_: { _match_route_: ['r'], provider: gh } }, '_rules_: expected an array of rule objects, got an object with fields _match_route_, provider'],
+  ['a rule without a _match_ key', { provider: gh, _rules_: [{ provider: { ...gh, apiTokens: [T2] } }] }, `_rules_[0]: expected an object with at least one of ${KEYS}, got an object with field provider`],
+  ['a rule that is a token', { provider: gh, _rules_: [T2] }, `_rules_[0]: expected an object, got ${hidden(T2)}`],
+  ['JSON nested too deep', `{"provider":${'['.repeat(5000)}"${T}"${']'.repeat(5000)}}`, 'configuration: expected a JSON object nested at most 128 levels deep, got arrays and objects nested deeper than 128 levels'],
+  ['unclosed brackets (which used to trap the VM)', `{"provider":{"apiTokens":["${T}"],"x":${'['.repeat(7600)}`, 'configuration: expected a JSON object nested at most 128 levels deep, got arrays and objects nested deeper than 128 levels'],
   ['a JSON string', '"github"', 'configuration: expected a JSON object, got "github"'],
   ['invalid JSON', `{"provider":{"type":"github","apiTokens":["${T}"],}}`, 'configuration: expected a JSON object, got text that is not valid JSON (*)'],
 ];

@@ -29,7 +29,7 @@ function routed(r: ExchangeResult) {
   return { authority: r.upstream?.authority, path: r.upstream?.path, authorization: header(r, 'authorization') };
 }
 const GITHUB = { authority: 'models.github.ai', path: '/inference/chat/completions', authorization: `Bearer ${TOKEN}` };
-const COMPAT = { authority: 'llm.internal:8443', path: '/api/v2/chat/completions', authorization: `Bearer ${COMPAT_TOKEN}` };
+const COMPAT = { authority: 'llm.internal:8443', path: '/api/v2/v1/chat/completions', authorization: `Bearer ${COMPAT_TOKEN}` };
 
 function chat(host: Host, model = 'openai/gpt-4.1', authority = 'gateway.local') {
   return send(host, fake.url, { body: chatBody(model), headers: { ':authority': authority, authorization: CLIENT_KEY } });

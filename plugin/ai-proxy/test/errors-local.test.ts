@@ -40,7 +40,7 @@ const CASES: Case[] = [
   { name: 'a string body', request: request({}, '"hello"'), status: 400, code: 'invalid_body', message: /must be a JSON object, got a string/ },
   { name: 'a null body', request: request({}, 'null'), status: 400, code: 'invalid_body', message: /must be a JSON object, got null/ },
   { name: 'a missing model', request: request({}, json({ messages: [{ role: 'user', content: 'hi' }] })), status: 400, code: 'missing_model', message: /model/ },
-  { name: 'a numeric model', request: request({}, json(chatBody('openai/gpt-4.1', { model: 5 }))), status: 400, code: 'invalid_model', message: /non-empty string, got a number/ },
+  { name: 'a numeric model', request: request({}, json(chatBody('openai/gpt-4.1', { model: 5 }))), status: 400, code: 'invalid_model', message: /must be a string, got a number/ },
   { name: 'text/plain', request: request({ 'content-type': 'text/plain' }, json(chatBody())), status: 415, code: 'unsupported_media_type', message: /application\/json, got "text\/plain"/ },
   { name: 'no content type', request: { headers: Object.fromEntries(Object.entries(CHAT_HEADERS).filter(([k]) => k !== 'content-type')), body: json(chatBody()) }, status: 415, code: 'unsupported_media_type', message: /no content-type/ },
   { name: 'application/jsonl', request: request({ 'content-type': 'application/jsonl' }, json(chatBody())), status: 415, code: 'unsupported_media_type', message: /jsonl/ },

@@ -134,16 +134,41 @@ describe.each(MODES)('provider routing (%s)', (mode) => {
   });
 
   it.each([
-    ['/api/openai', '/api/openai/chat/completions'],
-    ['/api/openai/', '/api/openai/chat/completions'],
-    ['/', '/chat/completions'],
-  ])('openai-compatible: providerBasePath %s', async (base, expected) => {
+    ['/api/openai', '/api/openai/v1/chat/completions'],
+    ['/api/openai/', '/api/openai/v1/chat/completions'],
+    ['/', '/v1/chat/completions'],
+    ['', '/v1/chat/completions'],
+  ])('openai-compatible: providerBasePath %j is prepended to the provider path, as in Higress', async (base, expected) => {
     const host = await aiHost(mode, { provider: { type: 'openai-compatible', providerDomain: 'llm.internal', providerBasePath: base, apiTokens: [TOKENS[2]] } });
     const { result, seen } = await through(host, { path: '/v1/chat/completions?x=y', body: chatBody('llama-3') });
     expect(result.status).toBe(200);
     expect(seen!.path).toBe(`${expected}?x=y`);
     expect(seen!.headers.host).toBe('llm.internal');
     expectNoSecrets(host, [result], TOKENS);
+  });
+
+  it.each([
+    ['openai with providerDomain (Higress\'s own test case)', { type: 'openai', providerDomain: 'proxy.example.com', providerBasePath: '/api/ai' }, 'proxy.example.com', '/api/ai/v1/chat/completions'],
+    ['github', { type: 'github', providerBasePath: '/gateway' }, 'models.github.ai', '/gateway/inference/chat/completions'],
+    ['github with providerDomain', { type: 'github', providerDomain: 'models.ghe.local' }, 'models.ghe.local', '/inference/chat/completions'],
+    ['azure-ai-foundry', { type: 'azure-ai-foundry', providerDomain: FOUNDRY_DOMAIN, providerBasePath: '/east' }, FOUNDRY_DOMAIN, '/east/models/chat/completions?api-version=2024-05-01-preview'],
+    ['a capability path', { type: 'openai-compatible', providerDomain: 'llm.internal', capabilities: { 'openai/v1/chatcompletions': '/api/chat' } }, 'llm.internal', '/api/chat'],
+    ['a capability path under providerBasePath', { type: 'openai', providerBasePath: '/p', capabilities: { 'openai/v1/chatcompletions': '/p/x/chat' } }, 'api.openai.com', '/p/x/chat'],
+    ['a capability path outside providerBasePath', { type: 'openai', providerBasePath: '/p', capabilities: { 'openai/v1/chatcompletions': '/px/chat' } }, 'api.openai.com', '/p/px/chat'],
+  ])('%s: host and path as Higress builds them', async (_name, extra, host, path) => {
+    const proxy = await aiHost(mode, { provider: { apiTokens: [TOKENS[0]], ...extra } });
+    const { result, seen } = await through(proxy, { body: chatBody('gpt-4.1') });
+    expect(result.status).toBe(200);
+    expect([seen!.headers.host, seen!.path]).toEqual([host, path]);
+    expectNoSecrets(proxy, [result], TOKENS);
+  });
+
+  it('protocol original: the client path under providerBasePath, once', async () => {
+    const host = await aiHost(mode, { provider: { type: 'openai-compatible', providerDomain: 'llm.internal', providerBasePath: '/api', protocol: 'original', apiTokens: [TOKENS[2]] } });
+    const first = await through(host, { path: '/v1/chat/completions', body: chatBody('llama-3') });
+    const again = await through(host, { path: '/api/v1/chat/completions', body: chatBody('llama-3') });
+    expect([first.seen!.path, again.seen!.path]).toEqual(['/api/v1/chat/completions', '/api/v1/chat/completions']);
+    expectNoSecrets(host, [first.result, again.result], TOKENS);
   });
 
   it('an unknown path is answered 404 by the proxy and the next request is served', async () => {

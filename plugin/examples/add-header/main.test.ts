@@ -94,7 +94,7 @@ describe.each(MODES)('add-header (%s)', (mode) => {
       [
         'rule without match keys',
         { header: 'x-env', value: 'v', _rules_: [{ value: 'w' }] },
-        '_rules_[0]: expected an object with at least one of _match_route_, _match_domain_, _match_service_, _match_route_prefix_, got {"value":"w"}',
+        '_rules_[0]: expected an object with at least one of _match_route_, _match_domain_, _match_service_, _match_route_prefix_, got an object with field value',
       ],
       ['bad field in a rule', { header: 'x-env', value: 'v', _rules_: [{ _match_domain_: ['a.com'] }, { _match_route_: ['r'], header: 7 }] }, '_rules_[1].header: expected a non-empty string, got 7'],
       ['bad match list', { header: 'x-env', value: 'v', _rules_: [{ _match_domain_: ['a.com', ''] }] }, '_rules_[0]._match_domain_[1]: expected a non-empty string, got ""'],

@@ -3,7 +3,7 @@
  * body with a matching content-length. A body that is not a JSON object (or no body at all) is answered
  * with 400.
  */
-import { Action, HttpContext, RootContext, bufferBody, decodeUtf8, registerRootContext, type HookResult } from '../../sdk/index.ts';
+import { Action, HttpContext, RootContext, bufferBody, decodeUtf8, parseJson, registerRootContext, type HookResult } from '../../sdk/index.ts';
 
 class RewriteRoot extends RootContext {
   createHttpContext(id: number): HttpContext {
@@ -26,12 +26,8 @@ class Rewrite extends HttpContext {
 
   override onRequestBody(bodySize: number, endOfStream: boolean): HookResult {
     return bufferBody(this, 'request', bodySize, endOfStream, (body) => {
-      let json: unknown;
-      try {
-        json = JSON.parse(decodeUtf8(body));
-      } catch {
-        json = undefined;
-      }
+      const parsed = parseJson(decodeUtf8(body));
+      const json = parsed.ok ? parsed.value : undefined;
       if (typeof json !== 'object' || json === null || Array.isArray(json)) return this.badBody();
       this.setRequestBody(JSON.stringify({ ...json, rewritten: true }));
       return Action.Continue;

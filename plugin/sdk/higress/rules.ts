@@ -6,7 +6,8 @@
  * `_match_route_` it matches on the route (and, if it also has `_match_service_`, on the service too);
  * otherwise on `_match_domain_`, else on `_match_service_`, else on `_match_route_prefix_`.
  */
-import { ConfigError, isJsonObject } from '../config-error.ts';
+import { ConfigError, Described, isJsonObject } from '../config-error.ts';
+import { MAX_JSON_DEPTH, parseJson } from '../json.ts';
 
 export interface RequestFacts {
   authority?: string;
@@ -39,16 +40,16 @@ const MATCH_KEY_NAMES = Object.keys(MATCH_KEYS) as MatchKey[];
 
 type Json = Record<string, unknown>;
 
+/** The configuration text is never quoted in errors: it holds the tokens. */
 function parseRoot(raw: string): Json {
   if (raw.trim() === '') return {};
-  let value: unknown;
-  try {
-    value = JSON.parse(raw);
-  } catch {
-    throw new ConfigError('configuration', raw.slice(0, 80), 'a JSON object');
+  const result = parseJson(raw);
+  if (!result.ok && result.error === 'depth') {
+    throw new ConfigError('configuration', new Described(`arrays and objects nested deeper than ${MAX_JSON_DEPTH} levels`), `a JSON object nested at most ${MAX_JSON_DEPTH} levels deep`);
   }
-  if (!isJsonObject(value)) throw new ConfigError('configuration', value, 'a JSON object');
-  return value;
+  if (!result.ok) throw new ConfigError('configuration', new Described(`text that is not valid JSON (${raw.length} characters, not shown)`), 'a JSON object');
+  if (!isJsonObject(result.value)) throw new ConfigError('configuration', result.value, 'a JSON object');
+  return result.value;
 }
 
 function withoutKeys(obj: Json, keys: readonly string[]): Json {

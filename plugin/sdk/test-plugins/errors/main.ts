@@ -3,12 +3,13 @@
  * throws: `request-headers`, `request-body`, `response-headers`, `async-reject` (an async
  * onRequestHeaders that rejects after awaiting a callout to the `auth` cluster), `callout-handler` (the
  * handler of a callback-form callout throws), `response-callout-handler` (the same, for a callout issued
- * from onResponseHeaders). `x-fail-open: 1` makes the stream fail-open. The plugin configuration
+ * from onResponseHeaders), `deep-recursion` (unbounded recursion) and `deep-regex` (a regular expression
+ * nested 50 000 groups deep). `x-fail-open: 1` makes the stream fail-open. The plugin configuration
  * `{"failConfigure": true}` throws in onConfigure; `{"tickMs": n}` starts ticks whose handler logs
  * `tick <n>` and then throws; `{"failCreate": true}` makes createHttpContext throw for the first stream.
  * Every throw goes through a method with a recognisable name so that tests can find it in the logged stack.
  */
-import { Action, HttpContext, RootContext, registerRootContext, log, type HookResult } from '../../index.ts';
+import { Action, HttpContext, RootContext, registerRootContext, log, parseJson, type HookResult } from '../../index.ts';
 
 const AUTH = { cluster: 'auth', path: '/check', authority: 'auth.internal', timeoutMs: 1000 };
 
@@ -17,7 +18,8 @@ class ErrorsRoot extends RootContext {
   failCreate = false;
 
   override onConfigure(configuration: string): boolean {
-    const config = (configuration ? JSON.parse(configuration) : {}) as { failConfigure?: boolean; tickMs?: number; failCreate?: boolean };
+    const parsed = parseJson(configuration || '{}');
+    const config = (parsed.ok ? parsed.value : {}) as { failConfigure?: boolean; tickMs?: number; failCreate?: boolean };
     this.failCreate = config.failCreate === true;
     if (config.failConfigure) this.explodeInConfigure();
     if (config.tickMs) this.setTickPeriod(config.tickMs);
@@ -59,6 +61,8 @@ class ErrorsContext extends HttpContext<ErrorsRoot> {
     this.failOpen = this.requestHeaders.get('x-fail-open') === '1';
     this.requestHeaders.set('x-seen-by-plugin', 'yes');
     if (this.mode === 'request-headers') this.explodeInRequestHeaders();
+    if (this.mode === 'deep-recursion') this.recurseWithoutEnd(0);
+    if (this.mode === 'deep-regex') this.compileDeepRegex(50_000);
     if (this.mode === 'async-reject') return this.rejectAfterCallout();
     if (this.mode === 'callout-handler') {
       this.httpCall(AUTH, (response) => this.explodeInCalloutHandler(response.status));
@@ -85,6 +89,14 @@ class ErrorsContext extends HttpContext<ErrorsRoot> {
   async rejectAfterCallout(): Promise<Action> {
     const answer = await this.httpCallAsync(AUTH);
     throw new Error(`rejected after a callout answered ${answer.status}`);
+  }
+
+  recurseWithoutEnd(depth: number): number {
+    return this.recurseWithoutEnd(depth + 1) + 1;
+  }
+
+  compileDeepRegex(depth: number): RegExp {
+    return new RegExp('('.repeat(depth) + 'a' + ')'.repeat(depth));
   }
 
   explodeInRequestHeaders(): never {

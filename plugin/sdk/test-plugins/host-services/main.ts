@@ -9,7 +9,7 @@
  */
 import {
   Action, Counter, Gauge, Histogram, HttpContext, RootContext, bufferBody, decodeUtf8, encodeUtf8, getProperty,
-  getPropertyNumber, log, metric, now, randomBytes, randomInt, registerRootContext, setProperty, sharedData,
+  getPropertyNumber, log, metric, now, parseJson, randomBytes, randomInt, registerRootContext, setProperty, sharedData,
   sharedQueue, type HookResult,
 } from '../../index.ts';
 
@@ -21,7 +21,8 @@ class ServicesRoot extends RootContext {
   queue = 0;
 
   override onConfigure(configuration: string): boolean {
-    const config = (configuration ? JSON.parse(configuration) : {}) as { tickMs?: number };
+    const parsed = parseJson(configuration || '{}');
+    const config = (parsed.ok ? parsed.value : {}) as { tickMs?: number };
     if (config.tickMs) this.setTickPeriod(config.tickMs);
     this.queue = sharedQueue.register('jobs');
     return true;
