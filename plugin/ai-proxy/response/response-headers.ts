@@ -2,10 +2,12 @@
  * Response headers: decide how the answer is relayed. Successful answers pass through untouched (SSE is
  * parsed on the side for usage); other upstream errors pass through unchanged (429 keeps `retry-after`
  * and `x-ratelimit-*`); a retired provider's 410, Envoy's own upstream failures and the GitHub catalog are
- * replaced by OpenAI-shaped bodies.
+ * replaced by OpenAI-shaped bodies (an answer without a body is replaced by a local reply, since no body
+ * callback follows).
  */
 import { Action, getProperty, type HookResult } from '../../sdk/index.ts';
-import type { ProxyError } from '../errors.ts';
+import { replyError, type ProxyError } from '../errors.ts';
+import { recordUsage } from '../telemetry.ts';
 import type { AiProxyStream } from '../stream.ts';
 import { SseParser } from './sse-parser.ts';
 
@@ -33,6 +35,11 @@ export function handleResponseHeaders(s: AiProxyStream, endOfStream: boolean): H
   const retired = provider.spec.retired;
   s.replacement = retired && s.status === retired.status ? { status: s.status, code: 'provider_retired', message: retired.message } : envoyFailure(getProperty(['response', 'code_details']), s);
   const ok = s.status >= 200 && s.status < 300;
+  if (s.replacement && endOfStream) {
+    replyError(s, s.replacement);
+    recordUsage(s, true);
+    return Action.Pause;
+  }
   if (s.replacement) s.responseMode = 'replace';
   else if (ok && s.api === 'models' && provider.spec.modelsFormat === 'github-catalog') s.responseMode = 'catalog';
   else if (ok && /^text\/event-stream/i.test(headers.get('content-type') ?? '')) {

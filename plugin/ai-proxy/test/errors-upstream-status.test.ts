@@ -130,4 +130,22 @@ describe.each(MODES)('upstream error answers (%s)', (mode) => {
     const good = await expectServes(host, stream);
     expectNoSecrets(host, [bad, good], [TOKEN]);
   });
+
+  it.each([
+    ['without content-length', [] as Array<[string, string]>],
+    ['with content-length 0', [['content-length', '0']] as Array<[string, string]>],
+  ])('answers an upstream 410 with an empty body %s as the provider_retired error', async (_name, headers) => {
+    const host = await aiHost(mode, githubConfig());
+    const gone: UpstreamHandler = () => ({ status: 410, headers, chunks: [], trailers: [] });
+    const bad = await host.exchange({ headers: CHAT_HEADERS, body: JSON.stringify(chatBody()) }, { upstream: gone });
+
+    expect(bad.status).toBe(410);
+    expect(bad.client.header('content-type')).toBe('application/json');
+    const body = bad.client.json() as { error: { message: string; type: string; code: string } };
+    expect(body.error).toMatchObject({ type: 'provider_retired', code: 'provider_retired' });
+    expect(body.error.message).toMatch(/GitHub Models was retired on 2026-07-30/);
+    expect(filterState(bad, 'ai_log')).toMatchObject({ status: 410 });
+    const good = await expectServes(host);
+    expectNoSecrets(host, [bad, good], [TOKEN]);
+  });
 });
