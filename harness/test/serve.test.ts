@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
+import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -49,6 +50,56 @@ async function gate(target: string) {
     req.pipe(out);
   });
   return { ...server, state, release };
+}
+
+/**
+ * Uploads a chat request body over a raw socket, 64 KiB at a time and never ending it, until the server
+ * has answered and closed the connection (a raw socket, because Node's HTTP client drops an answer that
+ * arrives while its upload fails); fails after 30 MB without an answer.
+ */
+function uploadUntilAnswered(url: string, headers: Record<string, string>): Promise<{ status: number; body: string; closed: boolean }> {
+  const { port } = new URL(url);
+  const chunked = headers['content-length'] === undefined;
+  const head = [
+    'POST /v1/chat/completions HTTP/1.1',
+    `host: 127.0.0.1:${port}`,
+    'content-type: application/json',
+    ...(chunked ? ['transfer-encoding: chunked'] : Object.entries(headers).map(([k, v]) => `${k}: ${v}`)),
+    '',
+    '',
+  ].join('\r\n');
+  const piece = Buffer.alloc(64 * 1024, 0x20);
+  const frame = chunked ? Buffer.concat([Buffer.from(`${piece.length.toString(16)}\r\n`), piece, Buffer.from('\r\n')]) : piece;
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(Number(port), '127.0.0.1');
+    let received = '';
+    let sent = 0;
+    const pump = () => {
+      while (!received && sent < 30 * 1024 * 1024 && socket.write(frame)) sent += piece.length;
+      if (!received && sent >= 30 * 1024 * 1024) reject(new Error('no answer after 30 MB'));
+    };
+    socket.on('connect', () => (socket.write(head), pump()));
+    socket.on('drain', pump);
+    socket.on('data', (data: Buffer) => (received += data.toString('latin1')));
+    socket.on('error', () => {});
+    socket.on('close', () => {
+      const status = /^HTTP\/1\.1 (\d{3})/.exec(received);
+      if (!status) return reject(new Error(`closed without an answer after ${sent} bytes`));
+      const body = received.slice(received.indexOf('\r\n\r\n') + 4);
+      resolve({ status: Number(status[1]), body: /transfer-encoding: chunked/i.test(received) ? dechunk(body) : body, closed: true });
+    });
+  });
+}
+
+function dechunk(text: string): string {
+  let out = '';
+  for (let at = 0; ; ) {
+    const eol = text.indexOf('\r\n', at);
+    const size = parseInt(text.slice(at, eol), 16);
+    if (!(size > 0)) return out;
+    out += text.slice(eol + 2, eol + 2 + size);
+    at = eol + 2 + size + 2;
+  }
 }
 
 describe.each(MODES)('gateway with the AI proxy (%s)', (mode) => {
@@ -149,6 +200,24 @@ describe.each(MODES)('gateway with the AI proxy (%s)', (mode) => {
     expect(models.status).toBe(200);
     expect((await models.json()).object).toBe('list');
     expect((await post(gateway.url, chat())).status).toBe(200);
+  });
+
+  it.each([
+    ['declares 11 MB in content-length', { 'content-length': String(11 * 1024 * 1024) }],
+    ['sends an unbounded chunked body', {}],
+  ])('finishes the request when the plugin answers 413 while the client still uploads (the client %s)', async (_name, headers) => {
+    const done: string[] = [];
+    const early = await startGateway({ host, upstream: fake.url, onStreamDone: ({ method, path, stream }) => done.push(`${method} ${path} -> ${stream.client.status}`) });
+    try {
+      const answer = await uploadUntilAnswered(early.url, headers);
+      expect(answer.status).toBe(413);
+      expect(JSON.parse(answer.body).error.code).toBe('request_too_large');
+      expect(answer.closed).toBe(true);
+      expect(done).toEqual(['POST /v1/chat/completions -> 413']);
+      expect((await post(early.url, chat())).status).toBe(200);
+    } finally {
+      await early.close();
+    }
   });
 
   it('answers 503 when the upstream refuses, and resets the client when the upstream resets mid-stream', async () => {

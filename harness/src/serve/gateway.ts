@@ -4,7 +4,11 @@
  * forwards goes to one upstream with the router's semantics (`relay.ts`); the response is written to the
  * socket as the plugin lets it through — status and headers at once, each chunk immediately — so SSE
  * reaches the client incrementally. A reset stream resets the connection; a client that goes away
- * resets the stream. Works for any plugin; give it a host created with `clock: 'real'`.
+ * resets the stream. A request is finished when its response has ended or the client went away,
+ * whichever comes first: a plugin that answers (e.g. 413) while the client is still uploading finishes
+ * the request at once; the rest of the upload is read and dropped for up to Envoy's
+ * `delayed_close_timeout` (1 s) so the client can read the answer, then the connection is closed.
+ * Works for any plugin; give it a host created with `clock: 'real'`.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -57,6 +61,9 @@ function hasBody(req: http.IncomingMessage): boolean {
 
 const open = (res: http.ServerResponse) => !res.destroyed && !res.writableEnded;
 
+/** Envoy's default `delayed_close_timeout`: how long an unread upload is drained after an early answer. */
+const DELAYED_CLOSE_MS = 1000;
+
 /** Writes what reaches the stream's client record to `res` the moment it arrives. */
 function streamToSocket(stream: HttpStream, res: http.ServerResponse): void {
   const client = stream.client;
@@ -88,16 +95,20 @@ async function serveOne(options: GatewayOptions, req: http.IncomingMessage, res:
   const stream = host.newHttpStream();
   const client = stream.client;
   streamToSocket(stream, res);
-  res.on('close', () => {
-    if (!res.writableFinished) stream.reset('downstream_remote_disconnect');
-  });
+  const gone = new Promise<void>((resolve) =>
+    res.on('close', () => {
+      if (!res.writableFinished) stream.reset('downstream_remote_disconnect');
+      resolve();
+    }),
+  );
   let failure: unknown;
   try {
     const withBody = hasBody(req);
-    const received = new Promise<void>((resolve, reject) => req.on('end', resolve).on('error', reject));
+    const received = new Promise<'received'>((resolve, reject) => req.on('end', () => resolve('received')).on('error', reject));
     stream.sendRequestHeaders(requestHeaders(req), !withBody);
-    req.on('data', (chunk: Buffer) => withBody && stream.sendRequestBody(new Uint8Array(chunk), false));
-    await received;
+    req.on('data', (chunk: Buffer) => withBody && !stream.completed && stream.sendRequestBody(new Uint8Array(chunk), false));
+    const first = await Promise.race([received, stream.finished, gone]);
+    if (first !== 'received') return finish(options, req, res, stream);
     if (withBody && req.rawTrailers.length > 0) {
       const trailers: HeaderPairs = [];
       for (let i = 0; i + 1 < req.rawTrailers.length; i += 2) trailers.push([req.rawTrailers[i]!.toLowerCase(), req.rawTrailers[i + 1]!]);
@@ -111,8 +122,22 @@ async function serveOne(options: GatewayOptions, req: http.IncomingMessage, res:
     failure = error;
     stream.reset('gateway_error');
   }
-  if (!client.ended || client.reset !== undefined) res.destroy();
-  options.onStreamDone?.({ method: req.method ?? '', path: req.url ?? '', stream, error: failure });
+  finish(options, req, res, stream, failure);
+}
+
+function finish(options: GatewayOptions, req: http.IncomingMessage, res: http.ServerResponse, stream: HttpStream, error?: unknown): void {
+  if (!stream.client.ended || stream.client.reset !== undefined) res.destroy();
+  else if (!req.complete) closeAfterDrain(req);
+  options.onStreamDone?.({ method: req.method ?? '', path: req.url ?? '', stream, error });
+}
+
+/** Drops what is left of an upload; closes the connection if it has not ended within the delay. */
+function closeAfterDrain(req: http.IncomingMessage): void {
+  req.resume();
+  const timer = setTimeout(() => req.socket.destroy(), DELAYED_CLOSE_MS);
+  timer.unref();
+  req.on('end', () => clearTimeout(timer));
+  req.socket.on('close', () => clearTimeout(timer));
 }
 
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {

@@ -32,6 +32,9 @@ export class HttpStream {
   localReply?: LocalReply;
   inLogPhase = false;
   completed = false;
+  /** Resolves when the stream is over: the response ended or the stream was reset (on_log has run). */
+  readonly finished: Promise<void>;
+  private finish!: () => void;
   private created = false;
   private bypass = false;
   private localReplyRequested = false;
@@ -40,6 +43,7 @@ export class HttpStream {
   private readonly connectionId: number;
 
   constructor(readonly vm: VmInstance) {
+    this.finished = new Promise((resolve) => (this.finish = resolve));
     this.contextId = vm.allocContextId();
     this.startNs = vm.core.clock.wallNs();
     this.connectionId = vm.core.nextConnectionId();
@@ -233,11 +237,13 @@ export class HttpStream {
   private complete(): void {
     if (this.completed) return;
     this.completed = true;
-    if (!this.created || this.bypass || this.vm.failure) return;
-    this.inLogPhase = true;
-    for (const callback of ['proxy_on_log', 'proxy_on_done', 'proxy_on_delete']) this.invoke(callback, []);
-    this.inLogPhase = false;
-    this.vm.contexts.delete(this.contextId);
+    if (this.created && !this.bypass && !this.vm.failure) {
+      this.inLogPhase = true;
+      for (const callback of ['proxy_on_log', 'proxy_on_done', 'proxy_on_delete']) this.invoke(callback, []);
+      this.inLogPhase = false;
+      this.vm.contexts.delete(this.contextId);
+    }
+    this.finish();
   }
 
   facts(): StreamFacts {
