@@ -88,6 +88,15 @@ describe('line ends', () => {
     expect(parseText('data: a\r', '', '\ndata: b\r\n\r\n')).toEqual([{ data: 'a\nb' }]);
   });
 
+  it('does not take an LF starting a chunk for the end of a CRLF when the CR had text after it (found by the property suite)', () => {
+    expect(parseText('data: a\r\rdata: b', '\n\ndata: c\n\n')).toEqual([{ data: 'a' }, { data: 'b' }, { data: 'c' }]);
+  });
+
+  it('gives the same events for every three-way cut of a stream mixing CR, LF and CRLF framing', () => {
+    const mixed = utf8('data: a\r\rdata: b\n\ndata: c\r\ndata: d\rid: 1\n\r\nevent: e\rdata: f\n\n');
+    expect(expectEveryCut(mixed, [{ data: 'a' }, { data: 'b' }, { data: 'c\nd', id: '1' }, { event: 'e', data: 'f', id: '1' }])).toBeGreaterThan(1000);
+  });
+
   it('treats LF followed by CR as two line ends', () => {
     expect(parseText('data: a\n\rdata: b\n\n')).toEqual([{ data: 'a' }, { data: 'b' }]);
   });

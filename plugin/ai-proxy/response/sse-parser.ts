@@ -78,7 +78,7 @@ export class SseParser {
       return events;
     }
     for (const line of splitLines(this.takeLines(chunk, start, last + 1))) this.line(line, events);
-    this.afterCr = chunk[last] === CR;
+    this.afterCr = last === chunk.length - 1 && chunk[last] === CR;
     this.keep(chunk.subarray(last + 1));
     return events;
   }

@@ -4,7 +4,7 @@
  * requests, and a check that no configured token ever appears in logs, replies, headers or metrics.
  */
 import { expect } from 'vitest';
-import { createHost, type ExchangeResult, type Host, type HostOptions } from '../../../harness/src/index.ts';
+import { createHost, type ExchangeResult, type Host, type HostOptions, type HttpStream } from '../../../harness/src/index.ts';
 import { buildPlugin, pluginSource, type PluginMode } from '../../test-support/build-plugin.ts';
 
 export const plugin = await buildPlugin('plugin/ai-proxy/main.ts');
@@ -53,6 +53,11 @@ export function expectNoSecrets(host: Host, results: ExchangeResult[], secrets: 
 }
 
 export function filterState(result: ExchangeResult, key: string): unknown {
-  const raw = result.stream.filterState.get(`wasm.${key}`);
+  return filterStateOf(result.stream, key);
+}
+
+/** The JSON the plugin wrote with `setProperty([key])`, read from the stream's filter state. */
+export function filterStateOf(stream: HttpStream, key: string): unknown {
+  const raw = stream.filterState.get(`wasm.${key}`);
   return raw === undefined ? undefined : JSON.parse(new TextDecoder().decode(raw));
 }
