@@ -5,8 +5,9 @@
  * what Envoy allows then. Each failure names the offending import, export or feature.
  */
 import binaryen from 'binaryen';
-import { ALLOWED_DURING_START, EXPORT_SIGNATURES, hostTable } from '../harness/src/abi/signatures.ts';
-import { readModuleInfo } from '../harness/src/wasm/module-info.ts';
+import { EXPORT_SIGNATURES } from '../facts/proxy-wasm/guest-exports.ts';
+import { ALLOWED_DURING_START, hostTable } from '../facts/proxy-wasm/host-table.ts';
+import { readModuleInfo } from '../facts/wasm/module-info.ts';
 import { ALLOWED_FEATURES } from './features.ts';
 
 export class VerifyError extends Error {}

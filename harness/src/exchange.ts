@@ -3,7 +3,7 @@
  * goes to a real upstream on loopback (or an in-process handler), and the response comes back through
  * the plugin chunk by chunk as it arrives. Upstream failures become Envoy's own local replies.
  */
-import type { Host } from './host.ts';
+import type { StreamHost } from './stream-host.ts';
 import type { HeadersInput } from './stream/inputs.ts';
 import type { HttpStream } from './stream/http-stream.ts';
 import type { UpstreamHandler, UpstreamRequest } from './callouts/upstream.ts';
@@ -36,7 +36,7 @@ export interface ExchangeResult {
   stream: HttpStream;
 }
 
-export async function runExchange(host: Host, request: ExchangeRequest, options: ExchangeOptions): Promise<ExchangeResult> {
+export async function runExchange(host: StreamHost, request: ExchangeRequest, options: ExchangeOptions): Promise<ExchangeResult> {
   const stream = host.newHttpStream(options.worker);
   const chunks = request.body === undefined ? [] : Array.isArray(request.body) ? request.body : [request.body];
   const hasTrailers = request.trailers !== undefined;

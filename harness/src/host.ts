@@ -4,21 +4,21 @@
  * asynchronous work (callouts, queue events) to finish.
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import type { HostCore } from './host-core.ts';
-import { loadModule, type LoadedModule } from './load.ts';
+import type { StreamHost } from './stream-host.ts';
+import { loadModule, type LoadedGuest } from './guest/load.ts';
 import { resolveOptions, type HostOptions, type ResolvedOptions } from './options.ts';
-import type { CalloutRecord } from './callouts/callout-client.ts';
+import type { CalloutRecord } from './callouts/callout-record.ts';
 import { Clock } from './state/clock.ts';
 import { LogStore } from './state/logs.ts';
 import { Metrics } from './state/metrics.ts';
 import { SharedQueues } from './state/queues.ts';
 import { SharedData } from './state/shared-data.ts';
 import { HttpStream } from './stream/http-stream.ts';
-import { startVm } from './vm/start.ts';
+import { startVm } from './guest/start.ts';
 import { VmInstance, type RootContext } from './vm/vm.ts';
 import { runExchange, type ExchangeOptions, type ExchangeRequest, type ExchangeResult } from './exchange.ts';
 
-export class Host implements HostCore {
+export class Host implements StreamHost {
   readonly logs = new LogStore();
   readonly sharedData = new SharedData();
   readonly queues = new SharedQueues();
@@ -35,7 +35,7 @@ export class Host implements HostCore {
 
   constructor(
     readonly options: ResolvedOptions,
-    readonly loaded: LoadedModule,
+    readonly loaded: LoadedGuest,
   ) {
     this.clock = new Clock(options.clock);
     if (options.clock === 'real') {
@@ -61,7 +61,7 @@ export class Host implements HostCore {
   startVm(label: string): VmInstance {
     const vm = new VmInstance(this, this.vms.length, label, this.loaded.abi);
     this.vms.push(vm);
-    startVm(vm, this.loaded.module, this.loaded.info);
+    startVm(vm, this.loaded);
     return vm;
   }
 

@@ -4,12 +4,12 @@
  */
 export { createHost, Host } from './host.ts';
 export type { HostOptions } from './options.ts';
-export { PluginLoadError } from './vm/link.ts';
+export { PluginLoadError } from './guest/link.ts';
 export { HttpStream, type StepResult } from './stream/http-stream.ts';
 export type { HeadersInput } from './stream/inputs.ts';
 export type { ExchangeRequest, ExchangeOptions, ExchangeResult } from './exchange.ts';
 export { StreamStalled } from './exchange.ts';
 export type { UpstreamHandler, UpstreamRequest, UpstreamResponse } from './callouts/upstream.ts';
-export type { CalloutRecord } from './callouts/callout-client.ts';
-export { Status, LogLevel, BufferType, MapType } from './abi/enums.ts';
+export type { CalloutRecord } from './callouts/callout-record.ts';
+export { Status, LogLevel, BufferType, MapType } from '../../facts/proxy-wasm/enums.ts';
 export { encodePairs, decodePairs } from './codec/pairs.ts';

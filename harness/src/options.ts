@@ -3,7 +3,7 @@
  * Envoy 1.27 with Envoy ≥1.33 body sizes (reference §0, §9, §10).
  */
 import type { PropertyValue } from './properties/values.ts';
-import type { LogLevelName } from './abi/enums.ts';
+import type { LogLevelName } from '../../facts/proxy-wasm/enums.ts';
 import type { UpstreamHandler } from './callouts/upstream.ts';
 
 export type ClusterTarget = string | UpstreamHandler;

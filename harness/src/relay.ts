@@ -5,14 +5,15 @@
  * chunk as it arrives. Upstream failures become Envoy's own local replies, or a reset once the response
  * has started.
  */
-import type { Host } from './host.ts';
+import type { StreamHost } from './stream-host.ts';
 import type { HttpStream } from './stream/http-stream.ts';
-import { UpstreamError, sendUpstream, type HeaderPairs, type UpstreamHandler, type UpstreamRequest } from './callouts/upstream.ts';
+import { UpstreamError, sendUpstream, type UpstreamHandler, type UpstreamRequest } from './callouts/upstream.ts';
+import type { HeaderPairs } from './codec/pairs.ts';
 
 export class StreamStalled extends Error {}
 
 /** Waits until `done()`; throws `StreamStalled` when nothing pending in the host could make it true. */
-export async function settle(host: Host, done: () => boolean, what: string): Promise<void> {
+export async function settle(host: StreamHost, done: () => boolean, what: string): Promise<void> {
   for (;;) {
     if (done()) return;
     if (!host.busy) {
@@ -48,7 +49,7 @@ function contentLengthMismatch(request: UpstreamRequest): string | undefined {
  * the upstream got it, or undefined when the upstream was never contacted (local reply, cancel).
  */
 export async function routeToUpstream(
-  host: Host,
+  host: StreamHost,
   stream: HttpStream,
   target: string | UpstreamHandler | undefined,
   defaultTimeoutMs: number,
@@ -63,7 +64,7 @@ export async function routeToUpstream(
 }
 
 async function relayResponse(
-  host: Host,
+  host: StreamHost,
   stream: HttpStream,
   target: string | UpstreamHandler,
   request: UpstreamRequest,

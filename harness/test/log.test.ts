@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createHost, type HostOptions } from '../src/index.ts';
-import { LOG_LEVEL_NAMES, type LogLevelName } from '../src/abi/enums.ts';
+import { LOG_LEVEL_NAMES, type LogLevelName } from '../../facts/proxy-wasm/enums.ts';
 import type { VmInstance } from '../src/vm/vm.ts';
 import { guest } from './support/wat.ts';
 

@@ -5,8 +5,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-
-export type HeaderPairs = Array<[string, string]>;
+import type { HeaderPairs } from '../codec/pairs.ts';
 
 export interface UpstreamRequest {
   method: string;

@@ -4,6 +4,8 @@
  * length, the NULs, N ≤ 1024 or total ≤ 1 MiB yields an empty list, never an error.
  */
 
+export type HeaderPairs = Array<[string, string]>;
+
 export const MAX_PAIRS = 1024;
 export const MAX_PAIRS_BYTES = 1024 * 1024;
 

@@ -5,13 +5,10 @@
  * read-only; only the plugin configuration (outside `proxy_on_configure`) and the callout body (outside
  * `proxy_on_http_call_response`) are NotFound.
  */
-import { BufferType, MAX_BUFFER_TYPE, Status, type StatusCode } from '../abi/enums.ts';
+import { BufferType, MAX_BUFFER_TYPE, Status, type StatusCode } from '../../../facts/proxy-wasm/enums.ts';
+import { concat } from '../codec/bytes.ts';
+import type { BufferAccess } from '../vm/stream-handle.ts';
 import type { VmInstance } from '../vm/vm.ts';
-
-export interface BufferAccess {
-  read(): Uint8Array;
-  write?(data: Uint8Array): void;
-}
 
 const immutable = (data: Uint8Array): BufferAccess => ({ read: () => data });
 
@@ -73,14 +70,4 @@ export function bufferImports(vm: VmInstance) {
       return Status.Ok;
     },
   };
-}
-
-export function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
 }

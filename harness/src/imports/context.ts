@@ -1,5 +1,5 @@
 /** Effective context, root shutdown and call status (reference §4, §9). */
-import { Status } from '../abi/enums.ts';
+import { Status } from '../../../facts/proxy-wasm/enums.ts';
 import type { VmInstance } from '../vm/vm.ts';
 import { rootOf } from './time.ts';
 

@@ -6,14 +6,10 @@
  * phase has no request trailers. Writes follow Envoy's header map: `setCopy` removes every value and
  * appends one, and a pseudo-header is inserted ahead of the first regular header.
  */
-import { MAX_MAP_TYPE, MapType, Status } from '../abi/enums.ts';
+import { MAX_MAP_TYPE, MapType, Status } from '../../../facts/proxy-wasm/enums.ts';
 import { decodePairs, encodePairs } from '../codec/pairs.ts';
+import type { HeaderAccess } from '../vm/stream-handle.ts';
 import type { VmInstance } from '../vm/vm.ts';
-
-export interface HeaderAccess {
-  list: Array<[string, string]>;
-  mutable: boolean;
-}
 
 type Lookup = HeaderAccess | 'absent';
 

@@ -3,9 +3,10 @@
  * Envoy's order (negative timeout, unknown cluster, missing `:path`/`:method`/`:authority`), header keys
  * lower-cased, token allocation, dispatch.
  */
-import { Status } from '../abi/enums.ts';
+import { Status } from '../../../facts/proxy-wasm/enums.ts';
 import { decodePairs } from '../codec/pairs.ts';
-import { startCallout, type CalloutRecord } from '../callouts/callout-client.ts';
+import type { CalloutRecord } from '../callouts/callout-record.ts';
+import { startCallout } from './callout-client.ts';
 import type { VmInstance } from '../vm/vm.ts';
 import { rootOf } from './time.ts';
 

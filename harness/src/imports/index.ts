@@ -3,8 +3,8 @@
  * ABI, each wrapped so that a call outside the allowed set during start traps `restricted_callback`
  * (reference §7) and a bad pointer answers InvalidMemoryAccess instead of throwing.
  */
-import { Status, WasiErrno } from '../abi/enums.ts';
-import { ALLOWED_DURING_START, hostTable } from '../abi/signatures.ts';
+import { Status, WasiErrno } from '../../../facts/proxy-wasm/enums.ts';
+import { ALLOWED_DURING_START, hostTable } from '../../../facts/proxy-wasm/host-table.ts';
 import { MemoryAccessError } from '../vm/guest-memory.ts';
 import type { VmInstance } from '../vm/vm.ts';
 import { bufferImports } from './buffers.ts';

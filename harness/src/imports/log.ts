@@ -1,5 +1,5 @@
 /** `proxy_log` and `proxy_get_log_level`: plugin log lines by level (reference §3, §4). */
-import { LOG_LEVEL_NAMES, LogLevel, Status } from '../abi/enums.ts';
+import { LOG_LEVEL_NAMES, LogLevel, Status } from '../../../facts/proxy-wasm/enums.ts';
 import type { VmInstance } from '../vm/vm.ts';
 
 export function logImports(vm: VmInstance) {

@@ -5,13 +5,13 @@
  * `request.headers`, `response.headers`…) see the header maps Envoy's activation sees: the live ones
  * while the filter holds them, the access-log copies in the log phase, none otherwise.
  */
-import { MapType, Status } from '../abi/enums.ts';
+import { MapType, Status } from '../../../facts/proxy-wasm/enums.ts';
 import { filterStateKey, resolveProperty, splitPropertyPath } from '../properties/resolve.ts';
 import type { StreamFacts } from '../properties/stream-facts.ts';
-import type { HttpStream } from '../stream/http-stream.ts';
+import type { StreamHandle } from '../vm/stream-handle.ts';
 import type { VmInstance } from '../vm/vm.ts';
 
-function activationFacts(stream: HttpStream): StreamFacts {
+function activationFacts(stream: StreamHandle): StreamFacts {
   const facts = stream.facts();
   if (stream.inLogPhase) return facts;
   return {

@@ -1,5 +1,5 @@
 /** Shared data with CAS and shared queues across all VMs of the host (reference §4). */
-import { Status } from '../abi/enums.ts';
+import { Status } from '../../../facts/proxy-wasm/enums.ts';
 import type { VmInstance } from '../vm/vm.ts';
 import { rootOf } from './time.ts';
 
@@ -34,7 +34,7 @@ export function sharedImports(vm: VmInstance) {
       mem().check(ret >>> 0, 4);
       const root = rootOf(vm);
       if (!root) return Status.BadArgument;
-      mem().writeU32(ret, queues.register(options.vmId, name, { vmIndex: vm.index, rootContextId: root.id }));
+      mem().writeU32(ret, queues.register(options.vmId, name, { rootContextId: root.id, notify: (id) => deliverQueueReady(vm, root.id, id) }));
       return Status.Ok;
     },
     proxy_resolve_shared_queue(vp: number, vs: number, np: number, ns: number, ret: number): number {
@@ -48,10 +48,7 @@ export function sharedImports(vm: VmInstance) {
     },
     proxy_enqueue_shared_queue(id: number, ptr: number, size: number): number {
       const { status, owner } = queues.enqueue(id >>> 0, mem().read(ptr, size));
-      if (owner) {
-        const target = vm.core.vms[owner.vmIndex];
-        if (target) vm.core.post(() => deliverQueueReady(target, owner.rootContextId, id >>> 0));
-      }
+      if (owner) vm.core.post(() => owner.notify(id >>> 0));
       return status;
     },
     proxy_dequeue_shared_queue(id: number, retPtr: number, retSize: number): number {

@@ -5,7 +5,7 @@
  * (continue: Downstream is a no-op Ok on HTTP, Upstream Unimplemented; close: both no-op Ok); above
  * Upstream is BadArgument. Local reply details have their whitespace replaced by `_`.
  */
-import { Status, StreamType } from '../abi/enums.ts';
+import { Status, StreamType } from '../../../facts/proxy-wasm/enums.ts';
 import { decodePairs } from '../codec/pairs.ts';
 import type { VmInstance } from '../vm/vm.ts';
 

@@ -2,7 +2,7 @@
  * Wall-clock time and per-root tick timers (reference §4, §9 "Timers"). Ticks keep coming to a root that
  * is waiting for `proxy_done` after shutdown, as Envoy's timer does until the root is deleted.
  */
-import { Status } from '../abi/enums.ts';
+import { Status } from '../../../facts/proxy-wasm/enums.ts';
 import type { RootContext, VmInstance } from '../vm/vm.ts';
 
 export function rootOf(vm: VmInstance): RootContext | undefined {

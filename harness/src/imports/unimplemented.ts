@@ -2,7 +2,7 @@
  * Host functions an HTTP plugin may import but this host does not carry out: gRPC answers Unimplemented,
  * foreign functions answer as Envoy 1.27 would for an unregistered name; each logs one clear line.
  */
-import { Status } from '../abi/enums.ts';
+import { Status } from '../../../facts/proxy-wasm/enums.ts';
 import type { VmInstance } from '../vm/vm.ts';
 
 export function unimplementedImports(vm: VmInstance) {

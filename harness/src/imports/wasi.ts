@@ -5,7 +5,7 @@
  * which writes the line at trace level; `fd_fdstat_get` ignores a bad stat pointer, as cpp-host does.
  */
 import { randomFillSync } from 'node:crypto';
-import { WasiErrno } from '../abi/enums.ts';
+import { WasiErrno } from '../../../facts/proxy-wasm/enums.ts';
 import { MemoryAccessError } from '../vm/guest-memory.ts';
 import type { VmInstance } from '../vm/vm.ts';
 

@@ -12,13 +12,14 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Host } from '../host.ts';
-import type { HeaderPairs, UpstreamHandler } from '../callouts/upstream.ts';
+import type { StreamHost } from '../stream-host.ts';
+import type { UpstreamHandler } from '../callouts/upstream.ts';
+import type { HeaderPairs } from '../codec/pairs.ts';
 import type { HttpStream } from '../stream/http-stream.ts';
 import { routeToUpstream, settle } from '../relay.ts';
 
 export interface GatewayOptions {
-  host: Host;
+  host: StreamHost;
   /** Where every forwarded request goes: a base URL (`http:` or `https:`) or an in-process handler. */
   upstream: string | UpstreamHandler;
   /** Default 0: a free port, see `port` of the result. */

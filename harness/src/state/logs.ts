@@ -2,7 +2,7 @@
  * Every line a plugin logs (proxy_log, WASI stdout/stderr) and every line the emulated Envoy logs about
  * the plugin (load failures, traps, unimplemented calls), kept in order for tests to read back.
  */
-import type { LogLevelName } from '../abi/enums.ts';
+import type { LogLevelName } from '../../../facts/proxy-wasm/enums.ts';
 
 export interface LogEntry {
   level: LogLevelName;

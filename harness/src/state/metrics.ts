@@ -5,7 +5,7 @@
  * defined before (the new id then aliases the same stat). The low two bits of an id give its type, which
  * decides the answer before the id is looked up: counters only go up, histograms only record.
  */
-import { MetricType, Status, type StatusCode } from '../abi/enums.ts';
+import { MetricType, Status, type StatusCode } from '../../../facts/proxy-wasm/enums.ts';
 
 export type MetricKind = 'counter' | 'gauge' | 'histogram';
 const KINDS: MetricKind[] = ['counter', 'gauge', 'histogram'];

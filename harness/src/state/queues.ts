@@ -2,11 +2,12 @@
  * Envoy's shared queues (reference §4): named per vm_id, registered by a root context that then receives
  * `proxy_on_queue_ready` for every enqueue, readable from any VM that resolves the name.
  */
-import { Status, type StatusCode } from '../abi/enums.ts';
+import { Status, type StatusCode } from '../../../facts/proxy-wasm/enums.ts';
 
+/** The root context that registered a queue: `notify` delivers its `proxy_on_queue_ready`. */
 export interface QueueOwner {
-  vmIndex: number;
   rootContextId: number;
+  notify(queueId: number): void;
 }
 
 interface Queue {

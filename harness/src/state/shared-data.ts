@@ -2,7 +2,7 @@
  * Envoy's process-wide shared data (reference §4): one key space for all VMs of a vm_id, a CAS value
  * per key, a fresh global CAS on every successful set.
  */
-import { Status, type StatusCode } from '../abi/enums.ts';
+import { Status, type StatusCode } from '../../../facts/proxy-wasm/enums.ts';
 
 export interface SharedEntry {
   value: Uint8Array;

@@ -6,9 +6,9 @@
  * (sizes cumulative as in Envoy ≥1.33 or lagging one chunk as in 1.27), watermark holds, dropped chunks,
  * buffer limits, trailers, and what gets forwarded.
  */
-import { BodyAction, HeadersAction, TrailersAction } from '../abi/enums.ts';
-import { concat } from '../imports/buffers.ts';
-import type { HeaderPairs } from '../callouts/upstream.ts';
+import { BodyAction, HeadersAction, TrailersAction } from '../../../facts/proxy-wasm/enums.ts';
+import { concat } from '../codec/bytes.ts';
+import type { HeaderPairs } from '../codec/pairs.ts';
 
 export interface Sink {
   sendHeaders(headers: HeaderPairs, endOfStream: boolean): void;

@@ -4,10 +4,9 @@
  * run through the plugin's own response callbacks, continue/close applied after the callback, VM failure
  * answered with 503 `wasm_fail_stream` (or passed through when fail-open), and on_log → on_done → on_delete.
  */
-import { BodyAction, HeadersAction, TrailersAction, nameOf } from '../abi/enums.ts';
+import { BodyAction, HeadersAction, TrailersAction, nameOf } from '../../../facts/proxy-wasm/enums.ts';
 import { envoyUpstreamFailure, type UpstreamFailureKind } from '../callouts/upstream.ts';
-import type { HeaderAccess } from '../imports/headers.ts';
-import type { BufferAccess } from '../imports/buffers.ts';
+import type { BufferAccess, HeaderAccess, StreamHandle } from '../vm/stream-handle.ts';
 import type { StreamFacts } from '../properties/stream-facts.ts';
 import type { StreamContext, VmInstance } from '../vm/vm.ts';
 import { Direction, type DirectionHost } from './direction.ts';
@@ -21,7 +20,7 @@ export interface CallbackTrace {
   result?: number;
 }
 
-export class HttpStream {
+export class HttpStream implements StreamHandle {
   readonly contextId: number;
   readonly request: Direction;
   readonly response: Direction;

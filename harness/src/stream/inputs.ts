@@ -4,7 +4,7 @@
  * (`:authority` from `host`, `:scheme`, `x-forwarded-proto`, `x-request-id`).
  */
 import { randomUUID } from 'node:crypto';
-import type { HeaderPairs } from '../callouts/upstream.ts';
+import type { HeaderPairs } from '../codec/pairs.ts';
 
 export type HeadersInput = HeaderPairs | Record<string, string>;
 

@@ -1,17 +1,12 @@
 /**
- * A local reply as `proxy_send_local_response` describes it, and the response headers Envoy builds for it
- * (reference §9): `:status`, the plugin's headers, then content-length and a text/plain content type for
- * a non-empty body unless the plugin set one, and `grpc-status` when the code is in 0..16.
+ * The response headers Envoy builds for a local reply (reference §9): `:status`, the plugin's headers,
+ * then content-length and a text/plain content type for a non-empty body unless the plugin set one, and
+ * `grpc-status` when the code is in 0..16.
  */
-import type { HeaderPairs } from '../callouts/upstream.ts';
+import type { HeaderPairs } from '../codec/pairs.ts';
+import type { LocalReply } from '../vm/stream-handle.ts';
 
-export interface LocalReply {
-  status: number;
-  details: string;
-  body: Uint8Array;
-  headers: HeaderPairs;
-  grpcStatus: number;
-}
+export type { LocalReply };
 
 export function localReplyHeaders(reply: LocalReply): HeaderPairs {
   const headers: HeaderPairs = [[':status', String(reply.status)]];

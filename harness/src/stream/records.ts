@@ -2,8 +2,8 @@
  * What left the plugin on each side of a stream: the request as forwarded towards the upstream, and the
  * response as the client received it (status, headers, every chunk, trailers, end or reset).
  */
-import type { HeaderPairs } from '../callouts/upstream.ts';
-import { concat } from '../imports/buffers.ts';
+import type { HeaderPairs } from '../codec/pairs.ts';
+import { concat } from '../codec/bytes.ts';
 import type { Sink } from './direction.ts';
 
 const decoder = new TextDecoder();

@@ -3,7 +3,7 @@
  * checked against the current memory size, out-params are u32/u64 little-endian, and data handed to the
  * guest goes into blocks obtained from the guest's own allocator (skipped for empty data).
  */
-import { Status, type StatusCode } from '../abi/enums.ts';
+import { Status, type StatusCode } from '../../../facts/proxy-wasm/enums.ts';
 
 export class MemoryAccessError extends Error {}
 

@@ -3,10 +3,10 @@
  * context ids, root context and effective context; calls into the guest through the watchdog; turns a
  * trap into a permanent VM failure; runs work the host defers until the current callback returns.
  */
-import type { LogLevelName } from '../abi/enums.ts';
-import type { AbiName } from '../abi/signatures.ts';
-import type { HostCore } from '../host-core.ts';
-import type { HttpStream } from '../stream/http-stream.ts';
+import type { LogLevelName } from '../../../facts/proxy-wasm/enums.ts';
+import type { AbiName } from '../../../facts/proxy-wasm/host-table.ts';
+import type { HostCore } from './host-core.ts';
+import type { StreamHandle } from './stream-handle.ts';
 import type { Timer } from '../state/clock.ts';
 import { GuestCaller, GuestTrap, type GuestFunction } from './guest-call.ts';
 import { GuestMemory } from './guest-memory.ts';
@@ -24,7 +24,7 @@ export interface StreamContext {
   kind: 'stream';
   id: number;
   root: RootContext;
-  stream: HttpStream;
+  stream: StreamHandle;
 }
 
 export type Context = RootContext | StreamContext;

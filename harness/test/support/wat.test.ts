@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hostTable, WASI_FUNCTIONS, type AbiName } from '../../src/abi/signatures.ts';
+import { hostTable, WASI_FUNCTIONS, type AbiName } from '../../../facts/proxy-wasm/host-table.ts';
 import { compileWat, guest, guestWat, type GuestSpec } from './wat.ts';
 
 type Exports = Record<string, any>;

@@ -8,7 +8,7 @@
  */
 import wabtInit from 'wabt';
 import { WABT_FEATURES } from '../../../engine/wabt-features.ts';
-import { hostTable, WASI_FUNCTIONS, type AbiName } from '../../src/abi/signatures.ts';
+import { hostTable, WASI_FUNCTIONS, type AbiName } from '../../../facts/proxy-wasm/host-table.ts';
 
 const wabt = await wabtInit();
 

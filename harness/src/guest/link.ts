@@ -3,8 +3,9 @@
  * every import against the host table with exact types, known exports' signatures, an allocator.
  * Returns the ABI; throws `PluginLoadError` with Envoy's reason otherwise.
  */
-import { ABI_MARKERS, EXPORT_SIGNATURES, hostTable, type AbiName } from '../abi/signatures.ts';
-import type { ModuleInfo } from '../wasm/module-info.ts';
+import { ABI_MARKERS, EXPORT_SIGNATURES } from '../../../facts/proxy-wasm/guest-exports.ts';
+import { hostTable, type AbiName } from '../../../facts/proxy-wasm/host-table.ts';
+import type { ModuleInfo } from '../../../facts/wasm/module-info.ts';
 
 export class PluginLoadError extends Error {
   constructor(readonly reason: string) {

@@ -4,6 +4,7 @@
  * Owns the binary-format walk (header, section order, LEB128, the `name` section's framing) and
  * reports malformed bytes as ModuleFormatError in Envoy's words. Code and data are never read.
  */
+import { LebError, readUleb } from './leb128.ts';
 
 export type ExternKind = 'func' | 'table' | 'memory' | 'global' | 'tag';
 export interface ImportEntry { module: string; name: string; kind: ExternKind; signature?: string }
@@ -32,12 +33,12 @@ class Reader {
     return this.bytes[this.pos++]!;
   }
   leb(bits: 32 | 64 = 32): number {
-    let value = 0;
-    for (let shift = 0; ; shift += 7) {
-      const b = this.byte();
-      if (shift === (bits === 32 ? 28 : 63) && b > (bits === 32 ? 0x0f : 0x01)) throw corrupt(`LEB128 u${bits} too long at offset ${this.pos - 1}`);
-      value += (b & 0x7f) * 2 ** shift;
-      if ((b & 0x80) === 0) return value;
+    try {
+      const { value, next } = readUleb(this.bytes, this.pos, this.end, bits);
+      this.pos = next;
+      return value;
+    } catch (error) {
+      throw error instanceof LebError ? corrupt(error.message) : error;
     }
   }
   sub(size: number): Reader {

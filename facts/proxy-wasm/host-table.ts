@@ -1,6 +1,7 @@
 /**
- * Wasm function types of everything Envoy links against or looks up (reference §2, §4, §7).
- * A signature is written `params:results` with one letter per value: i = i32, I = i64.
+ * What Envoy offers a module to import (reference §4, §7): the `env.proxy_*` host functions per ABI
+ * version, the old 15-function WASI set under both module names, and the imports allowed while a VM
+ * starts. A signature is written `params:results` with one letter per value: i = i32, I = i64.
  */
 
 export type AbiName = '0_2_0' | '0_2_1' | '0_2_100';
@@ -99,48 +100,3 @@ export function hostTable(abi: AbiName): Map<string, string> {
     for (const [name, sig] of Object.entries(WASI_FUNCTIONS)) table.set(`${module}.${name}`, sig);
   return table;
 }
-
-/** Exports Envoy looks up by name; a wrong signature fails the load with "Bad function signature for: X". */
-export const EXPORT_SIGNATURES: Record<string, string> = {
-  _initialize: ':',
-  _start: ':',
-  main: 'ii:i',
-  malloc: 'i:i',
-  proxy_on_memory_allocate: 'i:i',
-  proxy_on_context_create: 'ii:',
-  proxy_on_vm_start: 'ii:i',
-  proxy_on_configure: 'ii:i',
-  proxy_validate_configuration: 'ii:i',
-  proxy_on_tick: 'i:',
-  proxy_on_queue_ready: 'ii:',
-  proxy_on_request_headers: 'iii:i',
-  proxy_on_request_body: 'iii:i',
-  proxy_on_request_trailers: 'ii:i',
-  proxy_on_request_metadata: 'ii:i',
-  proxy_on_response_headers: 'iii:i',
-  proxy_on_response_body: 'iii:i',
-  proxy_on_response_trailers: 'ii:i',
-  proxy_on_response_metadata: 'ii:i',
-  proxy_on_http_call_response: 'iiiii:',
-  proxy_on_grpc_receive_initial_metadata: 'iii:',
-  proxy_on_grpc_receive: 'iii:',
-  proxy_on_grpc_receive_trailing_metadata: 'iii:',
-  proxy_on_grpc_close: 'iii:',
-  proxy_on_new_connection: 'i:i',
-  proxy_on_downstream_data: 'iii:i',
-  proxy_on_upstream_data: 'iii:i',
-  proxy_on_downstream_connection_close: 'ii:',
-  proxy_on_upstream_connection_close: 'ii:',
-  proxy_on_foreign_function: 'iii:',
-  proxy_on_done: 'i:i',
-  proxy_on_log: 'i:',
-  proxy_on_delete: 'i:',
-};
-
-/** ABI markers in the order Envoy recognises them; the first function export that matches wins. */
-export const ABI_MARKERS: Record<string, AbiName | '0_1_0'> = {
-  proxy_abi_version_0_1_0: '0_1_0',
-  proxy_abi_version_0_2_0: '0_2_0',
-  proxy_abi_version_0_2_1: '0_2_1',
-  proxy_abi_version_0_2_100: '0_2_100',
-};

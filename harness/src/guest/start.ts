@@ -5,13 +5,13 @@
  * mode) is created instead of an instance; it has no `_initialize`, so the start goes straight to the root.
  */
 import { buildImportObject } from '../imports/index.ts';
-import { scriptMarker } from '../load.ts';
-import { createScriptGuest } from '../script/script-guest.ts';
+import type { LoadedGuest } from './load.ts';
+import { createScriptGuest } from './script-guest.ts';
 import type { ScriptSource } from '../options.ts';
-import type { ModuleInfo } from '../wasm/module-info.ts';
-import { GuestTrap } from './guest-call.ts';
+import type { ModuleInfo } from '../../../facts/wasm/module-info.ts';
+import { GuestTrap } from '../vm/guest-call.ts';
 import { PluginLoadError } from './link.ts';
-import type { RootContext, VmInstance } from './vm.ts';
+import type { RootContext, VmInstance } from '../vm/vm.ts';
 
 function importedMemory(info: ModuleInfo, maxPages: number): Record<string, Record<string, unknown>> {
   const imp = info.imports.find((i) => i.kind === 'memory');
@@ -21,8 +21,8 @@ function importedMemory(info: ModuleInfo, maxPages: number): Record<string, Reco
 }
 
 /** TS source mode: the bundle runs on V8 through the same host functions, bound like an instance. */
-function instantiateScript(vm: VmInstance, marker: { script?: ScriptSource }): void {
-  const script = marker.script ?? vm.core.options.script;
+function instantiateScript(vm: VmInstance, given: ScriptSource | undefined): void {
+  const script = given ?? vm.core.options.script;
   if (!script) throw new PluginLoadError('Failed to instantiate Wasm module: no plugin script was given');
   try {
     createScriptGuest(vm, script);
@@ -31,9 +31,9 @@ function instantiateScript(vm: VmInstance, marker: { script?: ScriptSource }): v
   }
 }
 
-function instantiate(vm: VmInstance, module: WebAssembly.Module, info: ModuleInfo): void {
-  const marker = scriptMarker(module);
-  if (marker) return instantiateScript(vm, marker);
+function instantiate(vm: VmInstance, guest: LoadedGuest): void {
+  if (guest.kind === 'script') return instantiateScript(vm, guest.script);
+  const { module, info } = guest;
   let instance: WebAssembly.Instance;
   try {
     instance = new WebAssembly.Instance(module, buildImportObject(vm, importedMemory(info, vm.core.options.maxMemoryPages)));
@@ -54,8 +54,8 @@ function guarded<T>(what: string, run: () => T): T {
   }
 }
 
-export function startVm(vm: VmInstance, module: WebAssembly.Module, info: ModuleInfo): RootContext {
-  instantiate(vm, module, info);
+export function startVm(vm: VmInstance, guest: LoadedGuest): RootContext {
+  instantiate(vm, guest);
   const { options } = vm.core;
   guarded('Wasm VM start failed', () => {
     if (vm.has('_initialize')) {

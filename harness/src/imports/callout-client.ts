@@ -6,25 +6,12 @@
  * arrives as the router's own 503/504 reply; only a reset after the headers is the `(0, 0, 0)` failure
  * with status 11 "reset", during which no response maps or body exist (Envoy `onHttpCallFailure`).
  */
-import type { HeaderPairs, UpstreamResponse } from './upstream.ts';
-import { UpstreamError, envoyUpstreamFailure, sendUpstream } from './upstream.ts';
-import { concat } from '../imports/buffers.ts';
+import type { UpstreamResponse } from '../callouts/upstream.ts';
+import type { HeaderPairs } from '../codec/pairs.ts';
+import { UpstreamError, envoyUpstreamFailure, sendUpstream } from '../callouts/upstream.ts';
+import { concat } from '../codec/bytes.ts';
+import type { CalloutRecord } from '../callouts/callout-record.ts';
 import type { RootContext, VmInstance } from '../vm/vm.ts';
-
-export interface CalloutRecord {
-  vm: number;
-  token: number;
-  cluster: string;
-  headers: HeaderPairs;
-  body: Uint8Array;
-  trailers: HeaderPairs;
-  timeoutMs: number;
-  /** `answered` includes Envoy's own 503/504 reply for an upstream that failed before its headers. */
-  state: 'pending' | 'answered' | 'failed';
-  response?: { status: number; headers: HeaderPairs; body: Uint8Array; trailers: HeaderPairs };
-  /** What went wrong upstream, when something did (also set when Envoy answered in its place). */
-  failure?: string;
-}
 
 const encoder = new TextEncoder();
 

@@ -11,9 +11,9 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { createHost, PluginLoadError, type Host } from '../index.ts';
-import { startGateway, type Gateway } from '../serve/gateway.ts';
-import { startFakeGitHubModels, type FakeGitHubModels } from '../../../plugin/ai-proxy/fake/github-models.ts';
+import { createHost, PluginLoadError, type Host } from '../../../harness/src/index.ts';
+import { startGateway, type Gateway } from '../../../harness/src/serve/gateway.ts';
+import { startFakeGitHubModels, type FakeGitHubModels } from '../fake/github-models.ts';
 
 const USAGE = `usage: npm start -- [--plugin dist/ai-proxy.wasm] [--config file.json] [--port 8080]
                     [--upstream https://models.github.ai [--token-env GITHUB_TOKEN]]

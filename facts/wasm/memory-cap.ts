@@ -3,26 +3,14 @@
  * declaration so its maximum never exceeds the host limit; memory.grow past it then returns -1
  * inside the guest. Owns only that byte rewrite: an imported memory is not touched.
  */
+import { LebError, encodeUleb, readUleb } from './leb128.ts';
 
 function readU32(bytes: Uint8Array, pos: number): { value: number; next: number } {
-  let value = 0;
-  for (let shift = 0; shift <= 28; shift += 7) {
-    if (pos >= bytes.length) break;
-    const b = bytes[pos++]!;
-    value += (b & 0x7f) * 2 ** shift;
-    if ((b & 0x80) === 0) return { value, next: pos };
+  try {
+    return readUleb(bytes, pos);
+  } catch (error) {
+    throw error instanceof LebError ? new Error(`malformed LEB128 in Wasm module: ${error.message}`) : error;
   }
-  throw new Error(`malformed LEB128 in Wasm module at offset ${pos}`);
-}
-
-function encodeU32(value: number): number[] {
-  const out: number[] = [];
-  do {
-    const low = value % 128;
-    value = Math.floor(value / 128);
-    out.push(value > 0 ? low | 0x80 : low);
-  } while (value > 0);
-  return out;
 }
 
 export function capMemoryPages(bytes: Uint8Array, maxPages: number): Uint8Array {
@@ -54,8 +42,8 @@ function rewriteMemorySection(bytes: Uint8Array, sectionStart: number, bodyStart
   if (limitsEnd > bodyEnd) throw new Error('Wasm memory section overruns its declared size');
   if (min.value > maxPages) throw new Error(`memory minimum of ${min.value} pages exceeds the host limit of ${maxPages} pages`);
   const newMax = Math.min(max?.value ?? maxPages, maxPages);
-  const body = [...bytes.subarray(bodyStart, limitsStart), 0x01, ...encodeU32(min.value), ...encodeU32(newMax), ...bytes.subarray(limitsEnd, bodyEnd)];
-  const header = [0x05, ...encodeU32(body.length)];
+  const body = [...bytes.subarray(bodyStart, limitsStart), 0x01, ...encodeUleb(min.value), ...encodeUleb(newMax), ...bytes.subarray(limitsEnd, bodyEnd)];
+  const header = [0x05, ...encodeUleb(body.length)];
   const out = new Uint8Array(sectionStart + header.length + body.length + bytes.length - bodyEnd);
   out.set(bytes.subarray(0, sectionStart));
   out.set(header, sectionStart);

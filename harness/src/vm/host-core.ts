@@ -2,14 +2,13 @@
  * The state every VM of one host shares, as Envoy's VMs of one vm_id share it: options, logs, shared
  * data and queues, metrics, the clock, and the tracker of asynchronous work (callouts, queue events).
  */
-import type { ResolvedOptions } from './options.ts';
-import type { LogStore } from './state/logs.ts';
-import type { SharedData } from './state/shared-data.ts';
-import type { SharedQueues } from './state/queues.ts';
-import type { Metrics } from './state/metrics.ts';
-import type { Clock } from './state/clock.ts';
-import type { VmInstance } from './vm/vm.ts';
-import type { CalloutRecord } from './callouts/callout-client.ts';
+import type { ResolvedOptions } from '../options.ts';
+import type { LogStore } from '../state/logs.ts';
+import type { SharedData } from '../state/shared-data.ts';
+import type { SharedQueues } from '../state/queues.ts';
+import type { Metrics } from '../state/metrics.ts';
+import type { Clock } from '../state/clock.ts';
+import type { CalloutRecord } from '../callouts/callout-record.ts';
 
 export interface HostCore {
   readonly options: ResolvedOptions;
@@ -18,7 +17,6 @@ export interface HostCore {
   readonly queues: SharedQueues;
   readonly metrics: Metrics;
   readonly clock: Clock;
-  readonly vms: VmInstance[];
   readonly callouts: CalloutRecord[];
   /** Starts asynchronous work the host must finish before it is idle. */
   track(work: Promise<unknown>): void;

@@ -18,8 +18,6 @@ const CALLBACKS: Array<[string, number, number?]> = [
   ['request_body', 3, 0], ['request_trailers', 2, 0], ['response_headers', 3, 0], ['response_body', 3, 0], ['response_trailers', 2, 0],
   ['http_call_response', 5], ['done', 1, 1], ['log', 1], ['delete', 1],
 ];
-/** What the glue exports to the host, and so what a script guest exports. */
-export const SCRIPT_EXPORTS = ['memory', 'malloc', 'proxy_abi_version_0_2_1', ...CALLBACKS.map(([name]) => `proxy_on_${name}`)];
 /**
  * engine/glue/30-host-functions.wat $host_fn 0–33 (HostFn in plugin/sdk/abi.ts): the `proxy_` import, its parameters (n i32, I i64, s string,
  * b ArrayBuffer, 0/1/2 scratch out-param) and the answer ('' status, u u32 or −status, b bytes or status, s string or
