@@ -44,7 +44,7 @@ export function isProxyExport(name: string): boolean {
 /**
  * The glue between the Proxy-Wasm host and QuickJS: it implements the engine's env.host_* imports, exports
  * every proxy_on_* callback as a call into the JS dispatcher, and exposes the host to JS as the numbered
- * functions of `globalThis.__host` (plugin/sdk/abi.ts lists them). Values cross as JSValue pointers:
+ * functions of `globalThis.__host` (engine/glue-abi.ts lists them). Values cross as JSValue pointers:
  * numbers as f64, strings as UTF-8, bytes as ArrayBuffers; host-returned blocks are freed once copied.
  */
 export function glueText(): string {

@@ -4,6 +4,7 @@
  * captured state without running the bundle again.
  */
 import { describe, expect, it } from 'vitest';
+import { Callback, HostFn } from './glue-abi.ts';
 import { linkEngine } from './assemble.ts';
 import { bake, nonZeroRuns } from './bake.ts';
 import { preinitialize } from './snapshot.ts';
@@ -14,7 +15,7 @@ const dispatcher = 'globalThis.__proxy_dispatch = function () { return 0; };';
 
 describe('preinitialize', () => {
   it('fails the build when top-level code calls the host, naming the call', () => {
-    const bundle = `${dispatcher} __host[13](new ArrayBuffer(4));`;
+    const bundle = `${dispatcher} __host[${HostFn.getProperty}](new ArrayBuffer(4));`;
     expect(() => preinitialize(engine, bundle, 'bad.js')).toThrow(/env\.proxy_get_property was called while the plugin's top-level code ran at build time/);
   });
 
@@ -28,8 +29,8 @@ describe('preinitialize', () => {
 
   it('keeps top-level state: the baked module answers from it without evaluating the bundle again', async () => {
     const bundle = `var started = 0; started++; globalThis.__proxy_dispatch = function (kind) {
-      if (kind === 5) { __host[0](2, 'top-level ran ' + started + ' time(s)'); }
-      return kind === 1 || kind === 2 ? 1 : 0; };`;
+      if (kind === ${Callback.RequestHeaders}) { __host[${HostFn.log}](2, 'top-level ran ' + started + ' time(s)'); }
+      return kind === ${Callback.VmStart} || kind === ${Callback.Configure} ? 1 : 0; };`;
     const snapshot = preinitialize(engine, bundle, 'state.js');
     const host = await createHost({ module: bake(engine, snapshot), workers: 2 });
     host.newHttpStream(0).sendRequestHeaders({ ':method': 'GET', ':path': '/', ':authority': 'a' }, true);

@@ -4,6 +4,7 @@
  * stays the same size over many requests.
  */
 import { describe, expect, it } from 'vitest';
+import { Callback, HostFn } from '../../engine/glue-abi.ts';
 import { createHost, PluginLoadError, type HostOptions } from '../src/index.ts';
 import { base, request } from './support/script-plugin.ts';
 
@@ -37,14 +38,14 @@ describe('script guest (TS source mode): failures, limits and memory', () => {
   });
 
   it('fails the start like Envoy when vm_start throws (default 0 = false)', async () => {
-    const source = `globalThis.__proxy_dispatch = (kind) => { if (kind === 1) throw new Error('no start'); return 1; };`;
+    const source = `globalThis.__proxy_dispatch = (kind) => { if (kind === ${Callback.VmStart}) throw new Error('no start'); return 1; };`;
     const error = await createHost({ script: { source } }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PluginLoadError);
     expect((error as Error).message).toMatch(/proxy_on_vm_start returned false/);
   });
 
   it('traps a restricted host call in top-level code even when the bundle catches it', async () => {
-    const source = `try { __host[13](__host[35]('plugin_name')); } catch {} globalThis.__proxy_dispatch = () => 1;`;
+    const source = `try { __host[${HostFn.getProperty}](__host[${HostFn.utf8Encode}]('plugin_name')); } catch {} globalThis.__proxy_dispatch = () => 1;`;
     const error = await createHost({ script: { source, filename: 'restricted.js' } }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PluginLoadError);
     expect((error as Error).message).toMatch(/^Wasm VM start failed: evaluating restricted\.js threw: .*restricted_callback: env\.proxy_get_property/);

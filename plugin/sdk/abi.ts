@@ -1,8 +1,10 @@
 /**
- * The only module that knows the Proxy-Wasm ABI's numbers and the engine glue's host functions
- * (engine/glue/*.wat): `globalThis.__host[n]` takes JS numbers, strings and ArrayBuffers and answers a
- * status number, or the result value when the status is Ok (a negative number = −status for calls that
- * answer a number). Everything above this file works with typed values and `HostError`s.
+ * The only module of the SDK that knows the Proxy-Wasm ABI's numbers (the guest's own copy of them; a
+ * test checks they agree with Envoy's in facts/) and the engine glue's host functions, whose numbering
+ * and marshalling engine/glue-abi.ts owns: `globalThis.__host[n]` takes JS numbers, strings and
+ * ArrayBuffers and answers a status number, or the result value when the status is Ok (a negative
+ * number = −status for calls that answer a number). Everything above this file works with typed values
+ * and `HostError`s.
  */
 
 export const Status = {
@@ -52,68 +54,10 @@ export const MetricType = { Counter: 0, Gauge: 1, Histogram: 2 } as const;
 export const Action = { Continue: 0, Pause: 1, Consume: 3 } as const;
 export type Action = (typeof Action)[keyof typeof Action];
 
-/** Callback kinds the glue passes to `__proxy_dispatch` as its first argument. */
-export const Callback = {
-  ContextCreate: 0,
-  VmStart: 1,
-  Configure: 2,
-  Tick: 3,
-  QueueReady: 4,
-  RequestHeaders: 5,
-  RequestBody: 6,
-  RequestTrailers: 7,
-  ResponseHeaders: 8,
-  ResponseBody: 9,
-  ResponseTrailers: 10,
-  HttpCallResponse: 11,
-  Done: 12,
-  Log: 13,
-  Delete: 14,
-} as const;
+export { Callback, HostFn } from '../../engine/glue-abi.ts';
 
 type HostFunction = (...args: unknown[]) => unknown;
 const host = (): HostFunction[] => (globalThis as unknown as { __host: HostFunction[] }).__host;
-
-export const HostFn = {
-  log: 0,
-  getLogLevel: 1,
-  getCurrentTimeNanoseconds: 2,
-  setTickPeriodMilliseconds: 3,
-  getBufferBytes: 4,
-  getBufferStatus: 5,
-  setBufferBytes: 6,
-  getHeaderMapPairs: 7,
-  setHeaderMapPairs: 8,
-  getHeaderMapValue: 9,
-  addHeaderMapValue: 10,
-  replaceHeaderMapValue: 11,
-  removeHeaderMapValue: 12,
-  getProperty: 13,
-  setProperty: 14,
-  sendLocalResponse: 15,
-  continueStream: 16,
-  closeStream: 17,
-  httpCall: 18,
-  getSharedData: 19,
-  lastU32: 20,
-  setSharedData: 21,
-  registerSharedQueue: 22,
-  resolveSharedQueue: 23,
-  enqueueSharedQueue: 24,
-  dequeueSharedQueue: 25,
-  defineMetric: 26,
-  incrementMetric: 27,
-  recordMetric: 28,
-  getMetric: 29,
-  setEffectiveContext: 30,
-  done: 31,
-  getStatus: 32,
-  getHeaderMapSize: 33,
-  randomBytes: 34,
-  utf8Encode: 35,
-  utf8Decode: 36,
-  utf8Valid: 37,
-} as const;
 
 /** Calls glue function `index`; the raw answer (status, value or −status). */
 export function call(index: number, ...args: unknown[]): unknown {

@@ -1,9 +1,11 @@
 /**
- * For unit tests of plugin logic in plain Node: the engine's text functions (`__host[35..37]`: UTF-8
- * encode, strict decode answering 4 when ill-formed, validate) with the same answers the glue gives, so
- * code that uses the SDK's `utf8` runs outside a VM. Installed by vitest's setup; other host functions
- * throw, since unit tests must not reach the host.
+ * For unit tests of plugin logic in plain Node: the engine's text functions (engine/glue-abi.ts
+ * utf8Encode, utf8Decode answering 4 when ill-formed, utf8Valid) with the same answers the glue gives,
+ * so code that uses the SDK's `utf8` runs outside a VM. Installed by vitest's setup; other host
+ * functions throw, since unit tests must not reach the host.
  */
+import { HOST_FUNCTIONS, HostFn } from '../../engine/glue-abi.ts';
+
 const encoder = new TextEncoder();
 const strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
@@ -13,15 +15,15 @@ function range(bytes: ArrayBuffer, start: number, length: number): Uint8Array {
 }
 
 const host: Array<(...args: never[]) => unknown> = [];
-host[35] = (text: string) => encoder.encode(text).buffer;
-host[36] = (bytes: ArrayBuffer, start: number, length: number) => {
+host[HostFn.utf8Encode] = (text: string) => encoder.encode(text).buffer;
+host[HostFn.utf8Decode] = (bytes: ArrayBuffer, start: number, length: number) => {
   try {
     return strict.decode(range(bytes, start, length));
   } catch {
     return 4;
   }
 };
-host[37] = (bytes: ArrayBuffer, start: number, length: number) => {
+host[HostFn.utf8Valid] = (bytes: ArrayBuffer, start: number, length: number) => {
   try {
     return strict.decode(range(bytes, start, length)), 1;
   } catch {
@@ -34,7 +36,7 @@ const shim = new Proxy(host, {
     const fn = Reflect.get(target, key);
     if (fn !== undefined || typeof key !== 'string' || !/^\d+$/.test(key)) return fn;
     return () => {
-      throw new Error(`host function ${key} called from a unit test; run this code through the harness instead`);
+      throw new Error(`host function ${HOST_FUNCTIONS[Number(key)]?.name ?? key} called from a unit test; run this code through the harness instead`);
     };
   },
 });

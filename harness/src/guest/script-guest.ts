@@ -4,34 +4,16 @@
  * strings and ArrayBuffers into a linear memory (bump allocator; a host call's blocks are freed once copied) and calls
  * the import object a Wasm instance gets (restricted calls, pointer checks, Envoy semantics unchanged); each `proxy_on_*`
  * export calls `__proxy_dispatch` as the glue does, promise jobs included. A host function that throws is a trap.
+ * Which host function marshals what, and the callback kinds, come from engine/glue-abi.ts, as for the glue.
  */
 import { Script, createContext, type Context } from 'node:vm';
 import { types } from 'node:util';
+import { CALLBACKS, HOST_FUNCTIONS, HostFn, type GlueAnswer, type GlueArg } from '../../../engine/glue-abi.ts';
 import { buildImportObject, type HostFunction } from '../imports/index.ts';
 import type { ScriptSource } from '../options.ts';
 import type { VmInstance } from '../vm/vm.ts';
 
 type Fn = (...args: any[]) => unknown;
-/** `proxy_on_` suffix, arity, result when the dispatcher throws (absent: no result); index = Callback kind. */
-const CALLBACKS: Array<[string, number, number?]> = [
-  ['context_create', 2], ['vm_start', 2, 0], ['configure', 2, 0], ['tick', 1], ['queue_ready', 2], ['request_headers', 3, 0],
-  ['request_body', 3, 0], ['request_trailers', 2, 0], ['response_headers', 3, 0], ['response_body', 3, 0], ['response_trailers', 2, 0],
-  ['http_call_response', 5], ['done', 1, 1], ['log', 1], ['delete', 1],
-];
-/**
- * engine/glue/30-host-functions.wat $host_fn 0–33 (HostFn in plugin/sdk/abi.ts): the `proxy_` import, its parameters (n i32, I i64, s string,
- * b ArrayBuffer, 0/1/2 scratch out-param) and the answer ('' status, u u32 or −status, b bytes or status, s string or
- * status, t u64 with the status ignored, m u64 or −status). 20 (lastU32) and 34–37 are written out below.
- */
-const HOST_FUNCTIONS = [
-  'log:ns', 'get_log_level:0:u', 'get_current_time_nanoseconds:0:t', 'set_tick_period_milliseconds:n', 'get_buffer_bytes:nnn01:b',
-  'get_buffer_status:n01:u', 'set_buffer_bytes:nnnb', 'get_header_map_pairs:n01:b', 'set_header_map_pairs:nb', 'get_header_map_value:ns01:s',
-  'add_header_map_value:nss', 'replace_header_map_value:nss', 'remove_header_map_value:ns', 'get_property:b01:b', 'set_property:bb',
-  'send_local_response:nsbbn', 'continue_stream:n', 'close_stream:n', 'http_call:sbbbn0:u', 'get_shared_data:s012:b', '',
-  'set_shared_data:sbn', 'register_shared_queue:s0:u', 'resolve_shared_queue:ss0:u', 'enqueue_shared_queue:nb', 'dequeue_shared_queue:n01:b',
-  'define_metric:ns0:u', 'increment_metric:nI', 'record_metric:nI', 'get_metric:n0:m', 'set_effective_context:n', 'done:',
-  'get_status:201:s', 'get_header_map_size:n0:u',
-];
 const O0 = 16; // the glue's scratch out-params at O0, O0 + 4, O0 + 8 (lastU32 reads the third); never allocated over
 const HEAP = 128;
 const CALL = '__scriptGuestCall';
@@ -72,8 +54,8 @@ export function createScriptGuest(vm: VmInstance, script: ScriptSource): ScriptG
   const str = (v: unknown) => put(encoder.encode(String(v)));
   const toBuffer = (data: Uint8Array): ArrayBuffer => { const out = new GuestArrayBuffer(data.length); return new Uint8Array(out).set(data), out; };
   const block = () => bytes(u32(O0), u32(O0 + 4)); // copied at once, then freed with the host call's other blocks
-  const RESULTS: Record<string, (status: number) => unknown> = { '': (s) => s, u: (s) => (s ? -s : u32(O0)), m: (s) => (s ? -s : u64()),
-    t: () => u64(), b: (s) => (s ? s : toBuffer(block())), s: (s) => (s ? s : decoder.decode(block())) };
+  const ANSWERS: Record<Exclude<GlueAnswer, 'glue'>, (status: number) => unknown> = { status: (s) => s, u32: (s) => (s ? -s : u32(O0)),
+    'u64-or-status': (s) => (s ? -s : u64()), u64: () => u64(), bytes: (s) => (s ? s : toBuffer(block())), string: (s) => (s ? s : decoder.decode(block())) };
   let trap: { error: unknown } | undefined;
   const imports = buildImportObject(vm) as unknown as Record<string, Record<string, HostFunction>>;
   const wrap = (fn: HostFunction) => (...args: unknown[]): number => {
@@ -83,38 +65,36 @@ export function createScriptGuest(vm: VmInstance, script: ScriptSource): ScriptG
   const env: Record<string, (...args: unknown[]) => number> = {};
   for (const [name, fn] of Object.entries(imports.env!)) env[name] = wrap(fn);
   const randomGet = wrap(imports.wasi_snapshot_preview1!.random_get!);
+  const arg = (kind: GlueArg, a: unknown): unknown[] => (kind === 'i32' ? [i32(a)] : kind === 'i64' ? [i64(a)] : kind === 'string' ? str(a) : put(view(a)));
   const functions: Fn[] = HOST_FUNCTIONS.map((spec) => {
-    const [name = '', params = '', result = ''] = spec.split(':');
-    const [fn, ins, outs] = [env[`proxy_${name}`]!, [...params.replace(/\d/g, '')], [...params.replace(/\D/g, '')].map((o) => O0 + 4 * +o)];
-    const arg = (p: string, a: unknown): unknown[] => (p === 'n' ? [i32(a)] : p === 'I' ? [i64(a)] : p === 's' ? str(a) : put(view(a)));
-    return (...args: unknown[]) => RESULTS[result]!(fn(...ins.flatMap((p, i) => arg(p, args[i])), ...outs));
+    if (!spec.proxy || spec.answer === 'glue') return () => fail(GuestTypeError, `script guest: ${spec.name} is written out below`);
+    const [fn, outs, answer] = [env[spec.proxy]!, spec.outs.map((o) => O0 + 4 * o), ANSWERS[spec.answer]];
+    return (...args: unknown[]) => answer(fn(...spec.args.flatMap((kind, i) => arg(kind, args[i])), ...outs));
   });
-  functions[20] = () => u32(O0 + 8);
+  functions[HostFn.lastU32] = () => u32(O0 + 8);
   const range = (data: unknown, start: unknown, length: unknown): Uint8Array => {
     const [all, from] = [view(data), Math.min(i32(start) >>> 0, view(data).length)];
     return all.subarray(from, from + Math.min(i32(length) >>> 0, all.length - from));
   };
-  functions.push(
-    (n) => {
+  functions[HostFn.randomBytes] = (n) => {
       const [ptr, len] = put(new Uint8Array(i32(n) >= 0 ? i32(n) : fail(GuestRangeError, 'randomBytes: negative length')));
       return randomGet(ptr, len), toBuffer(bytes(ptr, len));
-    },
-    (text) => toBuffer(encoder.encode(String(text))),
-    (data, start, length) => {
-      try {
-        return strict.decode(range(data, start, length));
-      } catch {
-        return 4;
-      }
-    },
-    (data, start, length) => {
-      try {
-        return strict.decode(range(data, start, length)), 1;
-      } catch {
-        return 0;
-      }
-    },
-  );
+  };
+  functions[HostFn.utf8Encode] = (text) => toBuffer(encoder.encode(String(text)));
+  functions[HostFn.utf8Decode] = (data, start, length) => {
+    try {
+      return strict.decode(range(data, start, length));
+    } catch {
+      return 4;
+    }
+  };
+  functions[HostFn.utf8Valid] = (data, start, length) => {
+    try {
+      return strict.decode(range(data, start, length)), 1;
+    } catch {
+      return 0;
+    }
+  };
   const host: Record<string, Fn> = {}; // each call frees its blocks (arguments and the host's answer) on return
   functions.forEach((fn, i) => (host[i] = (...args: unknown[]) => { const saved = top; try { return fn(...args); } finally { top = saved; } }));
   /** The glue's $log_value at error level: prefix, String(value), then its stack (V8's copy of the first line dropped). */
@@ -123,7 +103,7 @@ export function createScriptGuest(vm: VmInstance, script: ScriptSource): ScriptG
     let stack: unknown;
     try { stack = (value as { stack?: unknown } | null | undefined)?.stack; } catch { /* no stack */ }
     if (typeof stack === 'string') stack = stack === text ? '' : stack.startsWith(`${text}\n`) ? stack.slice(text.length + 1) : stack;
-    host[0]!(4, stack ? `${PREFIX}${text}\n${stack as string}` : PREFIX + text);
+    host[HostFn.log]!(4, stack ? `${PREFIX}${text}\n${stack as string}` : PREFIX + text);
   };
   let dispatcher: Fn | undefined;
   let current: { kind: number; args: number[]; result: number } | undefined;
@@ -131,15 +111,15 @@ export function createScriptGuest(vm: VmInstance, script: ScriptSource): ScriptG
   sandbox[CALL] = () => {
     const call = current!;
     try { call.result = i32(dispatcher!(call.kind, ...call.args)); } catch (error) {
-      call.result = CALLBACKS[call.kind]![2] ?? 0;
+      call.result = CALLBACKS[call.kind]!.onThrow ?? 0;
       if (!trap) logValue(error);
     }
   };
   // Running each call as a script makes V8 run the context's promise jobs before it returns (microtaskMode afterEvaluate).
   const runner = new Script(`${CALL}()`, { filename: 'script-guest-dispatch' });
   const exports: Record<string, unknown> = { memory, malloc: (size: number) => malloc(size), proxy_abi_version_0_2_1: () => undefined };
-  CALLBACKS.forEach(([name, arity, fallback], kind) => {
-    exports[`proxy_on_${name}`] = (...raw: unknown[]) => {
+  CALLBACKS.forEach(({ export: name, arity, onThrow: fallback }, kind) => {
+    exports[name] = (...raw: unknown[]) => {
       const [saved, call] = [current, { kind, args: [0, 1, 2, 3, 4].map((i) => (i < arity ? +(raw[i] as number) >>> 0 : 0)), result: 0 }];
       current = call;
       try { runner.runInContext(context); } finally { current = saved; if (!saved) top = HEAP; } // the outermost call frees all

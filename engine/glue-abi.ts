@@ -1,0 +1,111 @@
+/**
+ * The contract between the engine glue (engine/glue/*.wat) and the JavaScript that runs on it: the host
+ * functions JS calls as `globalThis.__host[index]` — which `proxy_*` import each reaches, how it
+ * marshals its arguments and what it answers — and the callback kinds the glue passes to
+ * `__proxy_dispatch(kind, …)`. The SDK, the V8 script guest and the test shims read it; a test checks it
+ * against the WAT. It has no dependencies, since plugins bundle it.
+ *
+ * Arguments: `i32`/`i64` numbers, `string` (UTF-8, passed as pointer and length), `bytes` (an
+ * ArrayBuffer, pointer and length). `outs` are the glue's scratch out-parameters (0, 1, 2) appended to
+ * the import's arguments. Answers: `status` the import's status; `u32` the first out-parameter, or
+ * −status on failure; `bytes`/`string` the block the host returned, or the status on failure; `u64` the
+ * first out-parameter as a number, status ignored; `u64-or-status` the same, or −status on failure;
+ * `glue` the glue answers itself (no import, or a WASI one), as its own line in the WAT says.
+ */
+
+export type GlueArg = 'i32' | 'i64' | 'string' | 'bytes';
+export type GlueAnswer = 'status' | 'u32' | 'bytes' | 'string' | 'u64' | 'u64-or-status' | 'glue';
+
+export interface HostFunctionSpec {
+  readonly name: string;
+  /** The Proxy-Wasm import it calls, if any. */
+  readonly proxy?: string;
+  readonly args: readonly GlueArg[];
+  readonly outs: readonly number[];
+  readonly answer: GlueAnswer;
+}
+
+const f = <N extends string>(name: N, proxy: string | undefined, args: GlueArg[], outs: number[], answer: GlueAnswer) => ({ name, proxy, args, outs, answer });
+
+/** In index order: `__host[i]` is `HOST_FUNCTIONS[i]`. */
+export const HOST_FUNCTIONS = [
+  f('log', 'proxy_log', ['i32', 'string'], [], 'status'),
+  f('getLogLevel', 'proxy_get_log_level', [], [0], 'u32'),
+  f('getCurrentTimeNanoseconds', 'proxy_get_current_time_nanoseconds', [], [0], 'u64'),
+  f('setTickPeriodMilliseconds', 'proxy_set_tick_period_milliseconds', ['i32'], [], 'status'),
+  f('getBufferBytes', 'proxy_get_buffer_bytes', ['i32', 'i32', 'i32'], [0, 1], 'bytes'),
+  f('getBufferStatus', 'proxy_get_buffer_status', ['i32'], [0, 1], 'u32'),
+  f('setBufferBytes', 'proxy_set_buffer_bytes', ['i32', 'i32', 'i32', 'bytes'], [], 'status'),
+  f('getHeaderMapPairs', 'proxy_get_header_map_pairs', ['i32'], [0, 1], 'bytes'),
+  f('setHeaderMapPairs', 'proxy_set_header_map_pairs', ['i32', 'bytes'], [], 'status'),
+  f('getHeaderMapValue', 'proxy_get_header_map_value', ['i32', 'string'], [0, 1], 'string'),
+  f('addHeaderMapValue', 'proxy_add_header_map_value', ['i32', 'string', 'string'], [], 'status'),
+  f('replaceHeaderMapValue', 'proxy_replace_header_map_value', ['i32', 'string', 'string'], [], 'status'),
+  f('removeHeaderMapValue', 'proxy_remove_header_map_value', ['i32', 'string'], [], 'status'),
+  f('getProperty', 'proxy_get_property', ['bytes'], [0, 1], 'bytes'),
+  f('setProperty', 'proxy_set_property', ['bytes', 'bytes'], [], 'status'),
+  f('sendLocalResponse', 'proxy_send_local_response', ['i32', 'string', 'bytes', 'bytes', 'i32'], [], 'status'),
+  f('continueStream', 'proxy_continue_stream', ['i32'], [], 'status'),
+  f('closeStream', 'proxy_close_stream', ['i32'], [], 'status'),
+  f('httpCall', 'proxy_http_call', ['string', 'bytes', 'bytes', 'bytes', 'i32'], [0], 'u32'),
+  f('getSharedData', 'proxy_get_shared_data', ['string'], [0, 1, 2], 'bytes'),
+  f('lastU32', undefined, [], [], 'glue'),
+  f('setSharedData', 'proxy_set_shared_data', ['string', 'bytes', 'i32'], [], 'status'),
+  f('registerSharedQueue', 'proxy_register_shared_queue', ['string'], [0], 'u32'),
+  f('resolveSharedQueue', 'proxy_resolve_shared_queue', ['string', 'string'], [0], 'u32'),
+  f('enqueueSharedQueue', 'proxy_enqueue_shared_queue', ['i32', 'bytes'], [], 'status'),
+  f('dequeueSharedQueue', 'proxy_dequeue_shared_queue', ['i32'], [0, 1], 'bytes'),
+  f('defineMetric', 'proxy_define_metric', ['i32', 'string'], [0], 'u32'),
+  f('incrementMetric', 'proxy_increment_metric', ['i32', 'i64'], [], 'status'),
+  f('recordMetric', 'proxy_record_metric', ['i32', 'i64'], [], 'status'),
+  f('getMetric', 'proxy_get_metric', ['i32'], [0], 'u64-or-status'),
+  f('setEffectiveContext', 'proxy_set_effective_context', ['i32'], [], 'status'),
+  f('done', 'proxy_done', [], [], 'status'),
+  f('getStatus', 'proxy_get_status', [], [2, 0, 1], 'string'),
+  f('getHeaderMapSize', 'proxy_get_header_map_size', ['i32'], [0], 'u32'),
+  f('randomBytes', undefined, ['i32'], [], 'glue'),
+  f('utf8Encode', undefined, ['string'], [], 'glue'),
+  f('utf8Decode', undefined, ['bytes', 'i32', 'i32'], [], 'glue'),
+  f('utf8Valid', undefined, ['bytes', 'i32', 'i32'], [], 'glue'),
+] as const satisfies readonly HostFunctionSpec[];
+
+export type HostFunctionName = (typeof HOST_FUNCTIONS)[number]['name'];
+
+/** `__host` index of each host function by name. */
+export const HostFn = Object.fromEntries(HOST_FUNCTIONS.map((spec, index) => [spec.name, index])) as Readonly<Record<HostFunctionName, number>>;
+
+export interface CallbackSpec {
+  readonly name: string;
+  /** The Proxy-Wasm export that forwards to the dispatcher with this kind. */
+  readonly export: string;
+  /** How many of the export's arguments the dispatcher gets (the rest are 0). */
+  readonly arity: number;
+  /** What the export returns when the dispatcher throws; absent for a callback without a result. */
+  readonly onThrow?: number;
+}
+
+const c = <N extends string>(name: N, exported: string, arity: number, onThrow?: number) => ({ name, export: `proxy_on_${exported}`, arity, onThrow });
+
+/** In kind order: the dispatcher's first argument is the index here. */
+export const CALLBACKS = [
+  c('ContextCreate', 'context_create', 2),
+  c('VmStart', 'vm_start', 2, 0),
+  c('Configure', 'configure', 2, 0),
+  c('Tick', 'tick', 1),
+  c('QueueReady', 'queue_ready', 2),
+  c('RequestHeaders', 'request_headers', 3, 0),
+  c('RequestBody', 'request_body', 3, 0),
+  c('RequestTrailers', 'request_trailers', 2, 0),
+  c('ResponseHeaders', 'response_headers', 3, 0),
+  c('ResponseBody', 'response_body', 3, 0),
+  c('ResponseTrailers', 'response_trailers', 2, 0),
+  c('HttpCallResponse', 'http_call_response', 5),
+  c('Done', 'done', 1, 1),
+  c('Log', 'log', 1),
+  c('Delete', 'delete', 1),
+] as const satisfies readonly CallbackSpec[];
+
+export type CallbackName = (typeof CALLBACKS)[number]['name'];
+
+/** Dispatcher kind of each callback by name. */
+export const Callback = Object.fromEntries(CALLBACKS.map((spec, kind) => [spec.name, kind])) as Readonly<Record<CallbackName, number>>;
