@@ -1,6 +1,7 @@
 /**
  * Proxy-Wasm ABI 0.2.1 numeric values, exactly as Envoy and the spec define them
- * (reference §3). Everything else in the harness speaks in these names.
+ * (reference §3): the host side (harness, engine) speaks in these names. The SDK keeps its own copy on
+ * purpose (plugin/sdk/abi.ts); a test checks the two agree.
  */
 
 export const Status = {

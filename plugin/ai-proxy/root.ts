@@ -2,7 +2,9 @@
  * The AI proxy's root context: parses the configuration per Higress rule (global fields plus `_rules_`)
  * and hands each stream to an `AiProxyStream`. A summary of what was configured is logged, never a token.
  */
-import { HigressRootContext, log } from '../sdk/index.ts';
+import { log, type LocalReply } from '../sdk/index.ts';
+import { PLUGIN_FAILURE } from './errors.ts';
+import { HigressRootContext } from '../sdk/higress/index.ts';
 import { parseAiProxyConfig, type AiProxyConfig } from './config/plugin-config.ts';
 import { AiProxyStream } from './stream.ts';
 
@@ -22,6 +24,10 @@ export class AiProxyRoot extends HigressRootContext<AiProxyConfig> {
       : 'no active provider globally (traffic passes through)';
     log.info(`ai-proxy configured: ${summary}, ${this.ruleSet.rules.length} rule(s)`);
     return true;
+  }
+
+  override onHookError(): LocalReply {
+    return PLUGIN_FAILURE;
   }
 
   createHttpContext(id: number): AiProxyStream {

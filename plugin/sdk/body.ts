@@ -5,11 +5,20 @@
  * bodies (the older ones lag one chunk); consuming chunks sees every chunk exactly once on both.
  * `streamChunks` processes a body chunk by chunk and forwards each at once.
  */
-import { Action, BufferType } from './abi.ts';
+import { Action } from './abi.ts';
 import { readBuffer, replaceBuffer } from './buffers.ts';
+import { concatBytes } from './codec.ts';
 import type { HookResult, HttpContext } from './contexts.ts';
 
-const TYPES = { request: BufferType.RequestBody, response: BufferType.ResponseBody } as const;
+const TYPES = { request: 'request body', response: 'response body' } as const;
+
+interface Held {
+  parts: ArrayBuffer[];
+  size: number;
+}
+
+/** The chunks `bufferBody` has consumed so far, per stream and direction. */
+const held = new WeakMap<HttpContext, { request?: Held; response?: Held }>();
 /** Higress's stream buffer limits, which Envoy would have enforced had it buffered the body. */
 export const DEFAULT_MAX_BYTES = { request: 32 * 1024, response: 10 * 1024 * 1024 } as const;
 
@@ -18,17 +27,6 @@ export interface BufferOptions {
   maxBytes?: number;
   /** Answers a body over `maxBytes`; default: what Envoy answers (413 request / 500 response). */
   tooLarge?: (total: number) => HookResult;
-}
-
-function concat(parts: ArrayBuffer[], total: number): ArrayBuffer {
-  if (parts.length === 1) return parts[0]!;
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(new Uint8Array(part), offset);
-    offset += part.byteLength;
-  }
-  return out.buffer;
 }
 
 function envoyTooLarge(ctx: HttpContext, direction: 'request' | 'response'): HookResult {
@@ -49,18 +47,20 @@ export function bufferBody(
   complete: (body: ArrayBuffer) => HookResult,
   options: BufferOptions = {},
 ): HookResult {
-  const held = (ctx.heldBody[direction] ??= { parts: [], size: 0 });
+  let record = held.get(ctx);
+  if (!record) held.set(ctx, (record = {}));
+  const parts = (record[direction] ??= { parts: [], size: 0 });
   const chunk = bodySize > 0 ? (readBuffer(TYPES[direction], 0, bodySize) ?? new ArrayBuffer(0)) : new ArrayBuffer(0);
-  if (chunk.byteLength > 0) held.parts.push(chunk);
-  held.size += chunk.byteLength;
-  if (held.size > (options.maxBytes ?? DEFAULT_MAX_BYTES[direction])) {
-    ctx.heldBody[direction] = undefined;
-    return options.tooLarge ? options.tooLarge(held.size) : envoyTooLarge(ctx, direction);
+  if (chunk.byteLength > 0) parts.parts.push(chunk);
+  parts.size += chunk.byteLength;
+  if (parts.size > (options.maxBytes ?? DEFAULT_MAX_BYTES[direction])) {
+    record[direction] = undefined;
+    return options.tooLarge ? options.tooLarge(parts.size) : envoyTooLarge(ctx, direction);
   }
   if (!endOfStream) return Action.Consume;
-  ctx.heldBody[direction] = undefined;
-  const body = concat(held.parts, held.size);
-  if (held.parts.length > 1 || held.size !== bodySize) replaceBuffer(TYPES[direction], body);
+  record[direction] = undefined;
+  const body = concatBytes(parts.parts);
+  if (parts.parts.length > 1 || parts.size !== bodySize) replaceBuffer(TYPES[direction], body);
   return complete(body);
 }
 

@@ -1,12 +1,28 @@
 /**
- * Body and configuration buffers (Envoy semantics: reads clamp to what exists; writes either replace
- * from the start or append). Bodies are read as text (UTF-8) or bytes.
+ * Envoy's buffers by name — the request and response bodies of the current stream, a callout's answer
+ * body, the VM and plugin configurations — with Envoy's semantics: reads clamp to what exists; a body
+ * is written by replacing from the start, prepending or appending (no splice in the middle), and the
+ * other buffers are read-only. `BodyBuffer` is the typed form plugins use.
  */
-import { HostFn, Status, call, check } from './abi.ts';
+import { BufferType, HostFn, Status, call, check } from './abi.ts';
 import { decodeUtf8, encodeUtf8 } from './codec.ts';
 
-export function readBuffer(type: number, start = 0, length = 0x7fffffff): ArrayBuffer | undefined {
-  const value = call(HostFn.getBufferBytes, type, start, length);
+export type BufferName = 'request body' | 'response body' | 'callout body' | 'vm configuration' | 'plugin configuration';
+
+const TYPES: Record<BufferName, number> = {
+  'request body': BufferType.RequestBody,
+  'response body': BufferType.ResponseBody,
+  'callout body': BufferType.HttpCallResponseBody,
+  'vm configuration': BufferType.VmConfiguration,
+  'plugin configuration': BufferType.PluginConfiguration,
+};
+
+const typeOf = (buffer: BufferName | number): number => (typeof buffer === 'number' ? buffer : TYPES[buffer]);
+const bytesOf = (data: string | ArrayBuffer): ArrayBuffer => (typeof data === 'string' ? encodeUtf8(data) : data);
+
+/** The bytes of `buffer` from `start` (at most `length`), or undefined when Envoy has no such buffer now. */
+export function readBuffer(buffer: BufferName | number, start = 0, length = 0x7fffffff): ArrayBuffer | undefined {
+  const value = call(HostFn.getBufferBytes, typeOf(buffer), start, length);
   if (typeof value === 'number') {
     if (value === Status.NotFound) return undefined;
     check('get buffer', value);
@@ -14,24 +30,47 @@ export function readBuffer(type: number, start = 0, length = 0x7fffffff): ArrayB
   return value as ArrayBuffer;
 }
 
-export function bufferSize(type: number): number {
-  const value = call(HostFn.getBufferStatus, type) as number;
+export function bufferSize(buffer: BufferName | number): number {
+  const value = call(HostFn.getBufferStatus, typeOf(buffer)) as number;
   return value < 0 ? 0 : value;
 }
 
-/** Replaces the first `length` bytes (all by default) of the buffer with `data`. */
-export function replaceBuffer(type: number, data: string | ArrayBuffer, length = 0x7fffffff): void {
-  const bytes = typeof data === 'string' ? encodeUtf8(data) : data;
-  check('set buffer', call(HostFn.setBufferBytes, type, 0, length, bytes));
+/** Replaces the first `length` bytes (all by default) of the buffer with `data`; `length` 0 prepends. */
+export function replaceBuffer(buffer: BufferName | number, data: string | ArrayBuffer, length = 0x7fffffff): void {
+  check('set buffer', call(HostFn.setBufferBytes, typeOf(buffer), 0, length, bytesOf(data)));
 }
 
-export function appendBuffer(type: number, data: string | ArrayBuffer): void {
-  const bytes = typeof data === 'string' ? encodeUtf8(data) : data;
-  check('append buffer', call(HostFn.setBufferBytes, type, bufferSize(type), 0, bytes));
+export function appendBuffer(buffer: BufferName | number, data: string | ArrayBuffer): void {
+  check('append buffer', call(HostFn.setBufferBytes, typeOf(buffer), bufferSize(buffer), 0, bytesOf(data)));
 }
 
-export function readText(type: number): string {
-  const bytes = readBuffer(type);
+export function readText(buffer: BufferName | number): string {
+  const bytes = readBuffer(buffer);
   return bytes ? decodeUtf8(bytes) : '';
 }
 
+/** One body of the current stream as Envoy shows it in the running body callback. */
+export class BodyBuffer {
+  constructor(readonly name: 'request body' | 'response body') {}
+
+  /** The bytes from `start` (at most `length`); empty outside a body callback. */
+  read(start = 0, length?: number): ArrayBuffer {
+    return readBuffer(this.name, start, length) ?? new ArrayBuffer(0);
+  }
+  text(): string {
+    return decodeUtf8(this.read());
+  }
+  get size(): number {
+    return bufferSize(this.name);
+  }
+  /** Replaces what the callback sees (and what Envoy forwards) with `data`. */
+  replace(data: string | ArrayBuffer): void {
+    replaceBuffer(this.name, data);
+  }
+  append(data: string | ArrayBuffer): void {
+    appendBuffer(this.name, data);
+  }
+  prepend(data: string | ArrayBuffer): void {
+    replaceBuffer(this.name, data, 0);
+  }
+}

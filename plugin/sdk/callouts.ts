@@ -1,7 +1,8 @@
 /**
  * HTTP callouts (`proxy_http_call`): issued on the root context; the answer comes in a later callback,
- * where the response headers, body and trailers are read before the callback ends. A failed call (reset,
- * timeout, unknown cluster answer) arrives as a `CalloutResponse` with `failed: true`.
+ * where the response headers, body and trailers are read before the callback ends. A failed call (a
+ * reset after the answer started; Envoy answers a refused connection or a timeout itself, with 503/504)
+ * arrives as a `CalloutResponse` with `failed: true` and Envoy's reason (`proxy_get_status`).
  */
 import { BufferType, HostFn, MapType, call } from './abi.ts';
 import { encodePairs, decodePairs, encodeUtf8, decodeUtf8, type HeaderPairs } from './codec.ts';
@@ -19,6 +20,8 @@ export interface CalloutRequest {
 
 export interface CalloutResponse {
   failed: boolean;
+  /** Why a failed call failed, as Envoy reports it (e.g. code 11 BrokenConnection, "reset"). */
+  failure?: { code: number; message: string };
   status: number;
   headers: HeaderPairs;
   body: ArrayBuffer;
@@ -51,6 +54,12 @@ export function dispatchCallout(request: CalloutRequest): number {
   return token;
 }
 
+/** Envoy's status of the call that just failed: code and message. */
+function failureReason(): { code: number; message: string } {
+  const message = call(HostFn.getStatus);
+  return typeof message === 'string' ? { code: call(HostFn.lastU32) as number, message } : { code: message as number, message: '' };
+}
+
 /** Reads the callout answer; valid only inside `proxy_on_http_call_response`. */
 export function readCalloutResponse(numHeaders: number, bodySize: number, numTrailers: number): CalloutResponse {
   const failed = numHeaders === 0 && bodySize === 0 && numTrailers === 0;
@@ -62,6 +71,7 @@ export function readCalloutResponse(numHeaders: number, bodySize: number, numTra
   const status = Number(headers.find(([k]) => k === ':status')?.[1] ?? 0);
   return {
     failed,
+    failure: failed ? failureReason() : undefined,
     status,
     headers,
     body,

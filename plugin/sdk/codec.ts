@@ -8,6 +8,20 @@ import { decodeUtf8Lossy } from './utf8-lossy.ts';
 
 export type HeaderPairs = Array<[string, string]>;
 
+/** One buffer holding `parts` end to end (the part itself when there is only one). */
+export function concatBytes(parts: ReadonlyArray<ArrayBuffer | Uint8Array>): ArrayBuffer {
+  if (parts.length === 1 && parts[0] instanceof ArrayBuffer) return parts[0];
+  let size = 0;
+  for (const part of parts) size += part.byteLength;
+  const out = new Uint8Array(size);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part instanceof ArrayBuffer ? new Uint8Array(part) : part, offset);
+    offset += part.byteLength;
+  }
+  return out.buffer;
+}
+
 /** UTF-8 of `text`; lone surrogates become U+FFFD, so the result is always valid UTF-8. */
 export function encodeUtf8(text: string): ArrayBuffer {
   return call(HostFn.utf8Encode, text.isWellFormed() ? text : text.toWellFormed()) as ArrayBuffer;

@@ -1,22 +1,39 @@
 /**
  * The contexts a plugin extends (as in the Rust and Go SDKs): a `RootContext` per plugin instance
- * (configuration, ticks, callouts, the factory of HTTP contexts) and an `HttpContext` per stream. Every
- * hook has a no-op default; a hook may return a Promise, in which case the stream waits and continues
- * when it resolves.
+ * (configuration, ticks, callouts, the factory of HTTP contexts, what a stream gets when a hook throws)
+ * and an `HttpContext` per stream (its header maps and bodies by name, local replies, continue and
+ * close). Every hook has a no-op default; a hook may return a Promise, in which case the stream waits
+ * and continues when it resolves. The dispatcher keeps its own bookkeeping; nothing here is its state.
  */
-import { Action, BufferType, HostFn, MapType, StreamType, call, check } from './abi.ts';
+import { Action, HostFn, StreamType, call, check } from './abi.ts';
 import { encodeUtf8, encodePairs, type HeaderPairs } from './codec.ts';
 import { HeaderMap } from './headers.ts';
-import { readBuffer, replaceBuffer } from './buffers.ts';
+import { BodyBuffer } from './buffers.ts';
+import { awaitCallout, type CalloutHandler } from './callout-registry.ts';
 import { dispatchCallout, type CalloutRequest, type CalloutResponse } from './callouts.ts';
 
 export type HookResult = Action | Promise<Action>;
-export type CalloutHandler = (response: CalloutResponse) => void;
+export type { CalloutHandler };
+
+/** A reply the plugin sends instead of letting the stream go on. */
+export interface LocalReply {
+  status: number;
+  body?: string | ArrayBuffer;
+  headers?: HeaderPairs;
+  /** Envoy's response code details (`%RESPONSE_CODE_DETAILS%`). */
+  details?: string;
+}
+
+/** What `onHookError` answers by default: a neutral JSON error, status 500. */
+export const HOOK_ERROR_REPLY: LocalReply = {
+  status: 500,
+  body: JSON.stringify({ error: { code: 'plugin_exception', message: 'the gateway plugin failed while handling this request' } }),
+  headers: [['content-type', 'application/json']],
+  details: 'wasm_plugin_exception',
+};
 
 export abstract class RootContext {
   id = 0;
-  /** Callouts waiting for an answer: token → handler and the stream it belongs to (0 = root). */
-  readonly pendingCallouts = new Map<number, { handler: CalloutHandler; streamId: number }>();
 
   /** `proxy_on_vm_start`: return false to fail the VM. */
   onVmStart(_vmConfiguration: string): boolean {
@@ -36,6 +53,15 @@ export abstract class RootContext {
   /** The context for a new stream, or undefined to let the stream pass untouched. */
   abstract createHttpContext(id: number): HttpContext | undefined;
 
+  /**
+   * What a stream gets when one of its hooks (or callout handlers) throws, after the error was logged
+   * with its stack: a local reply (default `HOOK_ERROR_REPLY`), or `'continue'` to let it pass
+   * unchanged. A context with `failOpen` set continues without asking.
+   */
+  onHookError(_error: unknown, _ctx: HttpContext): LocalReply | 'continue' {
+    return HOOK_ERROR_REPLY;
+  }
+
   setTickPeriod(milliseconds: number): void {
     check('set tick period', call(HostFn.setTickPeriodMilliseconds, milliseconds));
   }
@@ -43,7 +69,7 @@ export abstract class RootContext {
   /** Sends a callout; `handler` runs with the answer (or a failed response). */
   httpCall(request: CalloutRequest, handler: CalloutHandler, streamId = 0): number {
     const token = dispatchCallout(request);
-    this.pendingCallouts.set(token, { handler, streamId });
+    awaitCallout(token, handler, streamId);
     return token;
   }
 
@@ -64,18 +90,15 @@ export abstract class RootContext {
 }
 
 export class HttpContext<R extends RootContext = RootContext> {
-  readonly requestHeaders = new HeaderMap(MapType.RequestHeaders, 'request headers');
-  readonly requestTrailers = new HeaderMap(MapType.RequestTrailers, 'request trailers');
-  readonly responseHeaders = new HeaderMap(MapType.ResponseHeaders, 'response headers');
-  readonly responseTrailers = new HeaderMap(MapType.ResponseTrailers, 'response trailers');
-  /** When a hook throws: true = let the stream pass, false = answer 500 with a JSON error (default). */
+  readonly requestHeaders = new HeaderMap('request headers');
+  readonly requestTrailers = new HeaderMap('request trailers');
+  readonly responseHeaders = new HeaderMap('response headers');
+  readonly responseTrailers = new HeaderMap('response trailers');
+  /** The bodies as Envoy shows them in the running body callback: read, replace, append, prepend. */
+  readonly request = { headers: this.requestHeaders, trailers: this.requestTrailers, body: new BodyBuffer('request body') };
+  readonly response = { headers: this.responseHeaders, trailers: this.responseTrailers, body: new BodyBuffer('response body') };
+  /** When a hook throws: true = let the stream pass, false = answer what the root's `onHookError` says (default). */
   failOpen = false;
-  /** Set once this stream's context was deleted; late callbacks see it. */
-  deleted = false;
-  /** The direction of the last hook that ran: where a failure in a later callback resumes or answers. */
-  phase: 'request' | 'response' = 'request';
-  /** Chunks `bufferBody` has consumed so far, per direction. */
-  readonly heldBody: { request?: { parts: ArrayBuffer[]; size: number }; response?: { parts: ArrayBuffer[]; size: number } } = {};
 
   constructor(
     readonly id: number,
@@ -104,24 +127,30 @@ export class HttpContext<R extends RootContext = RootContext> {
   onDone(): void {}
   onDelete(): void {}
 
+  /** Shorthand for `request.body.read(start, length)`. */
   requestBody(start = 0, length?: number): ArrayBuffer {
-    return readBuffer(BufferType.RequestBody, start, length) ?? new ArrayBuffer(0);
+    return this.request.body.read(start, length);
   }
   responseBody(start = 0, length?: number): ArrayBuffer {
-    return readBuffer(BufferType.ResponseBody, start, length) ?? new ArrayBuffer(0);
+    return this.response.body.read(start, length);
   }
-  /** Replaces the request body seen in the current body callback. */
+  /** Shorthand for `request.body.replace(data)`: replaces the request body seen in the current body callback. */
   setRequestBody(data: string | ArrayBuffer): void {
-    replaceBuffer(BufferType.RequestBody, data);
+    this.request.body.replace(data);
   }
   setResponseBody(data: string | ArrayBuffer): void {
-    replaceBuffer(BufferType.ResponseBody, data);
+    this.response.body.replace(data);
   }
 
   /** Answers the client directly; Envoy sends it after the current callback returns. */
   sendLocalResponse(status: number, body: string | ArrayBuffer = '', headers: HeaderPairs = [], details = ''): void {
     const bytes = typeof body === 'string' ? encodeUtf8(body) : body;
     check('send local response', call(HostFn.sendLocalResponse, status, details, bytes, encodePairs(headers), -1));
+  }
+
+  /** Sends `reply` as the local response. */
+  reply(reply: LocalReply): void {
+    this.sendLocalResponse(reply.status, reply.body, reply.headers, reply.details);
   }
 
   /** Resumes a stream held by an earlier Pause (e.g. after a callout answered). */
@@ -134,6 +163,12 @@ export class HttpContext<R extends RootContext = RootContext> {
   private resume(stream: number): void {
     check('set effective context', call(HostFn.setEffectiveContext, this.id));
     check('continue stream', call(HostFn.continueStream, stream));
+  }
+
+  /** Resets the stream (Envoy `proxy_close_stream`): the client and upstream connections of it are closed after the callback. */
+  closeStream(direction: 'request' | 'response' = 'request'): void {
+    check('set effective context', call(HostFn.setEffectiveContext, this.id));
+    check('close stream', call(HostFn.closeStream, direction === 'request' ? StreamType.Request : StreamType.Response));
   }
 
   /** A callout whose handler runs with this stream as the effective context. */

@@ -2,17 +2,24 @@
  * The one entry point the engine calls (`globalThis.__proxy_dispatch`): routes every Proxy-Wasm callback
  * to the right context, turns hook results into ABI actions, runs callout handlers with their stream as
  * the effective context, and contains failures: a throwing hook is logged with its stack and its stream
- * answered with a 500 JSON error (or passed through when the context is fail-open); the VM lives on.
+ * gets what the root's `onHookError` answers (or passes when the context is fail-open); the VM lives on.
+ * It owns its bookkeeping: which contexts are alive, and the direction each stream's last hook ran in.
  */
-import { Action, BufferType, Callback, HostFn, call } from './abi.ts';
+import { Action, Callback, HostFn, call } from './abi.ts';
 import { readText } from './buffers.ts';
+import { takeCallout } from './callout-registry.ts';
 import { readCalloutResponse } from './callouts.ts';
 import { HttpContext, type HookResult, type RootContext } from './contexts.ts';
 import { log } from './log.ts';
 
+type Direction = 'request' | 'response';
+
 let factory: (() => RootContext) | undefined;
 const roots = new Map<number, RootContext>();
 const streams = new Map<number, HttpContext>();
+/** The direction of the last hook that ran per stream: where a failure in a later callback resumes or answers. */
+const phases = new WeakMap<HttpContext, Direction>();
+const alive = (ctx: HttpContext) => streams.get(ctx.id) === ctx;
 
 /** Registers the plugin: `create` makes its root context when Envoy starts the plugin. */
 export function registerRootContext(create: () => RootContext): void {
@@ -26,36 +33,43 @@ export function describeError(error: unknown): string {
   return stack.startsWith(head) ? stack : `${head}\n${stack}`.trimEnd();
 }
 
-const ERROR_BODY = JSON.stringify({
-  error: { message: 'the gateway plugin failed while handling this request', type: 'plugin_error', code: 'plugin_exception' },
-});
-
-function resume(ctx: HttpContext, direction: 'request' | 'response'): void {
+function resume(ctx: HttpContext, direction: Direction): void {
   if (direction === 'request') ctx.resumeRequest();
   else ctx.resumeResponse();
 }
 
-function fail(ctx: HttpContext, hook: string, error: unknown, direction: 'request' | 'response', later: boolean): number {
+function answer(ctx: HttpContext, error: unknown): ReturnType<RootContext['onHookError']> {
+  if (ctx.failOpen) return 'continue';
+  try {
+    return ctx.root.onHookError(error, ctx);
+  } catch (policyError) {
+    log.error(`onHookError of stream ${ctx.id} threw: ${describeError(policyError)}`);
+    return 'continue';
+  }
+}
+
+function fail(ctx: HttpContext, hook: string, error: unknown, direction: Direction, later: boolean): number {
   log.error(`${hook} of stream ${ctx.id} threw: ${describeError(error)}`);
-  if (ctx.deleted) return Action.Continue;
-  if (ctx.failOpen) {
+  if (!alive(ctx)) return Action.Continue;
+  const reply = answer(ctx, error);
+  if (reply === 'continue') {
     if (later) resume(ctx, direction);
     return Action.Continue;
   }
   if (later) call(HostFn.setEffectiveContext, ctx.id);
-  ctx.sendLocalResponse(500, ERROR_BODY, [['content-type', 'application/json']], 'wasm_plugin_exception');
+  ctx.reply(reply);
   return Action.Pause;
 }
 
-function runHook(ctx: HttpContext | undefined, hook: string, direction: 'request' | 'response', run: (c: HttpContext) => HookResult): number {
+function runHook(ctx: HttpContext | undefined, hook: string, direction: Direction, run: (c: HttpContext) => HookResult): number {
   if (!ctx) return Action.Continue;
-  ctx.phase = direction;
+  phases.set(ctx, direction);
   try {
     const result = run(ctx);
     if (typeof result === 'number') return result;
     result.then(
       (action: Action) => {
-        if (!ctx.deleted && action === Action.Continue) resume(ctx, direction);
+        if (alive(ctx) && action === Action.Continue) resume(ctx, direction);
       },
       (error) => fail(ctx, hook, error, direction, true),
     );
@@ -107,10 +121,8 @@ class BrokenContext extends HttpContext {
 }
 
 function calloutAnswered(rootId: number, token: number, headers: number, body: number, trailers: number): void {
-  const root = roots.get(rootId);
-  const pending = root?.pendingCallouts.get(token);
-  if (!root || !pending) return;
-  root.pendingCallouts.delete(token);
+  const pending = roots.has(rootId) ? takeCallout(token) : undefined;
+  if (!pending) return;
   const ctx = pending.streamId ? streams.get(pending.streamId) : undefined;
   if (pending.streamId && !ctx) return log.debug(`callout ${token} answered after stream ${pending.streamId} ended`);
   if (ctx) call(HostFn.setEffectiveContext, ctx.id);
@@ -118,7 +130,7 @@ function calloutAnswered(rootId: number, token: number, headers: number, body: n
   try {
     pending.handler(response);
   } catch (error) {
-    if (ctx) fail(ctx, 'callout handler', error, ctx.phase, true);
+    if (ctx) fail(ctx, 'callout handler', error, phases.get(ctx) ?? 'request', true);
     else log.error(`callout handler of root ${rootId} threw: ${describeError(error)}`);
   }
 }
@@ -127,7 +139,6 @@ function remove(id: number): void {
   const ctx = streams.get(id);
   if (ctx) {
     guarded('onDelete', 0, () => ctx.onDelete());
-    ctx.deleted = true;
     streams.delete(id);
     return;
   }
@@ -142,9 +153,9 @@ function dispatch(kind: number, a: number, b: number, c: number, d: number, e: n
     case Callback.ContextCreate:
       return guarded('context creation', 0, () => createContext(a, b));
     case Callback.VmStart:
-      return guarded('onVmStart', 1, () => (roots.get(a)?.onVmStart(readText(BufferType.VmConfiguration)) === false ? 0 : 1), 0);
+      return guarded('onVmStart', 1, () => (roots.get(a)?.onVmStart(readText('vm configuration')) === false ? 0 : 1), 0);
     case Callback.Configure:
-      return guarded('onConfigure', 1, () => (roots.get(a)?.onConfigure(b > 0 ? readText(BufferType.PluginConfiguration) : '') === false ? 0 : 1), 0);
+      return guarded('onConfigure', 1, () => (roots.get(a)?.onConfigure(b > 0 ? readText('plugin configuration') : '') === false ? 0 : 1), 0);
     case Callback.Tick:
       return guarded('onTick', 0, () => roots.get(a)?.onTick());
     case Callback.QueueReady:

@@ -1,16 +1,29 @@
 /**
- * One header or trailer map of the current stream (or of a callout response), as Envoy exposes it:
- * names are case-insensitive, `get` answers the first value, and a map that is no longer available
- * (e.g. request headers after they were forwarded) reads as empty and refuses writes with a HostError.
+ * One header or trailer map by name — of the current stream, or of a callout's answer — as Envoy
+ * exposes it: names are case-insensitive, `get` answers the first value, and a map that is no longer
+ * available (e.g. request headers after they were forwarded) reads as empty and refuses writes with a
+ * HostError.
  */
-import { HostFn, Status, call, check } from './abi.ts';
+import { HostFn, MapType, Status, call, check } from './abi.ts';
 import { decodePairs, encodePairs, type HeaderPairs } from './codec.ts';
 
+export type HeaderMapName = 'request headers' | 'request trailers' | 'response headers' | 'response trailers' | 'callout headers' | 'callout trailers';
+
+const TYPES: Record<HeaderMapName, number> = {
+  'request headers': MapType.RequestHeaders,
+  'request trailers': MapType.RequestTrailers,
+  'response headers': MapType.ResponseHeaders,
+  'response trailers': MapType.ResponseTrailers,
+  'callout headers': MapType.HttpCallResponseHeaders,
+  'callout trailers': MapType.HttpCallResponseTrailers,
+};
+
 export class HeaderMap {
-  constructor(
-    readonly mapType: number,
-    readonly label: string,
-  ) {}
+  private readonly mapType: number;
+
+  constructor(readonly name: HeaderMapName) {
+    this.mapType = TYPES[name];
+  }
 
   /** The first value of `name`, or undefined when absent or when the map is unavailable. */
   get(name: string): string | undefined {
@@ -26,7 +39,7 @@ export class HeaderMap {
   entries(): HeaderPairs {
     const bytes = call(HostFn.getHeaderMapPairs, this.mapType);
     if (typeof bytes === 'number') {
-      check(`get ${this.label}`, bytes);
+      check(`get ${this.name}`, bytes);
       return [];
     }
     return decodePairs(bytes as ArrayBuffer);
@@ -34,21 +47,21 @@ export class HeaderMap {
 
   /** Sets `name` to `value`, replacing any existing values. */
   set(name: string, value: string): void {
-    check(`set ${this.label} "${name}"`, call(HostFn.replaceHeaderMapValue, this.mapType, name, value));
+    check(`set ${this.name} "${name}"`, call(HostFn.replaceHeaderMapValue, this.mapType, name, value));
   }
 
   /** Adds one more value for `name`. */
   add(name: string, value: string): void {
-    check(`add ${this.label} "${name}"`, call(HostFn.addHeaderMapValue, this.mapType, name, value));
+    check(`add ${this.name} "${name}"`, call(HostFn.addHeaderMapValue, this.mapType, name, value));
   }
 
   remove(name: string): void {
-    check(`remove ${this.label} "${name}"`, call(HostFn.removeHeaderMapValue, this.mapType, name));
+    check(`remove ${this.name} "${name}"`, call(HostFn.removeHeaderMapValue, this.mapType, name));
   }
 
   /** Replaces the whole map. */
   replaceAll(pairs: ReadonlyArray<readonly [string, string]>): void {
-    check(`replace ${this.label}`, call(HostFn.setHeaderMapPairs, this.mapType, encodePairs(pairs)));
+    check(`replace ${this.name}`, call(HostFn.setHeaderMapPairs, this.mapType, encodePairs(pairs)));
   }
 
   /** Whether Envoy still holds this map (false once it was forwarded, or outside its callbacks). */

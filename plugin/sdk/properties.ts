@@ -1,6 +1,8 @@
 /**
- * Envoy attributes and filter state: `getProperty(['request', 'path'])` reads, `setProperty` writes
- * filter state `wasm.<name>` (Higress control keys such as `set_decoder_buffer_limit` included).
+ * Envoy attributes and filter state, typed as Envoy serialises them: strings and bytes raw, int64 (and
+ * durations, timestamps) as 8 little-endian bytes, bools as one byte. `getProperty(['request', 'path'])`
+ * reads; `setProperty` writes filter state `wasm.<name>` (Higress control keys such as
+ * `set_decoder_buffer_limit` included).
  */
 import { HostFn, Status, call, check } from './abi.ts';
 import { decodeUtf8, encodeUtf8 } from './codec.ts';
@@ -23,11 +25,24 @@ export function getProperty(path: readonly string[]): string | undefined {
   return bytes === undefined ? undefined : decodeUtf8(bytes);
 }
 
-/** An int64 attribute (e.g. `response.code`). */
+/** An int64 attribute (e.g. `response.code`) as a number. */
 export function getPropertyNumber(path: readonly string[]): number | undefined {
+  const value = getPropertyInt64(path);
+  return value === undefined ? undefined : Number(value);
+}
+
+/** An int64 attribute (e.g. `request.size`, durations and timestamps in ns), exactly. */
+export function getPropertyInt64(path: readonly string[]): bigint | undefined {
   const bytes = getPropertyBytes(path);
   if (!bytes || bytes.byteLength !== 8) return undefined;
-  return Number(new DataView(bytes).getBigInt64(0, true));
+  return new DataView(bytes).getBigInt64(0, true);
+}
+
+/** A bool attribute (e.g. `connection.mtls`). */
+export function getPropertyBoolean(path: readonly string[]): boolean | undefined {
+  const bytes = getPropertyBytes(path);
+  if (!bytes || bytes.byteLength !== 1) return undefined;
+  return new Uint8Array(bytes)[0] !== 0;
 }
 
 export function setProperty(path: readonly string[], value: string): void {

@@ -1,8 +1,9 @@
 /**
  * SDK failure containment, observed from the proxy: a JavaScript exception in any handler (sync hook,
  * async hook after a callout, callout handler) is logged at error level with the hook's name and the stack,
- * the stream gets a 500 JSON `plugin_error` local reply (details `wasm_plugin_exception`) unless the
- * context is fail-open, the upstream is not contacted for request-side failures, and the VM keeps serving.
+ * the stream gets what the root's `onHookError` answers — here an OpenAI-shaped 500 `plugin_error`, or the
+ * SDK's default JSON 500 (details `wasm_plugin_exception` either way) — unless the context is fail-open,
+ * the upstream is not contacted for request-side failures, and the VM keeps serving.
  * onConfigure failures reject the start; onTick failures are logged and ticks continue. Both the built
  * `.wasm` (QuickJS) and the same bundle on V8 are checked.
  */
@@ -97,6 +98,27 @@ describe.each(MODES)('SDK error containment (%s)', (mode) => {
     const result = await host.exchange({ headers: request(fail), body: '{}' });
     expectPluginError(result);
     expect(errorLine(host, 'onRequestHeaders')).toContain(fn);
+    await expectServedNormally(host);
+  });
+
+  it("answers the SDK's default reply when the plugin keeps the default policy", async () => {
+    const host = await start();
+    const result = await host.exchange({ headers: request('request-headers', { 'x-default-policy': '1' }), body: '{}' });
+    expect(result.status).toBe(500);
+    expect(result.client.header('content-type')).toBe('application/json');
+    expect(result.client.json()).toEqual({ error: { code: 'plugin_exception', message: 'the gateway plugin failed while handling this request' } });
+    expect(result.stream.localReply?.details).toBe('wasm_plugin_exception');
+    expect(result.upstream).toBeUndefined();
+    await expectServedNormally(host);
+  });
+
+  it('lets the stream pass, and logs both errors, when the hook-error policy itself throws', async () => {
+    const host = await start();
+    const result = await host.exchange({ headers: request('request-headers', { 'x-policy-throws': '1' }), body: '{}' });
+    expect(result.status).toBe(200);
+    expect(upstreamCalls).toHaveLength(1);
+    expect(errorLine(host, 'onHookError')).toContain('the policy exploded too');
+    expect(errorLine(host, 'onRequestHeaders')).toContain('request headers exploded');
     await expectServedNormally(host);
   });
 

@@ -5,7 +5,7 @@
  * accepted with a warning, so a configuration pasted from Higress keeps working with the same effect.
  * `logUpstreamErrorResponseBody` only changes Envoy's log, so any boolean is accepted with a warning.
  */
-import { ConfigError, fieldPath, isJsonObject, kindOnly } from '../../sdk/config-error.ts';
+import { ConfigError, fieldPath, isJsonObject, kindOnly } from '../../sdk/config/index.ts';
 
 const isFalse = (v: unknown) => v === false;
 const isEmpty = (v: unknown) => v === '' || (Array.isArray(v) && v.length === 0);

@@ -5,7 +5,7 @@
  * ReplaceAllString, as Higress). Also the configuration errors with their exact messages.
  */
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../sdk/config-error.ts';
+import { ConfigError } from '../../sdk/config/index.ts';
 import { compileModelMapping } from './model-mapping.ts';
 
 const mapping = (raw: Record<string, string>) => compileModelMapping(raw, 'provider');

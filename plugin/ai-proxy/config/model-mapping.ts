@@ -4,7 +4,7 @@
  * A regex rewrites the name as Go's ReplaceAllString does (`$1`… refer to capture groups); an empty target
  * keeps the requested name.
  */
-import { ConfigError, fieldPath, isJsonObject } from '../../sdk/config-error.ts';
+import { ConfigError, fieldPath, isJsonObject } from '../../sdk/config/index.ts';
 
 type Rule = { kind: 'prefix'; prefix: string; target: string } | { kind: 'regex'; pattern: RegExp; target: string };
 

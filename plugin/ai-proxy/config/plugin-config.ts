@@ -3,7 +3,7 @@
  * `provider`, or `providers` with `activeProviderId` choosing among them. No active provider means the
  * traffic passes through untouched, as in Higress.
  */
-import { ConfigError, fieldPath, isJsonObject, kindOnly, readString } from '../../sdk/config-error.ts';
+import { ConfigError, fieldPath, isJsonObject, kindOnly, readString } from '../../sdk/config/index.ts';
 import { parseProviderConfig, type ProviderConfig } from './provider-config.ts';
 
 export interface AiProxyConfig {

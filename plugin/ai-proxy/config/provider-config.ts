@@ -6,7 +6,7 @@
  * Where Higress reads an empty value as "unset" (`protocol: ""`, `timeout: 0`, `firstByteTimeout: 0`,
  * `providerBasePath: ""`), so does this plugin.
  */
-import { ConfigError, fieldPath, looksLikeCredential, readBoolean, readNumber, readString } from '../../sdk/config-error.ts';
+import { ConfigError, fieldPath, looksLikeCredential, readBoolean, readNumber, readString } from '../../sdk/config/index.ts';
 import { PROVIDERS } from '../providers/registry.ts';
 import type { ProviderSettings, ProviderSpec } from '../providers/types.ts';
 import { compileModelMapping, type ModelMapping } from './model-mapping.ts';

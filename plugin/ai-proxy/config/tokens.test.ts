@@ -4,7 +4,7 @@
  * draws from the host's random source, so it is tested through the harness (test/config-tokens.test.ts).
  */
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../sdk/config-error.ts';
+import { ConfigError } from '../../sdk/config/index.ts';
 import { TokenPicker, fnv1a, readTokens } from './tokens.ts';
 
 const SECRET = 'ghp_Secret123';

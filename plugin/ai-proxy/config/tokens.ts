@@ -3,7 +3,7 @@
  * and one chosen per request — uniformly at random (from WASI randomness, distinct per VM), round-robin
  * per VM, or, with consumer affinity, by FNV-1a of the `x-mse-consumer` value so a consumer keeps its token.
  */
-import { ConfigError, fieldPath, kindOnly } from '../../sdk/config-error.ts';
+import { ConfigError, fieldPath, kindOnly } from '../../sdk/config/index.ts';
 import { randomInt } from '../../sdk/runtime.ts';
 
 export type TokenStrategy = 'random' | 'round-robin';

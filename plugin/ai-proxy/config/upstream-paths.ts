@@ -4,7 +4,7 @@
  * unless the path is already under it (Higress `applyProviderBasePath`). Computed once per
  * configuration; `protocol: original` forwards the client's path with the same prefix.
  */
-import { ConfigError, fieldPath, isJsonObject } from '../../sdk/config-error.ts';
+import { ConfigError, fieldPath, isJsonObject } from '../../sdk/config/index.ts';
 import type { ApiName, ProviderSettings, ProviderSpec } from '../providers/types.ts';
 
 /** Higress `ApiName` values of the APIs this plugin serves, as `capabilities` keys. */

@@ -3,7 +3,9 @@
  * per `_rules_` entry (`{"header": "x-env", "value": "prod", "_rules_": [{"_match_domain_": ["*.dev"], "value": "dev"}]}`).
  * A bad configuration is rejected at configure time with the field, the value and the expected form.
  */
-import { Action, HigressRootContext, HttpContext, readString, registerRootContext, type HookResult } from '../../sdk/index.ts';
+import { Action, HttpContext, registerRootContext, type HookResult } from '../../sdk/index.ts';
+import { readString } from '../../sdk/config/index.ts';
+import { HigressRootContext } from '../../sdk/higress/index.ts';
 
 interface AddHeaderConfig {
   header: string;

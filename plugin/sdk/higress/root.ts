@@ -5,7 +5,7 @@
  * `:authority` header and the `route_name`/`cluster_name` properties are read only if a rule needs them.
  */
 import { RootContext, type HttpContext } from '../contexts.ts';
-import { ConfigError } from '../config-error.ts';
+import { ConfigError } from '../config/index.ts';
 import { log } from '../log.ts';
 import { getProperty } from '../properties.ts';
 import { parseRuleSet, selectRule, type RequestFacts, type RuleSet } from './rules.ts';

@@ -3,7 +3,7 @@
  * global ones, `_plugin_id_`, and the exact configuration error messages.
  */
 import { describe, expect, it } from 'vitest';
-import { ConfigError, readNumber, readString } from '../config-error.ts';
+import { ConfigError, readNumber, readString } from '../config/index.ts';
 import { matchesDomain, matchesService, parseRuleSet, selectRule, type RequestFacts } from './rules.ts';
 
 const seen: Array<[Record<string, unknown>, string]> = [];

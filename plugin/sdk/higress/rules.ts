@@ -6,7 +6,7 @@
  * `_match_route_` it matches on the route (and, if it also has `_match_service_`, on the service too);
  * otherwise on `_match_domain_`, else on `_match_service_`, else on `_match_route_prefix_`.
  */
-import { ConfigError, Described, isJsonObject } from '../config-error.ts';
+import { ConfigError, Described, isJsonObject } from '../config/index.ts';
 import { MAX_JSON_DEPTH, parseJson } from '../json.ts';
 
 export interface RequestFacts {

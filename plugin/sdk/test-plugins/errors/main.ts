@@ -4,14 +4,19 @@
  * onRequestHeaders that rejects after awaiting a callout to the `auth` cluster), `callout-handler` (the
  * handler of a callback-form callout throws), `response-callout-handler` (the same, for a callout issued
  * from onResponseHeaders), `deep-recursion` (unbounded recursion) and `deep-regex` (a regular expression
- * nested 50 000 groups deep). `x-fail-open: 1` makes the stream fail-open. The plugin configuration
+ * nested 50 000 groups deep). `x-fail-open: 1` makes the stream fail-open. A failed stream gets an
+ * OpenAI-shaped 500 from `onHookError`, or the SDK's default reply with `x-default-policy: 1`; with
+ * `x-policy-throws: 1` the policy itself throws (the stream then passes). The plugin configuration
  * `{"failConfigure": true}` throws in onConfigure; `{"tickMs": n}` starts ticks whose handler logs
  * `tick <n>` and then throws; `{"failCreate": true}` makes createHttpContext throw for the first stream.
  * Every throw goes through a method with a recognisable name so that tests can find it in the logged stack.
  */
-import { Action, HttpContext, RootContext, registerRootContext, log, parseJson, type HookResult } from '../../index.ts';
+import { Action, HttpContext, RootContext, registerRootContext, log, parseJson, type HookResult, type LocalReply } from '../../index.ts';
 
 const AUTH = { cluster: 'auth', path: '/check', authority: 'auth.internal', timeoutMs: 1000 };
+const OPENAI_ERROR = JSON.stringify({
+  error: { message: 'the gateway plugin failed while handling this request', type: 'plugin_error', code: 'plugin_exception' },
+});
 
 class ErrorsRoot extends RootContext {
   ticks = 0;
@@ -40,6 +45,12 @@ class ErrorsRoot extends RootContext {
     throw new Error(`tick ${this.ticks} exploded`);
   }
 
+  override onHookError(error: unknown, ctx: HttpContext): LocalReply | 'continue' {
+    if (ctx.requestHeaders.get('x-policy-throws') === '1') throw new Error('the policy exploded too');
+    if ((ctx as ErrorsContext).defaultPolicy) return super.onHookError(error, ctx);
+    return { status: 500, body: OPENAI_ERROR, headers: [['content-type', 'application/json']], details: 'wasm_plugin_exception' };
+  }
+
   createHttpContext(id: number): HttpContext {
     if (this.failCreate) {
       this.failCreate = false;
@@ -55,10 +66,12 @@ class ErrorsRoot extends RootContext {
 
 class ErrorsContext extends HttpContext<ErrorsRoot> {
   mode = '';
+  defaultPolicy = false;
 
   override onRequestHeaders(): HookResult {
     this.mode = this.requestHeaders.get('x-fail') ?? '';
     this.failOpen = this.requestHeaders.get('x-fail-open') === '1';
+    this.defaultPolicy = this.requestHeaders.get('x-default-policy') === '1';
     this.requestHeaders.set('x-seen-by-plugin', 'yes');
     if (this.mode === 'request-headers') this.explodeInRequestHeaders();
     if (this.mode === 'deep-recursion') this.recurseWithoutEnd(0);

@@ -11,7 +11,7 @@ import {
   readObject,
   readString,
   readStringArray,
-} from './config-error.ts';
+} from './readers.ts';
 
 function errorOf(fn: () => unknown): ConfigError {
   try {
