@@ -9,6 +9,7 @@ import { createHost, StreamStalled, type HttpStream } from '../src/index.ts';
 import type { UpstreamRequest } from '../src/callouts/upstream.ts';
 import { closedPort, json, silent, sse, startServer } from './support/servers.ts';
 import { guest } from './support/wat.ts';
+import { slot } from './support/memory.ts';
 
 const decoder = new TextDecoder();
 const GET = { ':method': 'GET', ':path': '/v1/items?x=1', ':authority': 'api.local' };
@@ -51,7 +52,6 @@ const REWRITE_BODY = `(drop (call $proxy_set_buffer_bytes (i32.const 0) (i32.con
     (i32.const 0)`;
 
 const calls = (stream: HttpStream, callback: string) => stream.trace.filter((t) => t.callback === callback).map((t) => t.args.slice(1));
-const counter = (stream: HttpStream, i: number) => new DataView(stream.vm.memory.read(768 + 4 * i, 4).buffer).getUint32(0, true);
 
 describe('exchange with a real upstream (ref §9)', () => {
   it('forwards the request through the plugin and relays a JSON response (ref §9)', async () => {
@@ -66,7 +66,7 @@ describe('exchange with a real upstream (ref §9)', () => {
     expect(server.requests[0]!.headers).toMatchObject({ host: 'api.local', 'x-plugin': 'seen', 'x-forwarded-proto': 'http' });
     expect(server.requests[0]!.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
     expect(result.upstream).toMatchObject({ method: 'GET', path: '/v1/items?x=1', authority: 'api.local' });
-    expect([counter(result.stream, 1), counter(result.stream, 2)]).toEqual([1, 1]);
+    expect([slot(result.stream.vm, 1), slot(result.stream.vm, 2)]).toEqual([1, 1]);
     expect(calls(result.stream, 'proxy_on_response_body')).toEqual([[15, 1]]);
   });
 
@@ -101,7 +101,7 @@ describe('exchange with a real upstream (ref §9)', () => {
     const host = await createHost({ module: plugin() });
     const result = await host.exchange({ headers: GET }, { upstream: server.url });
     expect([result.status, result.client.text]).toEqual([500, 'boom']);
-    expect(counter(result.stream, 1)).toBe(1);
+    expect(slot(result.stream.vm, 1)).toBe(1);
   });
 
   it('uses an in-process handler as the upstream (ref §9)', async () => {
@@ -128,7 +128,7 @@ describe('exchange failures (ref §9)', () => {
       'upstream connect error or disconnect/reset before headers. reset reason: remote connection failure, transport failure reason: delayed connect error: 111',
     );
     expect(result.stream.localReply?.details).toBe('upstream_reset_before_response_started{remote_connection_failure|delayed_connect_error:_111}');
-    expect([counter(result.stream, 1), counter(result.stream, 2)]).toEqual([1, 1]);
+    expect([slot(result.stream.vm, 1), slot(result.stream.vm, 2)]).toEqual([1, 1]);
   });
 
   it('answers 504 "upstream request timeout" when the upstream does not answer within timeoutMs (ref §9)', async () => {
@@ -137,7 +137,7 @@ describe('exchange failures (ref §9)', () => {
     const result = await host.exchange({ headers: GET }, { upstream: server.url, timeoutMs: 100 });
     expect(server.requests).toHaveLength(1);
     expect([result.status, result.client.text]).toEqual([504, 'upstream request timeout']);
-    expect(counter(result.stream, 1)).toBe(1);
+    expect(slot(result.stream.vm, 1)).toBe(1);
   });
 
   it('never contacts the upstream after a local reply from the plugin (ref §9)', async () => {
@@ -147,7 +147,7 @@ describe('exchange failures (ref §9)', () => {
     expect([result.status, result.client.text]).toEqual([403, 'denied']);
     expect(result.upstream).toBeUndefined();
     expect(server.requests).toHaveLength(0);
-    expect(counter(result.stream, 1)).toBe(1);
+    expect(slot(result.stream.vm, 1)).toBe(1);
   });
 
   it('resets with a 503 and a host log line when the forwarded content-length no longer matches the body (ref §9)', async () => {

@@ -11,11 +11,11 @@ import type { UpstreamRequest, UpstreamResponse } from '../src/callouts/upstream
 import type { ClusterTarget } from '../src/options.ts';
 import { closedPort, json, silent, startServer } from './support/servers.ts';
 import { guest } from './support/wat.ts';
+import { workerSlot } from './support/memory.ts';
 
 const decoder = new TextDecoder();
 const pairsText = (pairs: Array<[string, string]>) => String.fromCharCode(...encodePairs(pairs));
-const slot = (host: Host, i: number) => new DataView(host.workers[0]!.memory.read(768 + 4 * i, 4).buffer).getUint32(0, true);
-const guestText = (host: Host, ptrSlot: number) => decoder.decode(host.workers[0]!.memory.read(slot(host, ptrSlot), slot(host, ptrSlot + 1)));
+const guestText = (host: Host, ptrSlot: number) => decoder.decode(host.workers[0]!.memory.read(workerSlot(host, ptrSlot), workerSlot(host, ptrSlot + 1)));
 const request = { ':method': 'GET', ':path': '/', ':authority': 'gw.local' };
 
 interface CallerSpec {
@@ -103,7 +103,7 @@ describe('proxy_http_call request (ref §9)', () => {
     const server = await startServer(json({ ok: true }));
     const host = await hostFor({ body: 'payload', calls: 2, headersResult: 0 }, { auth: server.url });
     host.newHttpStream().sendRequestHeaders(request, true);
-    expect([slot(host, 0), slot(host, 1), slot(host, 2), slot(host, 3)]).toEqual([0, 4, 0, 8]);
+    expect([workerSlot(host, 0), workerSlot(host, 1), workerSlot(host, 2), workerSlot(host, 3)]).toEqual([0, 4, 0, 8]);
     await host.idle();
     expect(server.requests).toHaveLength(2);
     const [received] = server.requests;
@@ -119,7 +119,7 @@ describe('proxy_http_call request (ref §9)', () => {
     const server = await startServer(json({}));
     const host = await hostFor({ cluster: 'nope' }, { auth: server.url });
     host.newHttpStream().sendRequestHeaders(request, true);
-    expect(slot(host, 0)).toBe(2);
+    expect(workerSlot(host, 0)).toBe(2);
     await host.idle();
     expect(server.requests).toHaveLength(0);
     expect(host.callouts).toHaveLength(0);
@@ -129,7 +129,7 @@ describe('proxy_http_call request (ref §9)', () => {
     const server = await startServer(json({}));
     const host = await hostFor({ headers: DEFAULT_HEADERS.filter(([k]) => k !== missing) }, { auth: server.url });
     host.newHttpStream().sendRequestHeaders(request, true);
-    expect(slot(host, 0)).toBe(2);
+    expect(workerSlot(host, 0)).toBe(2);
     await host.idle();
     expect(server.requests).toHaveLength(0);
   });
@@ -138,7 +138,7 @@ describe('proxy_http_call request (ref §9)', () => {
     const server = await startServer(json({}));
     const host = await hostFor({ timeout: -1 }, { auth: server.url });
     host.newHttpStream().sendRequestHeaders(request, true);
-    expect(slot(host, 0)).toBe(2);
+    expect(workerSlot(host, 0)).toBe(2);
   });
 });
 
@@ -148,21 +148,21 @@ describe('proxy_http_call response (ref §9)', () => {
     const host = await hostFor({}, { auth: server.url });
     const stream = host.newHttpStream();
     stream.sendRequestHeaders(request, true);
-    expect(slot(host, 4)).toBe(0);
+    expect(workerSlot(host, 4)).toBe(0);
     expect(host.callouts[0]!.state).toBe('pending');
     await host.idle();
     const record = host.callouts[0]!;
     expect(record.state).toBe('answered');
-    expect(slot(host, 4)).toBe(1);
-    expect([slot(host, 5), slot(host, 6), slot(host, 7), slot(host, 8), slot(host, 9)]).toEqual([
+    expect(workerSlot(host, 4)).toBe(1);
+    expect([workerSlot(host, 5), workerSlot(host, 6), workerSlot(host, 7), workerSlot(host, 8), workerSlot(host, 9)]).toEqual([
       host.workers[0]!.root!.id, 4, record.response!.headers.length, 16, 0,
     ]);
     expect(record.response!.headers).toContainEqual(['x-reply', 'r']);
-    expect([slot(host, 10), guestText(host, 11)]).toEqual([0, '200']);
-    expect([slot(host, 13), guestText(host, 14)]).toEqual([0, '{"allowed":true}']);
-    expect(slot(host, 17)).toBe(0);
+    expect([workerSlot(host, 10), guestText(host, 11)]).toEqual([0, '200']);
+    expect([workerSlot(host, 13), guestText(host, 14)]).toEqual([0, '{"allowed":true}']);
+    expect(workerSlot(host, 17)).toBe(0);
     stream.sendResponseHeaders({ ':status': '200' }, true);
-    expect([slot(host, 24), slot(host, 25), slot(host, 26)]).toEqual([1, 0, 0]);
+    expect([workerSlot(host, 24), workerSlot(host, 25), workerSlot(host, 26)]).toEqual([1, 0, 0]);
   });
 
   it('resumes the paused stream via set_effective_context + continue_stream; the headers then reach the upstream (ref §9)', async () => {
@@ -172,7 +172,7 @@ describe('proxy_http_call response (ref §9)', () => {
     expect(stream.sendRequestHeaders(request, true).action).toBe('StopAllIterationAndWatermark');
     expect(stream.upstream.headers).toBeUndefined();
     await host.idle();
-    expect([slot(host, 20), slot(host, 21), slot(host, 22)]).toEqual([0, 0, 0]);
+    expect([workerSlot(host, 20), workerSlot(host, 21), workerSlot(host, 22)]).toEqual([0, 0, 0]);
     expect(stream.upstream.header('x-auth')).toBe('ok');
     expect(stream.upstream.header(':path')).toBe('/');
     expect(stream.upstream.ended).toBe(true);
@@ -186,7 +186,7 @@ describe('proxy_http_call response (ref §9)', () => {
     stream.sendResponseHeaders({ ':status': '204' }, true);
     expect(host.workers[0]!.contexts.has(stream.contextId)).toBe(false);
     await host.idle();
-    expect([slot(host, 4), slot(host, 5), slot(host, 20)]).toEqual([1, host.workers[0]!.root!.id, 2]);
+    expect([workerSlot(host, 4), workerSlot(host, 5), workerSlot(host, 20)]).toEqual([1, host.workers[0]!.root!.id, 2]);
   });
 
   it('answers from an in-process handler cluster through the same callback (ref §9)', async () => {
@@ -197,10 +197,10 @@ describe('proxy_http_call response (ref §9)', () => {
     };
     const host = await hostFor({}, { auth: handler });
     host.newHttpStream().sendRequestHeaders(request, true);
-    expect(slot(host, 4)).toBe(0);
+    expect(workerSlot(host, 4)).toBe(0);
     await host.idle();
     expect(seen[0]).toMatchObject({ method: 'POST', path: '/check?user=1', authority: 'auth.local' });
-    expect([guestText(host, 11), guestText(host, 14), slot(host, 8)]).toEqual(['403', 'no', 2]);
+    expect([guestText(host, 11), guestText(host, 14), workerSlot(host, 8)]).toEqual(['403', 'no', 2]);
   });
 });
 
@@ -210,9 +210,9 @@ describe('proxy_http_call upstream failures (ref §9, Envoy async client)', () =
     host.newHttpStream().sendRequestHeaders(request, true);
     await host.idle();
     const body = 'upstream connect error or disconnect/reset before headers. reset reason: remote connection failure, transport failure reason: delayed connect error: 111';
-    expect([slot(host, 4), slot(host, 7), slot(host, 8)]).toEqual([1, 3, body.length]);
+    expect([workerSlot(host, 4), workerSlot(host, 7), workerSlot(host, 8)]).toEqual([1, 3, body.length]);
     expect([guestText(host, 11), guestText(host, 14)]).toEqual(['503', body]);
-    expect(slot(host, 17)).toBe(0);
+    expect(workerSlot(host, 17)).toBe(0);
     expect(host.callouts[0]).toMatchObject({ state: 'answered', response: { status: 503 } });
     expect(host.callouts[0]!.failure).toMatch(/^refused/);
   });
@@ -236,9 +236,9 @@ describe('proxy_http_call upstream failures (ref §9, Envoy async client)', () =
     const host = await hostFor({}, { auth: server.url });
     host.newHttpStream().sendRequestHeaders(request, true);
     await host.idle();
-    expect([slot(host, 4), slot(host, 7), slot(host, 8), slot(host, 9)]).toEqual([1, 0, 0, 0]);
-    expect([slot(host, 10), slot(host, 13)]).toEqual([2, 1]);
-    expect([slot(host, 16), slot(host, 17), guestText(host, 18)]).toEqual([0, 11, 'reset']);
+    expect([workerSlot(host, 4), workerSlot(host, 7), workerSlot(host, 8), workerSlot(host, 9)]).toEqual([1, 0, 0, 0]);
+    expect([workerSlot(host, 10), workerSlot(host, 13)]).toEqual([2, 1]);
+    expect([workerSlot(host, 16), workerSlot(host, 17), guestText(host, 18)]).toEqual([0, 11, 'reset']);
     expect(host.callouts[0]!.state).toBe('failed');
   });
 });

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createHost } from '../src/index.ts';
-import { reason, request, u32 } from './support/loading.ts';
+import { reason, request } from './support/loading.ts';
+import { u32 } from './support/memory.ts';
 import { compileWat, guest, guestWat, type GuestSpec } from './support/wat.ts';
 
 function withRawImports(spec: GuestSpec, ...lines: string[]): Uint8Array {

@@ -6,11 +6,9 @@
 import { describe, expect, it } from 'vitest';
 import { createHost, type HostOptions } from '../src/index.ts';
 import { LOG_LEVEL_NAMES, type LogLevelName } from '../../facts/proxy-wasm/enums.ts';
-import type { VmInstance } from '../src/vm/vm.ts';
 import { guest } from './support/wat.ts';
+import { u32, u32s } from './support/memory.ts';
 
-const u32 = (vm: VmInstance, addr: number) => new DataView(vm.memory.read(addr, 4).buffer).getUint32(0, true);
-const slots = (vm: VmInstance, from: number, count: number) => Array.from({ length: count }, (_, i) => u32(vm, from + i * 4));
 
 async function onVmStart(body: string, options: Partial<HostOptions> = {}) {
   const module = guest({
@@ -28,7 +26,7 @@ const logAt = (level: number, slot: number, name = 'msg') =>
 describe('proxy_log (ref §3, §4)', () => {
   it('logs levels 0..5 as trace, debug, info, warn, error, critical (ref §3 LogLevel)', async () => {
     const { host, vm } = await onVmStart([0, 1, 2, 3, 4, 5].map((l) => logAt(l, 100 + l * 4, `l${l}`)).join('\n'));
-    expect(slots(vm, 100, 6)).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(u32s(vm, 100, 6)).toEqual([0, 0, 0, 0, 0, 0]);
     const plugin = host.logs.entries.filter((e) => e.source === 'plugin');
     expect(plugin.map((e) => [e.level, e.message])).toEqual([
       ['trace', 'L0'],
@@ -43,7 +41,7 @@ describe('proxy_log (ref §3, §4)', () => {
 
   it('returns BadArgument for level 6 and above, logging nothing (ref §3)', async () => {
     const { host, vm } = await onVmStart([logAt(6, 100), logAt(7, 104), logAt(-1, 108)].join('\n'));
-    expect(slots(vm, 100, 3)).toEqual([2, 2, 2]);
+    expect(u32s(vm, 100, 3)).toEqual([2, 2, 2]);
     expect(host.logs.messages()).toEqual([]);
   });
 
@@ -52,7 +50,7 @@ describe('proxy_log (ref §3, §4)', () => {
     (i32.store (i32.const 100) (call $proxy_log (i32.const 2) (i32.const 131070) (i32.const 4)))
     (i32.store (i32.const 104) (call $proxy_log (i32.const 2) (i32.const -1) (i32.const 1)))
     (i32.store (i32.const 108) (call $proxy_log (i32.const 4) (i32.const 16) (i32.const -1)))`);
-    expect(slots(vm, 100, 3)).toEqual([6, 6, 6]);
+    expect(u32s(vm, 100, 3)).toEqual([6, 6, 6]);
     expect(host.logs.entries.filter((e) => e.source === 'plugin')).toEqual([]);
   });
 
@@ -66,7 +64,7 @@ describe('proxy_log (ref §3, §4)', () => {
 
   it('keeps the guest running after a refused log call (ref §4)', async () => {
     const { host, vm } = await onVmStart([logAt(9, 100), logAt(2, 104)].join('\n'));
-    expect(slots(vm, 100, 2)).toEqual([2, 0]);
+    expect(u32s(vm, 100, 2)).toEqual([2, 0]);
     expect(host.logs.messages('info')).toEqual(['message']);
     expect(vm.failure).toBeUndefined();
   });
@@ -81,7 +79,7 @@ describe('proxy_get_log_level (ref §3, §4)', () => {
     'reports logLevel %s as %i (ref §3 LogLevel)',
     async (logLevel, value) => {
       const { vm } = await onVmStart(readLevel, { logLevel });
-      expect(slots(vm, 100, 1)).toEqual([0]);
+      expect(u32s(vm, 100, 1)).toEqual([0]);
       expect(u32(vm, 200)).toBe(value);
     },
   );
@@ -105,7 +103,7 @@ describe('proxy_get_log_level (ref §3, §4)', () => {
     const host = await createHost({ module, workers: 2, logLevel: 'debug' });
     for (const i of [0, 1]) {
       host.newHttpStream(i).sendRequestHeaders({ ':method': 'GET', ':path': '/', ':authority': 'a' }, true);
-      expect(slots(host.workers[i]!, 100, 1)).toEqual([0]);
+      expect(u32s(host.workers[i]!, 100, 1)).toEqual([0]);
       expect(u32(host.workers[i]!, 200)).toBe(1);
     }
   });

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { createHost, type Host } from '../src/index.ts';
 import { guest } from './support/wat.ts';
+import { workerSlot } from './support/memory.ts';
 
 const define = (slot: number, type: number, name: string) => `
     (call $set (i32.const ${slot}) (call $proxy_define_metric (i32.const ${type}) (global.get $${name}) (global.get $${name}_len) (i32.const 512)))
@@ -43,57 +44,56 @@ async function run(workers = 1): Promise<Host> {
   return host;
 }
 
-const slot = (host: Host, i: number, worker = 0) => new DataView(host.workers[worker]!.memory.read(768 + 4 * i, 4).buffer).getUint32(0, true);
 const u64 = (host: Host, at: number) => new DataView(host.workers[0]!.memory.read(at, 8).buffer).getBigUint64(0, true);
 
 describe('metrics (ref §4)', () => {
   it('hands out ids by type: counters 4, 8; gauges 5, 9; histograms 6, 10 (ref §4)', async () => {
     const host = await run();
-    expect([0, 2, 4, 6, 8, 10].map((i) => slot(host, i))).toEqual([0, 0, 0, 0, 0, 0]);
-    expect([1, 3, 5, 7, 9, 11].map((i) => slot(host, i))).toEqual([4, 8, 5, 9, 6, 10]);
+    expect([0, 2, 4, 6, 8, 10].map((i) => workerSlot(host, i))).toEqual([0, 0, 0, 0, 0, 0]);
+    expect([1, 3, 5, 7, 9, 11].map((i) => workerSlot(host, i))).toEqual([4, 8, 5, 9, 6, 10]);
   });
 
   it('rejects metric type 3 with BadArgument (ref §4)', async () => {
     const host = await run();
-    expect(slot(host, 12)).toBe(2);
+    expect(workerSlot(host, 12)).toBe(2);
     expect(host.metrics.find('bad')).toBeUndefined();
   });
 
   it('rejects a counter increment ≤ 0 with BadArgument; record on a counter adds (ref §4)', async () => {
     const host = await run();
-    expect([15, 16, 17, 18, 19].map((i) => slot(host, i))).toEqual([2, 2, 0, 0, 0]);
+    expect([15, 16, 17, 18, 19].map((i) => workerSlot(host, i))).toEqual([2, 2, 0, 0, 0]);
     expect(u64(host, 960)).toBe(5n);
   });
 
   it('adds to and subtracts from a gauge; record sets it (ref §4)', async () => {
     const host = await run();
-    expect([20, 21, 22, 23, 24].map((i) => slot(host, i))).toEqual([0, 0, 0, 0, 0]);
+    expect([20, 21, 22, 23, 24].map((i) => workerSlot(host, i))).toEqual([0, 0, 0, 0, 0]);
     expect([u64(host, 968), u64(host, 976)]).toEqual([7n, 42n]);
     expect(host.metrics.find('active')).toMatchObject({ kind: 'gauge', value: 42n });
   });
 
   it('records histogram samples; get and increment on a histogram are BadArgument (ref §4)', async () => {
     const host = await run();
-    expect([25, 26, 27].map((i) => slot(host, i))).toEqual([0, 2, 2]);
+    expect([25, 26, 27].map((i) => workerSlot(host, i))).toEqual([0, 2, 2]);
     expect(host.metrics.find('latency')).toMatchObject({ kind: 'histogram', samples: [123n] });
     expect(host.metrics.find('size')!.samples).toEqual([]);
   });
 
   it('answers NotFound for an id never defined (Envoy Context::incrementMetric)', async () => {
     const host = await run();
-    expect(slot(host, 32)).toBe(1);
+    expect(workerSlot(host, 32)).toBe(1);
   });
 
   it('gives a name defined again the next id, aliasing the same stat (Envoy Context::defineMetric)', async () => {
     const host = await run();
-    expect([slot(host, 13), slot(host, 14), slot(host, 30), slot(host, 31)]).toEqual([0, 12, 0, 0]);
+    expect([workerSlot(host, 13), workerSlot(host, 14), workerSlot(host, 30), workerSlot(host, 31)]).toEqual([0, 12, 0, 0]);
     expect(u64(host, 984)).toBe(6n);
     expect(host.metrics.all().filter((m) => m.name === 'requests')).toEqual([{ name: 'requests', kind: 'counter', value: 6n, samples: [] }]);
   });
 
   it('numbers ids per VM while the stat is shared by name across workers (ref §4)', async () => {
     const host = await run(2);
-    expect([slot(host, 1, 0), slot(host, 1, 1)]).toEqual([4, 4]);
+    expect([workerSlot(host, 1, 0), workerSlot(host, 1, 1)]).toEqual([4, 4]);
     expect(host.metrics.find('requests', 'counter')!.value).toBe(12n);
   });
 });

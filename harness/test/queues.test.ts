@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { createHost, type Host } from '../src/index.ts';
 import { guest } from './support/wat.ts';
+import { workerSlot } from './support/memory.ts';
 
 const request = (path: string) => ({ ':method': 'GET', ':path': path, ':authority': 'a' });
 
@@ -55,7 +56,6 @@ const queues = guest({
         (br $next))))`,
 });
 
-const slot = (host: Host, worker: number, i: number) => new DataView(host.workers[worker]!.memory.read(768 + 4 * i, 4).buffer).getUint32(0, true);
 const pluginLines = (host: Host, worker: number) =>
   host.logs.entries.filter((e) => e.source === 'plugin' && e.vm === host.workers[worker]!.index).map((e) => e.message);
 
@@ -68,31 +68,31 @@ async function registered(): Promise<Host> {
 describe('shared queues (ref §4)', () => {
   it('registers a queue and returns the same id when it is registered again (ref §4)', async () => {
     const host = await registered();
-    expect([slot(host, 0, 0), slot(host, 0, 2)]).toEqual([0, 0]);
-    expect(slot(host, 0, 1)).toBeGreaterThan(0);
-    expect(slot(host, 0, 3)).toBe(slot(host, 0, 1));
+    expect([workerSlot(host, 0, 0), workerSlot(host, 2, 0)]).toEqual([0, 0]);
+    expect(workerSlot(host, 1, 0)).toBeGreaterThan(0);
+    expect(workerSlot(host, 3, 0)).toBe(workerSlot(host, 1, 0));
   });
 
   it('resolves the name with an empty vm_id; an unknown name or vm_id is NotFound (ref §4)', async () => {
     const host = await registered();
-    expect([slot(host, 0, 4), slot(host, 0, 5)]).toEqual([0, slot(host, 0, 1)]);
-    expect([slot(host, 0, 6), slot(host, 0, 7)]).toEqual([1, 1]);
+    expect([workerSlot(host, 4, 0), workerSlot(host, 5, 0)]).toEqual([0, workerSlot(host, 1, 0)]);
+    expect([workerSlot(host, 6, 0), workerSlot(host, 7, 0)]).toEqual([1, 1]);
   });
 
   it('answers NotFound for an unknown id and Empty for an empty queue (ref §4)', async () => {
     const host = await registered();
-    expect([slot(host, 0, 8), slot(host, 0, 9), slot(host, 0, 10)]).toEqual([1, 1, 7]);
+    expect([workerSlot(host, 8, 0), workerSlot(host, 9, 0), workerSlot(host, 10, 0)]).toEqual([1, 1, 7]);
   });
 
   it('calls proxy_on_queue_ready on the registering VM after the enqueuing callback, items in order then Empty (ref §4)', async () => {
     const host = await registered();
     host.newHttpStream(1).sendRequestHeaders(request('/enqueue'), true);
-    expect([slot(host, 1, 11), slot(host, 1, 12)]).toEqual([0, 0]);
-    expect(slot(host, 0, 20)).toBe(0);
+    expect([workerSlot(host, 11, 1), workerSlot(host, 12, 1)]).toEqual([0, 0]);
+    expect(workerSlot(host, 20, 0)).toBe(0);
     await host.idle();
-    expect(slot(host, 0, 20)).toBe(2);
-    expect([slot(host, 0, 21), slot(host, 0, 22)]).toEqual([host.workers[0]!.root!.id, slot(host, 0, 1)]);
+    expect(workerSlot(host, 20, 0)).toBe(2);
+    expect([workerSlot(host, 21, 0), workerSlot(host, 22, 0)]).toEqual([host.workers[0]!.root!.id, workerSlot(host, 1, 0)]);
     expect(pluginLines(host, 0)).toEqual(['a', 'b', 'empty', 'empty']);
-    expect([slot(host, 1, 20), pluginLines(host, 1)]).toEqual([0, []]);
+    expect([workerSlot(host, 20, 1), pluginLines(host, 1)]).toEqual([0, []]);
   });
 });

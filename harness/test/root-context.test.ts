@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { createHost, type Host } from '../src/index.ts';
 import { guest } from './support/wat.ts';
+import { workerSlot } from './support/memory.ts';
 
 function rootGuest(doneResult: number): Uint8Array {
   return guest({
@@ -30,13 +31,12 @@ function rootGuest(doneResult: number): Uint8Array {
   });
 }
 
-const slot = (host: Host, i: number) => new DataView(host.workers[0]!.memory.read(768 + 4 * i, 4).buffer).getUint32(0, true);
 const lines = (host: Host) => host.logs.entries.filter((e) => e.source === 'plugin' && e.vm === host.workers[0]!.index).map((e) => e.message);
 
 describe('root context (ref §4, §9)', () => {
   it('answers BadArgument for an unknown context id and Ok for the root (ref §4)', async () => {
     const host = await createHost({ module: rootGuest(1) });
-    expect([slot(host, 0), slot(host, 1)]).toEqual([2, 0]);
+    expect([workerSlot(host, 0), workerSlot(host, 1)]).toEqual([2, 0]);
   });
 
   it('calls on_done then on_delete at shutdown when on_done returns true, and ticks stop (ref §9)', async () => {
@@ -50,7 +50,7 @@ describe('root context (ref §4, §9)', () => {
   it('answers NotFound to proxy_done while the root is not waiting for it (ref §4)', async () => {
     const host = await createHost({ module: rootGuest(0) });
     host.advanceTime(100);
-    expect(slot(host, 2)).toBe(1);
+    expect(workerSlot(host, 2)).toBe(1);
     expect(lines(host)).toEqual(['tick', 'tick-end']);
   });
 
@@ -59,7 +59,7 @@ describe('root context (ref §4, §9)', () => {
     host.shutdown();
     expect(lines(host)).toEqual(['done']);
     host.advanceTime(100);
-    expect(slot(host, 2)).toBe(0);
+    expect(workerSlot(host, 2)).toBe(0);
     expect(lines(host)).toEqual(['done', 'tick', 'tick-end', 'delete']);
     host.advanceTime(500);
     expect(lines(host)).toEqual(['done', 'tick', 'tick-end', 'delete']);

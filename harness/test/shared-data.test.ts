@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { createHost, type Host } from '../src/index.ts';
 import { guest } from './support/wat.ts';
+import { workerSlot } from './support/memory.ts';
 
 const decoder = new TextDecoder();
 const request = (path: string) => ({ ':method': 'GET', ':path': path, ':authority': 'a' });
@@ -46,45 +47,44 @@ async function run(): Promise<Host> {
   return host;
 }
 
-const slot = (host: Host, i: number, worker = 0) => new DataView(host.workers[worker]!.memory.read(768 + 4 * i, 4).buffer).getUint32(0, true);
 const value = (host: Host, first: number, worker = 0) =>
-  decoder.decode(host.workers[worker]!.memory.read(slot(host, first + 1, worker), slot(host, first + 2, worker)));
+  decoder.decode(host.workers[worker]!.memory.read(workerSlot(host, first + 1, worker), workerSlot(host, first + 2, worker)));
 
 describe('shared data (ref §4)', () => {
   it('answers NotFound for a key never set (ref §4)', async () => {
     const host = await run();
-    expect(slot(host, 0)).toBe(1);
+    expect(workerSlot(host, 0)).toBe(1);
   });
 
   it('returns the value that was set with a non-zero CAS (ref §4)', async () => {
     const host = await run();
-    expect([slot(host, 4), slot(host, 5), value(host, 5)]).toEqual([0, 0, 'one']);
-    expect(slot(host, 8)).not.toBe(0);
+    expect([workerSlot(host, 4), workerSlot(host, 5), value(host, 5)]).toEqual([0, 0, 'one']);
+    expect(workerSlot(host, 8)).not.toBe(0);
   });
 
   it('accepts a set with the current CAS and gives the key a new CAS (ref §4)', async () => {
     const host = await run();
-    expect(slot(host, 9)).toBe(0);
-    expect([slot(host, 11), value(host, 11)]).toEqual([0, 'two']);
-    expect(slot(host, 14)).not.toBe(slot(host, 8));
+    expect(workerSlot(host, 9)).toBe(0);
+    expect([workerSlot(host, 11), value(host, 11)]).toEqual([0, 'two']);
+    expect(workerSlot(host, 14)).not.toBe(workerSlot(host, 8));
   });
 
   it('rejects a set with a stale CAS with CasMismatch and keeps the value (ref §4)', async () => {
     const host = await run();
-    expect(slot(host, 10)).toBe(8);
+    expect(workerSlot(host, 10)).toBe(8);
     expect(value(host, 11)).toBe('two');
   });
 
   it('always writes with CAS 0 (ref §4)', async () => {
     const host = await run();
-    expect([slot(host, 15), value(host, 16)]).toEqual([0, 'four']);
+    expect([workerSlot(host, 15), value(host, 16)]).toEqual([0, 'four']);
     expect(decoder.decode(host.sharedData.get('config')!.value)).toBe('four');
-    expect(host.sharedData.get('config')!.cas).toBe(slot(host, 19));
+    expect(host.sharedData.get('config')!.cas).toBe(workerSlot(host, 19));
   });
 
   it('inserts a missing key whatever CAS is given (ref §4)', async () => {
     const host = await run();
-    expect([slot(host, 20), slot(host, 21), value(host, 21)]).toEqual([0, 0, 'one']);
+    expect([workerSlot(host, 20), workerSlot(host, 21), value(host, 21)]).toEqual([0, 0, 'one']);
   });
 });
 
@@ -105,11 +105,11 @@ describe('shared data across worker VMs (ref §4)', () => {
   it('lets a stream on worker 1 read what a stream on worker 0 wrote (ref §4)', async () => {
     const host = await createHost({ module: crossWorker, workers: 2 });
     host.newHttpStream(1).sendRequestHeaders(request('/read'), true);
-    expect(slot(host, 0, 1)).toBe(1);
+    expect(workerSlot(host, 0, 1)).toBe(1);
     host.newHttpStream(0).sendRequestHeaders(request('/write'), true);
-    expect(slot(host, 0, 0)).toBe(0);
+    expect(workerSlot(host, 0, 0)).toBe(0);
     host.newHttpStream(1).sendRequestHeaders(request('/read'), true);
-    expect(slot(host, 0, 1)).toBe(0);
+    expect(workerSlot(host, 0, 1)).toBe(0);
     expect(value(host, 0, 1)).toBe('from worker 0');
   });
 });

@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { createHost } from '../src/index.ts';
 import type { Host } from '../src/host.ts';
 import type { VmInstance } from '../src/vm/vm.ts';
-import { reason, request, u32 } from './support/loading.ts';
+import { reason, request } from './support/loading.ts';
+import { u32 } from './support/memory.ts';
 import { guest } from './support/wat.ts';
 
 const vmLines = (host: Host, vm: VmInstance) => host.logs.entries.filter((e) => e.vm === vm.index && e.source === 'plugin').map((e) => e.message);

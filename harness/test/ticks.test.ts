@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { createHost } from '../src/index.ts';
 import type { VmInstance } from '../src/vm/vm.ts';
 import { guest } from './support/wat.ts';
+import { u32 } from './support/memory.ts';
 
 function ticker(periodMs: number, stopAt = 0): Uint8Array {
   return guest({
@@ -28,7 +29,6 @@ function ticker(periodMs: number, stopAt = 0): Uint8Array {
   });
 }
 
-const u32 = (vm: VmInstance, at: number) => new DataView(vm.memory.read(at, 4).buffer).getUint32(0, true);
 const u64 = (vm: VmInstance, at: number) => new DataView(vm.memory.read(at, 8).buffer).getBigUint64(0, true);
 const ticks = (vm: VmInstance) => u32(vm, 772);
 

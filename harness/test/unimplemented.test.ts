@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { createHost, type Host } from '../src/index.ts';
 import { guest } from './support/wat.ts';
+import { workerSlot } from './support/memory.ts';
 
 const calls = guest({
   imports: ['proxy_grpc_call', 'proxy_grpc_stream', 'proxy_grpc_send', 'proxy_grpc_cancel', 'proxy_grpc_close', 'proxy_call_foreign_function'],
@@ -22,7 +23,6 @@ const calls = guest({
     (i32.const 0))`,
 });
 
-const slot = (host: Host, i: number) => new DataView(host.workers[0]!.memory.read(768 + 4 * i, 4).buffer).getUint32(0, true);
 const GRPC = ['proxy_grpc_call', 'proxy_grpc_stream', 'proxy_grpc_send', 'proxy_grpc_cancel', 'proxy_grpc_close'];
 
 async function run(): Promise<Host> {
@@ -34,7 +34,7 @@ async function run(): Promise<Host> {
 describe('unimplemented host functions (ref §4)', () => {
   it('answers Unimplemented to every gRPC call (ref §4)', async () => {
     const host = await run();
-    expect([0, 1, 2, 3, 4].map((i) => slot(host, i))).toEqual([12, 12, 12, 12, 12]);
+    expect([0, 1, 2, 3, 4].map((i) => workerSlot(host, i))).toEqual([12, 12, 12, 12, 12]);
   });
 
   it('logs one host line per gRPC call naming the function (ref §4)', async () => {
@@ -47,7 +47,7 @@ describe('unimplemented host functions (ref §4)', () => {
 
   it('answers NotFound to an unknown foreign function and says so once (ref §4 proxy_call_foreign_function)', async () => {
     const host = await run();
-    expect(slot(host, 5)).toBe(1);
+    expect(workerSlot(host, 5)).toBe(1);
     expect(host.logs.hostMessages().filter((m) => m.includes('no_such_function'))).toHaveLength(1);
   });
 });

@@ -7,10 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { createHost, type HostOptions } from '../src/index.ts';
 import type { VmInstance } from '../src/vm/vm.ts';
 import { guest, type GuestSpec } from './support/wat.ts';
+import { u32, u32s } from './support/memory.ts';
 
-const u32 = (vm: VmInstance, addr: number) => new DataView(vm.memory.read(addr, 4).buffer).getUint32(0, true);
 const u64 = (vm: VmInstance, addr: number) => new DataView(vm.memory.read(addr, 8).buffer).getBigUint64(0, true);
-const slots = (vm: VmInstance, from: number, count: number) => Array.from({ length: count }, (_, i) => u32(vm, from + i * 4));
 
 const IOV = `
   (func $iov (param $at i32) (param $ptr i32) (param $len i32)
@@ -53,31 +52,31 @@ describe('fd_write (ref §7)', () => {
 
   it('logs fd 1 at info and fd 2 at error, one trailing newline stripped (ref §7)', async () => {
     const { host, vm } = await stdio();
-    expect(slots(vm, 100, 3)).toEqual([0, 0, 0]);
+    expect(u32s(vm, 100, 3)).toEqual([0, 0, 0]);
     expect(host.logs.messages('info')).toEqual(['hello', 'abc\n']);
     expect(host.logs.messages('error')).toEqual(['oops', 'late']);
   });
 
   it('concatenates several iovecs into one line and writes nwritten (ref §7)', async () => {
     const { vm } = await stdio();
-    expect(slots(vm, 200, 3)).toEqual([6, 4, 5]);
+    expect(u32s(vm, 200, 3)).toEqual([6, 4, 5]);
   });
 
   it('logs nothing for an empty write and sets nwritten 0, without checking a zero-length buffer pointer (ref §7)', async () => {
     const { host, vm } = await stdio();
-    expect(slots(vm, 112, 2)).toEqual([0, 0]);
-    expect(slots(vm, 212, 2)).toEqual([0, 0]);
+    expect(u32s(vm, 112, 2)).toEqual([0, 0]);
+    expect(u32s(vm, 212, 2)).toEqual([0, 0]);
     expect(host.logs.messages()).toHaveLength(4);
   });
 
   it('answers BADF for any fd other than 1 and 2 (ref §7)', async () => {
     const { vm } = await stdio();
-    expect(slots(vm, 120, 2)).toEqual([8, 8]);
+    expect(u32s(vm, 120, 2)).toEqual([8, 8]);
   });
 
   it('answers FAULT for an iovec table or buffer outside memory, logging nothing (ref §7)', async () => {
     const { host, vm } = await stdio();
-    expect(slots(vm, 128, 2)).toEqual([21, 21]);
+    expect(u32s(vm, 128, 2)).toEqual([21, 21]);
     expect(host.logs.messages()).toEqual(['hello', 'oops', 'abc\n', 'late']);
   });
 
@@ -120,13 +119,13 @@ describe('files, args and proc_exit (ref §7)', () => {
 
   it('answers NOSYS for fd_read; fd_seek and fd_close log through Context::error and return 0 (ref §7)', async () => {
     const { host, vm } = await files();
-    expect(slots(vm, 100, 3)).toEqual([52, 0, 0]);
+    expect(u32s(vm, 100, 3)).toEqual([52, 0, 0]);
     expect(host.logs.hostMessages()).toEqual(expect.arrayContaining(['wasi_unstable fd_seek', 'wasi_unstable fd_close']));
   });
 
   it('fd_fdstat_get writes 24 bytes with rights_base 64 for fd 1 and 2, BADF otherwise (ref §7)', async () => {
     const { vm } = await files();
-    expect(slots(vm, 112, 4)).toEqual([0, 0, 8, 8]);
+    expect(u32s(vm, 112, 4)).toEqual([0, 0, 8, 8]);
     for (const at of [800, 832]) expect([u64(vm, at), u64(vm, at + 8), u64(vm, at + 16)]).toEqual([0n, 64n, 0n]);
     expect(u32(vm, 824)).toBe(0xffffffff);
     expect(u32(vm, 864)).toBe(0xffffffff);
@@ -139,14 +138,14 @@ describe('files, args and proc_exit (ref §7)', () => {
 
   it('reports no args: args_sizes_get writes 0,0; args_get returns 0 (ref §7)', async () => {
     const { vm } = await files();
-    expect(slots(vm, 132, 2)).toEqual([0, 0]);
-    expect(slots(vm, 700, 2)).toEqual([0, 0]);
+    expect(u32s(vm, 132, 2)).toEqual([0, 0]);
+    expect(u32s(vm, 700, 2)).toEqual([0, 0]);
     expect(u32(vm, 156)).toBe(21);
   });
 
   it('answers NOENT for path_open, BADF for fd_prestat_get, NOSYS for fd_prestat_dir_name (ref §7)', async () => {
     const { vm } = await files();
-    expect(slots(vm, 140, 3)).toEqual([44, 8, 52]);
+    expect(u32s(vm, 140, 3)).toEqual([44, 8, 52]);
   });
 
   it('proc_exit logs and returns, and the guest carries on (ref §7)', async () => {
@@ -183,17 +182,17 @@ describe('environment, clocks and random (ref §7)', () => {
 
   it('exposes the environment option as KEY=VALUE\\0 entries (ref §7)', async () => {
     const { vm } = await run(spec, calls, { environment });
-    expect(slots(vm, 100, 2)).toEqual([0, 0]);
-    expect(slots(vm, 200, 2)).toEqual([2, 26]);
+    expect(u32s(vm, 100, 2)).toEqual([0, 0]);
+    expect(u32s(vm, 200, 2)).toEqual([2, 26]);
     const entries = new TextDecoder().decode(vm.memory.read(4096, 26)).split('\0');
     expect(entries.pop()).toBe('');
     expect([...entries].sort()).toEqual(['LANG=C', 'PLUGIN_MODE=strict']);
-    expect(slots(vm, 208, 2)).toEqual([4096, 4096 + entries[0]!.length + 1]);
+    expect(u32s(vm, 208, 2)).toEqual([4096, 4096 + entries[0]!.length + 1]);
   });
 
   it('reports an empty environment as 0 entries of 0 bytes (ref §7)', async () => {
     const { vm } = await run(spec, calls);
-    expect(slots(vm, 200, 2)).toEqual([0, 0]);
+    expect(u32s(vm, 200, 2)).toEqual([0, 0]);
     expect(u32(vm, 104)).toBe(0);
   });
 
@@ -201,7 +200,7 @@ describe('environment, clocks and random (ref §7)', () => {
     const before = BigInt(Date.now()) * 1_000_000n;
     const { host, vm } = await run(spec, calls, {}, onRequest);
     const after = BigInt(Date.now()) * 1_000_000n;
-    expect(slots(vm, 108, 4)).toEqual([0, 0, 58, 58]);
+    expect(u32s(vm, 108, 4)).toEqual([0, 0, 58, 58]);
     expect(u64(vm, 300)).toBeGreaterThanOrEqual(before - 1_000_000n);
     expect(u64(vm, 300)).toBeLessThanOrEqual(after + 1_000_000n);
     host.advanceTime(1500);
@@ -212,13 +211,13 @@ describe('environment, clocks and random (ref §7)', () => {
 
   it('random_get fills up to 65536 bytes and answers INVAL above (ref §7, §8)', async () => {
     const { vm } = await run(spec, calls);
-    expect(slots(vm, 124, 3)).toEqual([0, 0, 28]);
+    expect(u32s(vm, 124, 3)).toEqual([0, 0, 28]);
     expect(vm.memory.read(8192, 64).some((b) => b !== 0)).toBe(true);
     expect(vm.memory.read(16384, 65536).some((b) => b !== 0)).toBe(true);
   });
 
   it('answers FAULT for out-of-memory pointers, but not for a zero-length random_get (ref §7)', async () => {
     const { vm } = await run(spec, calls, { environment });
-    expect(slots(vm, 136, 5)).toEqual([0, 21, 21, 21, 21]);
+    expect(u32s(vm, 136, 5)).toEqual([0, 21, 21, 21, 21]);
   });
 });
