@@ -1,10 +1,9 @@
 /**
- * One request through the AI proxy: the state the phases share (provider, API, models, streaming mode,
- * usage) and the hooks, each delegating to the module that owns its phase.
+ * One request through the AI proxy: picks the provider for the route (none: the stream passes untouched),
+ * keeps the state the phases share (the request state, the response's relay mode and usage) and
+ * delegates each hook to the module that owns its phase.
  */
 import { Action, HttpContext, type HookResult } from '../sdk/index.ts';
-import type { ProviderConfig } from './config/provider-config.ts';
-import type { ApiName } from './providers/types.ts';
 import type { AiProxyRoot } from './root.ts';
 import { handleRequestHeaders } from './request/request-headers.ts';
 import { handleRequestBody } from './request/request-body.ts';
@@ -13,15 +12,11 @@ import { handleResponseBody } from './response/response-body.ts';
 import { UsageTracker } from './response/usage.ts';
 import type { SseParser } from './response/sse-parser.ts';
 import type { ProxyError } from './errors.ts';
+import { RequestState } from './request-state.ts';
 import { recordUsage } from './telemetry.ts';
 
 export class AiProxyStream extends HttpContext<AiProxyRoot> {
-  provider?: ProviderConfig;
-  api?: ApiName;
-  requestModel?: string;
-  upstreamModel?: string;
-  streaming = false;
-  status = 0;
+  request?: RequestState;
   responseMode: ResponseMode = 'pass';
   readonly usage = new UsageTracker();
   sse?: SseParser;
@@ -31,25 +26,29 @@ export class AiProxyStream extends HttpContext<AiProxyRoot> {
   recorded = false;
 
   override onRequestHeaders(_numHeaders: number, endOfStream: boolean): HookResult {
-    return handleRequestHeaders(this, endOfStream);
+    const provider = this.root.configFor(this)?.active;
+    if (!provider) return Action.Continue;
+    this.request = new RequestState(provider);
+    return handleRequestHeaders(this, this.request, endOfStream);
   }
 
   override onRequestBody(bodySize: number, endOfStream: boolean): HookResult {
-    if (!this.provider || this.provider.protocol === 'original' || this.api === 'models') return Action.Continue;
-    return handleRequestBody(this, bodySize, endOfStream);
+    const request = this.request;
+    if (!request || request.provider.protocol === 'original' || request.api === 'models') return Action.Continue;
+    return handleRequestBody(this, request, bodySize, endOfStream);
   }
 
   override onResponseHeaders(_numHeaders: number, endOfStream: boolean): HookResult {
-    if (!this.provider) return Action.Continue;
+    if (!this.request) return Action.Continue;
     return handleResponseHeaders(this, endOfStream);
   }
 
   override onResponseBody(bodySize: number, endOfStream: boolean): HookResult {
-    if (!this.provider) return Action.Continue;
+    if (!this.request) return Action.Continue;
     return handleResponseBody(this, bodySize, endOfStream);
   }
 
   override onLog(): void {
-    if (this.provider && this.api && !this.recorded) recordUsage(this, false);
+    if (this.request?.api && !this.recorded) recordUsage(this, false);
   }
 }

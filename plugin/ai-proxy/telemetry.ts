@@ -15,22 +15,22 @@ function label(value: string | undefined): string {
 export function recordUsage(s: AiProxyStream, complete: boolean): void {
   s.recorded = true;
   const usage = s.usage.usage;
-  const model = s.usage.model ?? s.upstreamModel ?? s.requestModel;
+  const model = s.usage.model ?? s.request!.upstreamModel ?? s.request!.requestModel;
   const entry = {
-    provider: s.provider?.id,
-    api: s.api,
-    request_model: s.requestModel,
-    upstream_model: s.upstreamModel,
+    provider: s.request!.provider.id,
+    api: s.request!.api,
+    request_model: s.request!.requestModel,
+    upstream_model: s.request!.upstreamModel,
     model,
-    stream: s.streaming,
-    status: s.status,
+    stream: s.request!.streaming,
+    status: s.request!.status,
     input_token: usage?.promptTokens ?? 0,
     output_token: usage?.completionTokens ?? 0,
     total_token: usage?.totalTokens ?? 0,
     complete,
   };
   setProperty(['ai_log'], JSON.stringify(entry));
-  if (s.upstreamModel === undefined) return;
+  if (s.request!.upstreamModel === undefined) return;
   const prefix = `ai_proxy.route.${label(getProperty(['route_name']))}.model.${label(model)}`;
   metric(Counter, `${prefix}.requests`).increment(1);
   if (usage) {
@@ -38,5 +38,5 @@ export function recordUsage(s: AiProxyStream, complete: boolean): void {
     if (usage.completionTokens > 0) metric(Counter, `${prefix}.output_token`).increment(usage.completionTokens);
     if (usage.totalTokens > 0) metric(Counter, `${prefix}.total_token`).increment(usage.totalTokens);
   }
-  log.debug(`ai-proxy: ${entry.api} via "${entry.provider}" model ${model ?? '?'} status ${s.status} tokens ${entry.input_token}/${entry.output_token}`);
+  log.debug(`ai-proxy: ${entry.api} via "${entry.provider}" model ${model ?? '?'} status ${s.request!.status} tokens ${entry.input_token}/${entry.output_token}`);
 }

@@ -25,7 +25,7 @@ function joined(parts: ArrayBuffer[]): ArrayBuffer {
 
 function done(s: AiProxyStream): HookResult {
   if (s.usage.tooDeep > 0) {
-    log.warn(`ai-proxy: ${s.usage.tooDeep} part(s) of the answer from provider "${s.provider!.id}" nest deeper than ${MAX_JSON_DEPTH} levels; relayed unchanged, usage not read from them`);
+    log.warn(`ai-proxy: ${s.usage.tooDeep} part(s) of the answer from provider "${s.request!.provider.id}" nest deeper than ${MAX_JSON_DEPTH} levels; relayed unchanged, usage not read from them`);
   }
   recordUsage(s, true);
   return Action.Continue;
@@ -53,12 +53,12 @@ export function handleResponseBody(s: AiProxyStream, bodySize: number, endOfStre
       });
     case 'catalog':
       return bufferBody(s, 'response', bodySize, endOfStream, (body) => {
-        const list = catalogToOpenAiList(new Uint8Array(body), Object.fromEntries(s.provider!.mapping.aliases));
+        const list = catalogToOpenAiList(new Uint8Array(body), Object.fromEntries(s.request!.provider.mapping.aliases));
         if (list !== undefined) s.setResponseBody(list);
-        else log.warn(`ai-proxy: the model catalog from provider "${s.provider!.id}" is not a JSON array of models nested at most ${MAX_JSON_DEPTH} levels; relayed unchanged`);
+        else log.warn(`ai-proxy: the model catalog from provider "${s.request!.provider.id}" is not a JSON array of models nested at most ${MAX_JSON_DEPTH} levels; relayed unchanged`);
         return done(s);
       });
     default:
-      return endOfStream && s.api ? done(s) : Action.Continue;
+      return endOfStream && s.request!.api ? done(s) : Action.Continue;
   }
 }
