@@ -3,14 +3,14 @@
  * then creates the request state and the response relay and delegates each hook to the module that owns
  * its phase.
  */
-import { Action, HttpContext, type HookResult } from '../sdk/index.ts';
-import type { AiProxyRoot } from './root.ts';
+import { Action, HttpContext, type HigressRootContext, type HookResult } from '../sdk/index.ts';
+import type { AiProxyConfig } from './config/plugin-config.ts';
 import { RequestState } from './request-state.ts';
 import { handleRequestHeaders } from './request/request-headers.ts';
 import { handleRequestBody } from './request/request-body.ts';
 import { ResponseRelay } from './response/response-relay.ts';
 
-export class AiProxyStream extends HttpContext<AiProxyRoot> {
+export class AiProxyStream extends HttpContext<HigressRootContext<AiProxyConfig>> {
   private request?: RequestState;
   private relay?: ResponseRelay;
 
