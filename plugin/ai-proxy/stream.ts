@@ -1,55 +1,42 @@
 /**
- * One request through the AI proxy: the state the phases share (provider, API, models, streaming mode,
- * usage) and the hooks, each delegating to the module that owns its phase.
+ * One request through the AI proxy: picks the provider for the route (none: the stream passes untouched),
+ * then creates the request state and the response relay and delegates each hook to the module that owns
+ * its phase.
  */
-import { Action, HttpContext, type HookResult } from '../sdk/index.ts';
-import type { ProviderConfig } from './config/provider-config.ts';
-import type { ApiName } from './providers/types.ts';
-import type { AiProxyRoot } from './root.ts';
+import { Action, HttpContext, type HigressRootContext, type HookResult } from '../sdk/index.ts';
+import type { AiProxyConfig } from './config/plugin-config.ts';
+import { RequestState } from './request-state.ts';
 import { handleRequestHeaders } from './request/request-headers.ts';
 import { handleRequestBody } from './request/request-body.ts';
-import { handleResponseHeaders, type ResponseMode } from './response/response-headers.ts';
-import { handleResponseBody } from './response/response-body.ts';
-import { UsageTracker } from './response/usage.ts';
-import type { SseParser } from './response/sse-parser.ts';
-import type { ProxyError } from './errors.ts';
-import { recordUsage } from './telemetry.ts';
+import { ResponseRelay } from './response/response-relay.ts';
 
-export class AiProxyStream extends HttpContext<AiProxyRoot> {
-  provider?: ProviderConfig;
-  api?: ApiName;
-  requestModel?: string;
-  upstreamModel?: string;
-  streaming = false;
-  status = 0;
-  responseMode: ResponseMode = 'pass';
-  readonly usage = new UsageTracker();
-  sse?: SseParser;
-  replacement?: ProxyError;
-  readonly copy: ArrayBuffer[] = [];
-  copiedBytes = 0;
-  recorded = false;
+export class AiProxyStream extends HttpContext<HigressRootContext<AiProxyConfig>> {
+  private request?: RequestState;
+  private relay?: ResponseRelay;
 
   override onRequestHeaders(_numHeaders: number, endOfStream: boolean): HookResult {
-    return handleRequestHeaders(this, endOfStream);
+    const provider = this.root.configFor(this)?.active;
+    if (!provider) return Action.Continue;
+    this.request = new RequestState(provider);
+    this.relay = new ResponseRelay(this.request);
+    return handleRequestHeaders(this, this.request, endOfStream);
   }
 
   override onRequestBody(bodySize: number, endOfStream: boolean): HookResult {
-    if (!this.provider || this.provider.protocol === 'original' || this.api === 'models') return Action.Continue;
-    return handleRequestBody(this, bodySize, endOfStream);
+    const request = this.request;
+    if (!request || request.provider.protocol === 'original' || request.api === 'models') return Action.Continue;
+    return handleRequestBody(this, request, bodySize, endOfStream);
   }
 
   override onResponseHeaders(_numHeaders: number, endOfStream: boolean): HookResult {
-    if (!this.provider) return Action.Continue;
-    return handleResponseHeaders(this, endOfStream);
+    return this.relay ? this.relay.onResponseHeaders(this, endOfStream) : Action.Continue;
   }
 
   override onResponseBody(bodySize: number, endOfStream: boolean): HookResult {
-    if (!this.provider) return Action.Continue;
-    return handleResponseBody(this, bodySize, endOfStream);
+    return this.relay ? this.relay.onResponseBody(this, bodySize, endOfStream) : Action.Continue;
   }
 
   override onLog(): void {
-    if (this.provider && this.api && !this.recorded) recordUsage(this, false);
+    this.relay?.onLog();
   }
 }

@@ -5,32 +5,32 @@
  * and model: `ai_proxy.route.<route>.model.<model>.{requests,input_token,output_token,total_token}`.
  */
 import { Counter, getProperty, log, metric, setProperty } from '../sdk/index.ts';
-import type { AiProxyStream } from './stream.ts';
+import type { RequestState } from './request-state.ts';
+import type { UsageTracker } from './response/usage.ts';
 
 function label(value: string | undefined): string {
   return (value || 'unknown').replace(/[^A-Za-z0-9_\-/]/g, '_');
 }
 
 /** `complete`: the answer's end of stream was seen (false when recorded at log time after a reset). */
-export function recordUsage(s: AiProxyStream, complete: boolean): void {
-  s.recorded = true;
-  const usage = s.usage.usage;
-  const model = s.usage.model ?? s.upstreamModel ?? s.requestModel;
+export function recordUsage(request: RequestState, tracker: UsageTracker, complete: boolean): void {
+  const usage = tracker.usage;
+  const model = tracker.model ?? request.upstreamModel ?? request.requestModel;
   const entry = {
-    provider: s.provider?.id,
-    api: s.api,
-    request_model: s.requestModel,
-    upstream_model: s.upstreamModel,
+    provider: request.provider.id,
+    api: request.api,
+    request_model: request.requestModel,
+    upstream_model: request.upstreamModel,
     model,
-    stream: s.streaming,
-    status: s.status,
+    stream: request.streaming,
+    status: request.status,
     input_token: usage?.promptTokens ?? 0,
     output_token: usage?.completionTokens ?? 0,
     total_token: usage?.totalTokens ?? 0,
     complete,
   };
   setProperty(['ai_log'], JSON.stringify(entry));
-  if (s.upstreamModel === undefined) return;
+  if (request.upstreamModel === undefined) return;
   const prefix = `ai_proxy.route.${label(getProperty(['route_name']))}.model.${label(model)}`;
   metric(Counter, `${prefix}.requests`).increment(1);
   if (usage) {
@@ -38,5 +38,5 @@ export function recordUsage(s: AiProxyStream, complete: boolean): void {
     if (usage.completionTokens > 0) metric(Counter, `${prefix}.output_token`).increment(usage.completionTokens);
     if (usage.totalTokens > 0) metric(Counter, `${prefix}.total_token`).increment(usage.totalTokens);
   }
-  log.debug(`ai-proxy: ${entry.api} via "${entry.provider}" model ${model ?? '?'} status ${s.status} tokens ${entry.input_token}/${entry.output_token}`);
+  log.debug(`ai-proxy: ${entry.api} via "${entry.provider}" model ${model ?? '?'} status ${request.status} tokens ${entry.input_token}/${entry.output_token}`);
 }

@@ -5,41 +5,41 @@
  * chat, `stream_options.include_usage` added unless the client set it or usage stats are disabled. Every
  * other byte is forwarded as received.
  */
-import { Action, bufferBody, type HookResult } from '../../sdk/index.ts';
+import { Action, bufferBody, type HookResult, type HttpContext } from '../../sdk/index.ts';
 import { parseRequestBody, rewriteBody } from '../body/chat-body.ts';
 import { replyError } from '../errors.ts';
-import type { AiProxyStream } from '../stream.ts';
+import type { RequestState } from '../request-state.ts';
 
-export function handleRequestBody(s: AiProxyStream, bodySize: number, endOfStream: boolean): HookResult {
-  const provider = s.provider!;
+export function handleRequestBody(ctx: HttpContext, request: RequestState, bodySize: number, endOfStream: boolean): HookResult {
+  const provider = request.provider;
   const tooLarge = () => {
-    replyError(s, { status: 413, code: 'request_too_large', message: `the request body exceeds the limit of ${provider.maxRequestBodyBytes} bytes` });
+    replyError(ctx, { status: 413, code: 'request_too_large', message: `the request body exceeds the limit of ${provider.maxRequestBodyBytes} bytes` });
     return Action.Pause;
   };
   return bufferBody(
-    s,
+    ctx,
     'request',
     bodySize,
     endOfStream,
     (body) => {
       const parsed = parseRequestBody(new Uint8Array(body));
       if ('code' in parsed) {
-        replyError(s, parsed);
+        replyError(ctx, parsed);
         return Action.Pause;
       }
       const upstreamModel = parsed.model === undefined ? provider.mapping.fallback : provider.mapping.map(parsed.model);
       if (upstreamModel === undefined) {
-        replyError(s, { status: 400, code: 'missing_model', message: "you must provide a model parameter ('model')" });
+        replyError(ctx, { status: 400, code: 'missing_model', message: "you must provide a model parameter ('model')" });
         return Action.Pause;
       }
-      s.requestModel = parsed.model;
-      s.upstreamModel = upstreamModel;
-      s.streaming = parsed.stream;
+      request.requestModel = parsed.model;
+      request.upstreamModel = upstreamModel;
+      request.streaming = parsed.stream;
       const rewritten = rewriteBody(parsed, {
-        model: s.upstreamModel === parsed.model ? undefined : s.upstreamModel,
-        includeUsage: s.api === 'chat' && parsed.stream && provider.includeUsage,
+        model: upstreamModel === parsed.model ? undefined : upstreamModel,
+        includeUsage: request.api === 'chat' && parsed.stream && provider.includeUsage,
       });
-      if (rewritten !== parsed.bytes) s.setRequestBody(rewritten.slice().buffer);
+      if (rewritten !== parsed.bytes) ctx.setRequestBody(rewritten.slice().buffer);
       return Action.Continue;
     },
     { maxBytes: provider.maxRequestBodyBytes, tooLarge },

@@ -40,8 +40,7 @@ describe.each(MODES)('GET /v1/models on github (%s)', (mode) => {
     expect(fake.requests[0]!.headers).toMatchObject({ authorization: `Bearer ${TOKEN}`, 'x-github-api-version': '2022-11-28', accept: 'application/vnd.github+json' });
     expect(result.status).toBe(200);
     expect(result.client.header('content-type')).toBe('application/json');
-    const length = result.client.header('content-length');
-    if (length !== undefined) expect(Number(length)).toBe(result.client.body.length);
+    expect(result.client.header('content-length')).toBeUndefined();
     expect(result.client.json()).toEqual({
       object: 'list',
       data: [

@@ -1,0 +1,127 @@
+/**
+ * The relay of one answer: how it is relayed, what is kept on the way (the SSE parser, a copy of a JSON
+ * answer and its size, the error that replaces it) and the token usage read from it, recorded for
+ * telemetry once the answer is complete, or at log time if it never completed.
+ *
+ * Response headers decide how the answer is relayed. Successful answers pass through untouched (SSE is
+ * parsed on the side for usage); other upstream errors pass through unchanged (429 keeps `retry-after`
+ * and `x-ratelimit-*`); a retired provider's 410, Envoy's own upstream failures and the GitHub catalog are
+ * replaced by OpenAI-shaped bodies (an answer without a body is replaced by a local reply, since no body
+ * callback follows).
+ *
+ * The response body is relayed chunk by chunk without holding anything (usage is read from SSE events or
+ * from a copy of a JSON answer, decoded whole so characters cut between chunks survive, and skipped when
+ * the answer exceeds the copy limit); replaced answers are held to the end and rewritten.
+ */
+import { Action, bufferBody, log, type HookResult, type HttpContext } from '../../sdk/index.ts';
+import { MAX_JSON_DEPTH } from '../../sdk/json.ts';
+import { errorBody, replyError, type ProxyError } from '../errors.ts';
+import type { RequestState } from '../request-state.ts';
+import { recordUsage } from '../telemetry.ts';
+import { catalogToOpenAiList } from './catalog.ts';
+import { replacementFor } from './replacement.ts';
+import { SseParser } from './sse-parser.ts';
+import { UsageTracker } from './usage.ts';
+
+type RelayMode = 'pass' | 'sse' | 'json' | 'replace' | 'catalog';
+
+const USAGE_COPY_LIMIT = 4 * 1024 * 1024;
+
+function joined(parts: ArrayBuffer[]): ArrayBuffer {
+  const out = new Uint8Array(parts.reduce((n, part) => n + part.byteLength, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(new Uint8Array(part), offset);
+    offset += part.byteLength;
+  }
+  return out.buffer;
+}
+
+export class ResponseRelay {
+  private mode: RelayMode = 'pass';
+  private replacement?: ProxyError;
+  private sse?: SseParser;
+  private readonly copy: ArrayBuffer[] = [];
+  private copiedBytes = 0;
+  private readonly usage = new UsageTracker();
+  private recorded = false;
+
+  constructor(private readonly request: RequestState) {}
+
+  onResponseHeaders(ctx: HttpContext, endOfStream: boolean): HookResult {
+    const request = this.request;
+    const headers = ctx.responseHeaders;
+    request.status = Number(headers.get(':status') ?? '0');
+    const provider = request.provider;
+    if (provider.protocol === 'original' || !request.api) return Action.Continue;
+    this.replacement = replacementFor(provider, request.status);
+    const ok = request.status >= 200 && request.status < 300;
+    if (this.replacement && endOfStream) {
+      replyError(ctx, this.replacement);
+      this.record(true);
+      return Action.Pause;
+    }
+    if (this.replacement) this.mode = 'replace';
+    else if (ok && request.api === 'models' && provider.spec.modelsFormat === 'github-catalog') this.mode = 'catalog';
+    else if (ok && /^text\/event-stream/i.test(headers.get('content-type') ?? '')) {
+      this.mode = 'sse';
+      this.sse = new SseParser();
+    } else this.mode = ok ? 'json' : 'pass';
+    if ((this.mode === 'replace' || this.mode === 'catalog') && !endOfStream) {
+      headers.remove('content-length');
+      headers.set('content-type', 'application/json');
+    }
+    return Action.Continue;
+  }
+
+  onResponseBody(ctx: HttpContext, bodySize: number, endOfStream: boolean): HookResult {
+    switch (this.mode) {
+      case 'sse': {
+        for (const event of this.sse!.push(new Uint8Array(ctx.responseBody(0, bodySize)))) this.usage.observeEvent(event.data);
+        if (!endOfStream) return Action.Continue;
+        for (const event of this.sse!.end()) this.usage.observeEvent(event.data);
+        return this.done();
+      }
+      case 'json': {
+        this.copiedBytes += bodySize;
+        if (this.copiedBytes <= USAGE_COPY_LIMIT) this.copy.push(ctx.responseBody(0, bodySize));
+        if (!endOfStream) return Action.Continue;
+        if (this.copiedBytes <= USAGE_COPY_LIMIT) this.usage.observeJson(new Uint8Array(joined(this.copy)));
+        return this.done();
+      }
+      case 'replace':
+        return bufferBody(ctx, 'response', bodySize, endOfStream, () => {
+          ctx.setResponseBody(errorBody(this.replacement!));
+          return this.done();
+        });
+      case 'catalog':
+        return bufferBody(ctx, 'response', bodySize, endOfStream, (body) => {
+          const provider = this.request.provider;
+          const list = catalogToOpenAiList(new Uint8Array(body), Object.fromEntries(provider.mapping.aliases));
+          if (list !== undefined) ctx.setResponseBody(list);
+          else log.warn(`ai-proxy: the model catalog from provider "${provider.id}" is not a JSON array of models nested at most ${MAX_JSON_DEPTH} levels; relayed unchanged`);
+          return this.done();
+        });
+      default:
+        return endOfStream && this.request.api ? this.done() : Action.Continue;
+    }
+  }
+
+  /** At log time: records usage, marked incomplete, for an API request whose answer was not recorded yet. */
+  onLog(): void {
+    if (this.request.api && !this.recorded) this.record(false);
+  }
+
+  private done(): HookResult {
+    if (this.usage.tooDeep > 0) {
+      log.warn(`ai-proxy: ${this.usage.tooDeep} part(s) of the answer from provider "${this.request.provider.id}" nest deeper than ${MAX_JSON_DEPTH} levels; relayed unchanged, usage not read from them`);
+    }
+    this.record(true);
+    return Action.Continue;
+  }
+
+  private record(complete: boolean): void {
+    this.recorded = true;
+    recordUsage(this.request, this.usage, complete);
+  }
+}
