@@ -3,7 +3,8 @@
  * then creates the request state and the response relay and delegates each hook to the module that owns
  * its phase.
  */
-import { Action, HttpContext, type HigressRootContext, type HookResult } from '../sdk/index.ts';
+import { Action, HttpContext, type HookResult } from '../sdk/index.ts';
+import type { HigressRootContext } from '../sdk/higress/index.ts';
 import type { AiProxyConfig } from './config/plugin-config.ts';
 import { RequestState } from './request-state.ts';
 import { handleRequestHeaders } from './request/request-headers.ts';
@@ -11,21 +12,21 @@ import { handleRequestBody } from './request/request-body.ts';
 import { ResponseRelay } from './response/response-relay.ts';
 
 export class AiProxyStream extends HttpContext<HigressRootContext<AiProxyConfig>> {
-  private request?: RequestState;
+  private state?: RequestState;
   private relay?: ResponseRelay;
 
   override onRequestHeaders(_numHeaders: number, endOfStream: boolean): HookResult {
     const provider = this.root.configFor(this)?.active;
     if (!provider) return Action.Continue;
-    this.request = new RequestState(provider);
-    this.relay = new ResponseRelay(this.request);
-    return handleRequestHeaders(this, this.request, endOfStream);
+    this.state = new RequestState(provider);
+    this.relay = new ResponseRelay(this.state);
+    return handleRequestHeaders(this, this.state, endOfStream);
   }
 
   override onRequestBody(bodySize: number, endOfStream: boolean): HookResult {
-    const request = this.request;
-    if (!request || request.provider.protocol === 'original' || request.api === 'models') return Action.Continue;
-    return handleRequestBody(this, request, bodySize, endOfStream);
+    const state = this.state;
+    if (!state || state.provider.protocol === 'original' || state.api === 'models') return Action.Continue;
+    return handleRequestBody(this, state, bodySize, endOfStream);
   }
 
   override onResponseHeaders(_numHeaders: number, endOfStream: boolean): HookResult {

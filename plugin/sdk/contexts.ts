@@ -127,21 +127,6 @@ export class HttpContext<R extends RootContext = RootContext> {
   onDone(): void {}
   onDelete(): void {}
 
-  /** Shorthand for `request.body.read(start, length)`. */
-  requestBody(start = 0, length?: number): ArrayBuffer {
-    return this.request.body.read(start, length);
-  }
-  responseBody(start = 0, length?: number): ArrayBuffer {
-    return this.response.body.read(start, length);
-  }
-  /** Shorthand for `request.body.replace(data)`: replaces the request body seen in the current body callback. */
-  setRequestBody(data: string | ArrayBuffer): void {
-    this.request.body.replace(data);
-  }
-  setResponseBody(data: string | ArrayBuffer): void {
-    this.response.body.replace(data);
-  }
-
   /** Answers the client directly; Envoy sends it after the current callback returns. */
   sendLocalResponse(status: number, body: string | ArrayBuffer = '', headers: HeaderPairs = [], details = ''): void {
     const bytes = typeof body === 'string' ? encodeUtf8(body) : body;

@@ -7,6 +7,8 @@
  * bundle on V8 are checked.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createHost, type Host, type HostOptions } from '../../harness/src/index.ts';
 import type { UpstreamRequest, UpstreamResponse } from '../../harness/src/callouts/upstream.ts';
@@ -43,6 +45,43 @@ describe.each(MODES)('SDK host services (%s)', (mode) => {
     expect(result.client.json()).toEqual({ path: '/v1/items?x=1', note: 'héllo', plugin: 'sdk-host' });
     expect(result.client.header('x-code')).toBe('201');
     expect(new TextDecoder().decode(result.stream.filterState.get('wasm.sdk_note'))).toBe('héllo');
+  });
+
+  it('reads int64 and bool attributes typed, and the plugin configuration only while configuring', async () => {
+    const host = await start({ pluginConfig: '{"tickMs":0}' });
+    expect(await op(host, 'typed-props')).toEqual({ connectionId: expect.stringMatching(/^\d+$/), mtls: false, notBoolean: null, missing: null, config: '', configBuffer: 'absent' });
+  });
+
+  it.each([
+    ['answers', (_req: http.IncomingMessage, res: http.ServerResponse) => res.end('ok'), { failed: false, status: 200, failure: null }],
+    [
+      'resets after its headers',
+      (_req: http.IncomingMessage, res: http.ServerResponse) => {
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        res.write('partial');
+        setTimeout(() => res.socket?.destroy(), 20);
+      },
+      { failed: true, status: 0, failure: { code: 11, message: 'reset' } },
+    ],
+  ] as const)('a callout whose server %s reaches the handler with its status and, when failed, the reason', async (_name, handler, expected) => {
+    const server = http.createServer(handler);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const host = await start({ clusters: { upstream, auth: `http://127.0.0.1:${(server.address() as AddressInfo).port}` } });
+      expect(await op(host, 'callout')).toEqual(expected);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
+  it('closeStream resets the stream: the upstream is never asked and the client sees a reset', async () => {
+    const host = await start();
+    const stream = host.newHttpStream();
+    stream.sendRequestHeaders({ ':method': 'GET', ':path': '/close', ':authority': 'svc', 'x-op': 'close' }, true);
+    expect(stream.client.reset).toBe('wasm_close_stream');
+    expect(stream.upstream.headers).toBeUndefined();
+    expect(stream.completed).toBe(true);
   });
 
   it('shares data between workers and refuses a write with a stale CAS', async () => {

@@ -37,6 +37,17 @@ describe.each(MODES)('SDK streams (%s)', (mode) => {
       ...options,
     });
 
+  it('edits each body chunk in place with the typed body API: size, prepend and append', async () => {
+    const host = await start(() => bodies);
+    const s = host.newHttpStream();
+    s.sendRequestHeaders(req('edit'));
+    s.sendRequestBody('ab', false);
+    s.sendRequestBody('cde', true);
+    expect(text(s.upstream.body)).toBe('<ab><cde>');
+    s.sendResponseHeaders({ ':status': '200' }, true);
+    expect(s.client.header('x-sizes')).toBe('2,3');
+  });
+
   describe('bufferBody', () => {
     it('holds the request body until the end, completes once with the whole body and forwards the replacement', async () => {
       const host = await start(() => bodies);

@@ -13,7 +13,7 @@
  * from a copy of a JSON answer, decoded whole so characters cut between chunks survive, and skipped when
  * the answer exceeds the copy limit); replaced answers are held to the end and rewritten.
  */
-import { Action, bufferBody, log, type HookResult, type HttpContext } from '../../sdk/index.ts';
+import { Action, bufferBody, concatBytes, log, type HookResult, type HttpContext } from '../../sdk/index.ts';
 import { MAX_JSON_DEPTH } from '../../sdk/json.ts';
 import { errorBody, replyError, type ProxyError } from '../errors.ts';
 import type { RequestState } from '../request-state.ts';
@@ -26,16 +26,6 @@ import { UsageTracker } from './usage.ts';
 type RelayMode = 'pass' | 'sse' | 'json' | 'replace' | 'catalog';
 
 const USAGE_COPY_LIMIT = 4 * 1024 * 1024;
-
-function joined(parts: ArrayBuffer[]): ArrayBuffer {
-  const out = new Uint8Array(parts.reduce((n, part) => n + part.byteLength, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(new Uint8Array(part), offset);
-    offset += part.byteLength;
-  }
-  return out.buffer;
-}
 
 export class ResponseRelay {
   private mode: RelayMode = 'pass';
@@ -77,28 +67,28 @@ export class ResponseRelay {
   onResponseBody(ctx: HttpContext, bodySize: number, endOfStream: boolean): HookResult {
     switch (this.mode) {
       case 'sse': {
-        for (const event of this.sse!.push(new Uint8Array(ctx.responseBody(0, bodySize)))) this.usage.observeEvent(event.data);
+        for (const event of this.sse!.push(new Uint8Array(ctx.response.body.read(0, bodySize)))) this.usage.observeEvent(event.data);
         if (!endOfStream) return Action.Continue;
         for (const event of this.sse!.end()) this.usage.observeEvent(event.data);
         return this.done();
       }
       case 'json': {
         this.copiedBytes += bodySize;
-        if (this.copiedBytes <= USAGE_COPY_LIMIT) this.copy.push(ctx.responseBody(0, bodySize));
+        if (this.copiedBytes <= USAGE_COPY_LIMIT) this.copy.push(ctx.response.body.read(0, bodySize));
         if (!endOfStream) return Action.Continue;
-        if (this.copiedBytes <= USAGE_COPY_LIMIT) this.usage.observeJson(new Uint8Array(joined(this.copy)));
+        if (this.copiedBytes <= USAGE_COPY_LIMIT) this.usage.observeJson(new Uint8Array(concatBytes(this.copy)));
         return this.done();
       }
       case 'replace':
         return bufferBody(ctx, 'response', bodySize, endOfStream, () => {
-          ctx.setResponseBody(errorBody(this.replacement!));
+          ctx.response.body.replace(errorBody(this.replacement!));
           return this.done();
         });
       case 'catalog':
         return bufferBody(ctx, 'response', bodySize, endOfStream, (body) => {
           const provider = this.request.provider;
           const list = catalogToOpenAiList(new Uint8Array(body), Object.fromEntries(provider.mapping.aliases));
-          if (list !== undefined) ctx.setResponseBody(list);
+          if (list !== undefined) ctx.response.body.replace(list);
           else log.warn(`ai-proxy: the model catalog from provider "${provider.id}" is not a JSON array of models nested at most ${MAX_JSON_DEPTH} levels; relayed unchanged`);
           return this.done();
         });

@@ -10,7 +10,7 @@
  * left out of an event when empty. At the end of the stream an event without its closing blank line is
  * discarded, as the spec requires; `incompleteAtEnd` then reports that something was cut off.
  */
-import { utf8 } from '../../sdk/codec.ts';
+import { concatBytes, utf8 } from '../../sdk/codec.ts';
 
 export interface SseEvent {
   event?: string;
@@ -104,13 +104,7 @@ export class SseParser {
   /** Decodes the kept bytes plus `chunk[start, end)`, which ends with a line terminator, in one call. */
   private takeLines(chunk: Uint8Array, start: number, end: number): string {
     if (this.pendingLength === 0) return utf8.decode(chunk.subarray(start, end));
-    const bytes = new Uint8Array(this.pendingLength + end - start);
-    let offset = 0;
-    for (const part of this.pending) {
-      bytes.set(part, offset);
-      offset += part.length;
-    }
-    bytes.set(chunk.subarray(start, end), offset);
+    const bytes = new Uint8Array(concatBytes([...this.pending, chunk.subarray(start, end)]));
     this.pending = [];
     this.pendingLength = 0;
     return utf8.decode(bytes);

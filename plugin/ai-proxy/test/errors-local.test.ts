@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExchangeRequest, ExchangeResult } from '../../../harness/src/index.ts';
 import { startFakeGitHubModels, type FakeGitHubModels } from '../fake/github-models.ts';
 import { CHAT_HEADERS, MODES, TOKEN, aiHost, chatBody, expectNoSecrets, githubConfig, send } from '../test-support/ai-host.ts';
+import { AiProxyRoot } from '../root.ts';
 
 const LIMIT = 1024;
 
@@ -119,5 +120,15 @@ describe.each(MODES)('errors the plugin answers (%s)', (mode) => {
     expect(good.client.text).toContain('data: [DONE]');
     expect(host.workers.every((w) => w.failure === undefined)).toBe(true);
     expectNoSecrets(host, [...results, good], [TOKEN]);
+  });
+});
+
+describe('a hook of the AI proxy that throws', () => {
+  it("is answered in OpenAI's shape through the SDK's onHookError, not the SDK's neutral default", () => {
+    const reply = new AiProxyRoot().onHookError();
+    expect(reply).toMatchObject({ status: 500, headers: [['content-type', 'application/json']], details: 'wasm_plugin_exception' });
+    expect(JSON.parse(reply.body as string)).toEqual({
+      error: { message: 'the gateway plugin failed while handling this request', type: 'plugin_error', code: 'plugin_exception' },
+    });
   });
 });

@@ -29,7 +29,7 @@ class Rewrite extends HttpContext {
       const parsed = parseJson(decodeUtf8(body));
       const json = parsed.ok ? parsed.value : undefined;
       if (typeof json !== 'object' || json === null || Array.isArray(json)) return this.badBody();
-      this.setRequestBody(JSON.stringify({ ...json, rewritten: true }));
+      this.request.body.replace(JSON.stringify({ ...json, rewritten: true }));
       return Action.Continue;
     });
   }

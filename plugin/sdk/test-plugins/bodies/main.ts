@@ -3,7 +3,8 @@
  * the request; the whole body is forwarded as `<length>:<BODY IN UPPER CASE>`, and `x-limit: n` passes
  * `limitBytes: n`), `buffer-response` (bufferBody on the response; the client gets
  * `{"wrapped":<body as text>}`), `sse` (streamChunks on the response; every `data: ` becomes `data: >`,
- * and an empty end-of-stream chunk is replaced by `data: [END]\n\n`). Response headers report
+ * and an empty end-of-stream chunk is replaced by `data: [END]\n\n`), `edit` (each request chunk goes on
+ * wrapped as `<` + chunk + `>` with the typed body API, its size reported in `x-sizes`). Response headers report
  * `x-complete-calls` (how often a bufferBody completion ran on the request) and `x-body-calls` (body
  * callbacks seen on the request).
  */
@@ -39,8 +40,16 @@ class Bodies extends HttpContext {
     return Action.Continue;
   }
 
+  sizes: number[] = [];
+
   override onRequestBody(bodySize: number, endOfStream: boolean): HookResult {
     this.bodyCalls++;
+    if (this.mode === 'edit') {
+      this.sizes.push(this.request.body.size);
+      this.request.body.prepend('<');
+      this.request.body.append('>');
+      return Action.Continue;
+    }
     if (this.mode !== 'buffer-request') return Action.Continue;
     const options = this.limit === undefined ? {} : { maxBytes: this.limit };
     return bufferBody(
@@ -51,7 +60,7 @@ class Bodies extends HttpContext {
       (body) => {
         this.completeCalls++;
         const text = decodeUtf8(body);
-        this.setRequestBody(`${body.byteLength}:${text.toUpperCase()}`);
+        this.request.body.replace(`${body.byteLength}:${text.toUpperCase()}`);
         return Action.Continue;
       },
       options,
@@ -61,6 +70,7 @@ class Bodies extends HttpContext {
   override onResponseHeaders(): HookResult {
     this.responseHeaders.set('x-complete-calls', String(this.completeCalls));
     this.responseHeaders.set('x-body-calls', String(this.bodyCalls));
+    if (this.mode === 'edit') this.responseHeaders.set('x-sizes', this.sizes.join(','));
     if (this.mode === 'buffer-response') this.responseHeaders.remove('content-length');
     return Action.Continue;
   }
@@ -69,7 +79,7 @@ class Bodies extends HttpContext {
     if (this.mode === 'buffer-response') {
       return bufferBody(this, 'response', bodySize, endOfStream, (body) => {
         this.responseCompleteCalls++;
-        this.setResponseBody(JSON.stringify({ wrapped: decodeUtf8(body), completions: this.responseCompleteCalls }));
+        this.response.body.replace(JSON.stringify({ wrapped: decodeUtf8(body), completions: this.responseCompleteCalls }));
         return Action.Continue;
       });
     }

@@ -9,8 +9,8 @@
  */
 import {
   Action, Counter, Gauge, Histogram, HttpContext, RootContext, bufferBody, decodeUtf8, encodeUtf8, getProperty,
-  getPropertyNumber, log, metric, now, parseJson, randomBytes, randomInt, registerRootContext, setProperty, sharedData,
-  sharedQueue, type HookResult,
+  getPropertyBoolean, getPropertyInt64, getPropertyNumber, log, metric, now, parseJson, randomBytes, randomInt,
+  readBuffer, readText, registerRootContext, setProperty, sharedData, sharedQueue, type HookResult,
 } from '../../index.ts';
 
 const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
@@ -87,6 +87,23 @@ class Services extends HttpContext<ServicesRoot> {
         metric(Histogram, 'sdk_latency_ms').record(Number(h.get('x-latency') ?? '0'));
         return this.answer({ counter: counter.value(), gauge: gauge.value() });
       }
+      case 'typed-props':
+        return this.answer({
+          connectionId: String(getPropertyInt64(['connection', 'id'])),
+          mtls: getPropertyBoolean(['connection', 'mtls']) ?? null,
+          notBoolean: getPropertyBoolean(['request', 'path']) ?? null,
+          missing: getPropertyInt64(['nope']) ?? null,
+          config: readText('plugin configuration'),
+          configBuffer: readBuffer('plugin configuration') === undefined ? 'absent' : 'present',
+        });
+      case 'callout':
+        this.httpCall({ cluster: 'auth', path: '/check', authority: 'auth.internal', timeoutMs: 2000 }, (answer) =>
+          this.answer({ failed: answer.failed, status: answer.status, failure: answer.failure ?? null }),
+        );
+        return Action.Pause;
+      case 'close':
+        this.closeStream();
+        return Action.Continue;
       case 'random':
         return this.answer({ a: hex(randomBytes(16)), b: hex(randomBytes(16)), int: randomInt(1000) });
       case 'now':
