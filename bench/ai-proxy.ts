@@ -1,14 +1,14 @@
 /**
- * AI-proxy benchmarks (issue: the AI proxy): plugin time per non-streaming 1 KB chat request and per SSE
- * chunk, measured by driving streams directly (no sockets), as a ratio to the passthrough plugin built by
- * the same toolchain.
+ * AI-proxy benchmarks: a whole non-streaming 1 KB chat exchange and one relayed SSE chunk, for the AI
+ * proxy and the passthrough plugin built by the same toolchain, timed side by side as the minimum of
+ * interleaved rounds; and, from a profiled run, where an exchange's time goes per callback, split into
+ * host (inside host functions, the harness's emulation included) and guest (QuickJS) time.
  */
 import { readFileSync } from 'node:fs';
-import { createHost } from '../harness/src/index.ts';
-import { microsPerCall } from './measure.ts';
+import { createHost, type Host } from '../harness/src/index.ts';
 
 const CONFIG = { provider: { type: 'github', apiTokens: ['ghp_bench_token'], modelMapping: { 'gpt-4.1': 'openai/gpt-4.1' } } };
-const REQUEST = JSON.stringify({
+export const REQUEST = JSON.stringify({
   model: 'gpt-4.1',
   messages: Array.from({ length: 8 }, (_, i) => ({ role: i % 2 ? 'assistant' : 'user', content: `message ${i}: ${'lorem ipsum '.repeat(8)}` })),
 });
@@ -20,39 +20,91 @@ const ANSWER = JSON.stringify({
 const EVENT = `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'openai/gpt-4.1', choices: [{ index: 0, delta: { content: 'word ' } }] })}\n\n`;
 const HEADERS = { ':method': 'POST', ':path': '/v1/chat/completions', ':authority': 'gw', 'content-type': 'application/json' };
 
-async function host(name: string) {
-  return createHost({ module: readFileSync(`dist/${name}.wasm`), pluginConfig: CONFIG, canary: false, callbackTimeoutMs: 0, envoyRequestHeaders: false });
+export async function benchHost(name: string, profile = false): Promise<Host> {
+  return createHost({ module: readFileSync(`dist/${name}.wasm`), pluginConfig: CONFIG, canary: false, callbackTimeoutMs: 0, envoyRequestHeaders: false, profile });
 }
 
 function check(ok: boolean, what: string): void {
   if (!ok) throw new Error(`benchmark set-up failed: ${what}`);
 }
 
-/** Microseconds for one whole non-streaming ~1 KB request/response through `name`. */
-export async function chatRequestMicros(name: string): Promise<number> {
-  const h = await host(name);
-  const one = () => {
-    const s = h.newHttpStream(0);
-    s.sendRequestHeaders(HEADERS);
-    s.sendRequestBody(REQUEST, true);
-    s.sendResponseHeaders({ ':status': '200', 'content-type': 'application/json' });
-    s.sendResponseBody(ANSWER, true);
-    return s;
-  };
-  const probe = one();
-  check(probe.upstream.ended && probe.client.status === 200 && probe.client.text === ANSWER, `${name} did not relay a chat request`);
-  return microsPerCall(one, 2000);
+/** One whole non-streaming ~1 KB request and answer through `host`. */
+export function chatExchange(host: Host): void {
+  const s = host.newHttpStream(0);
+  s.sendRequestHeaders(HEADERS);
+  s.sendRequestBody(REQUEST, true);
+  s.sendResponseHeaders({ ':status': '200', 'content-type': 'application/json' });
+  s.sendResponseBody(ANSWER, true);
+  check(s.upstream.ended && s.client.status === 200 && s.client.text === ANSWER, 'the chat request was not relayed');
 }
 
-/** Microseconds per SSE chunk relayed through `name` on one long streaming response. */
-export async function sseChunkMicros(name: string): Promise<number> {
-  const h = await host(name);
-  const s = h.newHttpStream(0);
+/** A streaming exchange left open after its response headers; each call of `chunk` relays one SSE event. */
+export function sseStream(host: Host): { chunk: () => void } {
+  const s = host.newHttpStream(0);
   s.sendRequestHeaders(HEADERS);
   s.sendRequestBody(REQUEST.replace('"gpt-4.1"', '"gpt-4.1","stream":true'), true);
   s.sendResponseHeaders({ ':status': '200', 'content-type': 'text/event-stream' });
-  check(s.upstream.ended && s.client.status === 200, `${name} did not open a streaming response`);
-  const micros = microsPerCall(() => void s.sendResponseBody(EVENT, false), 20000);
-  check(s.client.chunks.length > 20000 && !s.completed, `${name} did not relay every chunk`);
-  return micros;
+  check(s.upstream.ended && s.client.status === 200, 'the streaming response did not open');
+  const before = s.client.chunks.length;
+  let sent = 0;
+  return {
+    chunk: () => {
+      s.sendResponseBody(EVENT, false);
+      if (++sent % 1000 === 0) check(s.client.chunks.length === before + sent, 'a chunk was not relayed');
+    },
+  };
+}
+
+/** µs per call of each `run`, the minimum over `rounds` interleaved rounds of `perRound` calls each. */
+export function interleaved(runs: Array<() => void>, perRound: number, rounds = 9): number[] {
+  for (const run of runs) for (let i = 0; i < 200; i++) run();
+  const best = runs.map(() => Infinity);
+  for (let r = 0; r < rounds; r++) {
+    runs.forEach((run, k) => {
+      const started = performance.now();
+      for (let i = 0; i < perRound; i++) run();
+      best[k] = Math.min(best[k]!, ((performance.now() - started) * 1000) / perRound);
+    });
+  }
+  return best;
+}
+
+export interface PhaseRow {
+  phase: string;
+  total_us: number;
+  guest_us: number;
+  host_us: number;
+}
+
+/** Per callback of a chat exchange: µs per exchange in all, in host functions, and in the guest (profiled). */
+export async function chatPhases(name: string, exchanges = 2000): Promise<PhaseRow[]> {
+  const host = await benchHost(name, true);
+  for (let i = 0; i < 200; i++) chatExchange(host);
+  host.profile!.clear();
+  for (let i = 0; i < exchanges; i++) chatExchange(host);
+  const profile = host.profile!;
+  return [...profile.callbacks.entries()].map(([callback, entry]) => {
+    const hostNs = profile.hostWithin.get(callback) ?? 0;
+    return { phase: callback.replace('proxy_on_', ''), total_us: entry.ns / exchanges / 1000, guest_us: (entry.ns - hostNs) / exchanges / 1000, host_us: hostNs / exchanges / 1000 };
+  });
+}
+
+/** The host functions a chat exchange calls, with calls and µs per exchange (profiled), most costly first. */
+export async function chatHostCalls(name: string, exchanges = 2000): Promise<Array<{ host_function: string; calls: number; us: number }>> {
+  const host = await benchHost(name, true);
+  for (let i = 0; i < 200; i++) chatExchange(host);
+  host.profile!.clear();
+  for (let i = 0; i < exchanges; i++) chatExchange(host);
+  return [...host.profile!.hostFunctions.entries()]
+    .map(([name, e]) => ({ host_function: name.replace('env.', ''), calls: e.calls / exchanges, us: e.ns / exchanges / 1000 }))
+    .sort((a, b) => b.us - a.us);
+}
+
+/** Linear memory pages of the AI proxy's worker after 1 000 and after `requests` more chat exchanges. */
+export async function memoryAfterChats(requests: number): Promise<{ before: number; after: number }> {
+  const host = await benchHost('ai-proxy');
+  for (let i = 0; i < 1000; i++) chatExchange(host);
+  const before = host.workers[0]!.memory.pages;
+  for (let i = 0; i < requests; i++) chatExchange(host);
+  return { before, after: host.workers[0]!.memory.pages };
 }

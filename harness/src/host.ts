@@ -9,6 +9,7 @@ import { loadModule, type LoadedGuest } from './guest/load.ts';
 import { resolveOptions, type HostOptions, type ResolvedOptions } from './options.ts';
 import type { CalloutRecord } from './callouts/callout-record.ts';
 import { Clock } from './state/clock.ts';
+import { Profile } from './state/profile.ts';
 import { LogStore } from './state/logs.ts';
 import { Metrics } from './state/metrics.ts';
 import { SharedQueues } from './state/queues.ts';
@@ -27,6 +28,7 @@ export class Host implements StreamHost {
   readonly vms: VmInstance[] = [];
   readonly workers: VmInstance[] = [];
   readonly callouts: CalloutRecord[] = [];
+  readonly profile?: Profile;
   canary?: VmInstance;
   private readonly pending = new Set<Promise<unknown>>();
   private connections = 0;
@@ -38,6 +40,7 @@ export class Host implements StreamHost {
     readonly loaded: LoadedGuest,
   ) {
     this.clock = new Clock(options.clock);
+    if (options.profile) this.profile = new Profile();
     if (options.clock === 'real') {
       this.realTimer = setInterval(() => this.clock.pollReal(), 5);
       this.realTimer.unref();

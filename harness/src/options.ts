@@ -55,6 +55,8 @@ export interface HostOptions {
   canary?: boolean;
   /** Memory cap in 64 KiB pages (V8 in Envoy: 16384). */
   maxMemoryPages?: number;
+  /** Benchmarks: time every callback and host function into `host.profile` (a clock read per call). */
+  profile?: boolean;
 }
 
 export type ResolvedOptions = Required<Omit<HostOptions, 'module' | 'script' | 'pluginConfig' | 'vmConfig' | 'bufferLimits'>> & {
@@ -98,5 +100,6 @@ export function resolveOptions(options: HostOptions): ResolvedOptions {
     callbackTimeoutMs: options.callbackTimeoutMs ?? 5000,
     canary: options.canary ?? true,
     maxMemoryPages: options.maxMemoryPages ?? 16384,
+    profile: options.profile ?? false,
   };
 }

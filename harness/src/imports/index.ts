@@ -55,7 +55,7 @@ function implementations(vm: VmInstance): HostFunctions {
 function guard(vm: VmInstance, key: string, fn: HostFunction): HostFunction {
   const restricted = !ALLOWED_DURING_START.has(key);
   const badMemory = key.startsWith('env.') ? Status.InvalidMemoryAccess : WasiErrno.FAULT;
-  return (...args) => {
+  const guarded: HostFunction = (...args) => {
     if (restricted && vm.phase === 'start') throw new RestrictedCallback(key);
     try {
       return fn(...args);
@@ -64,6 +64,8 @@ function guard(vm: VmInstance, key: string, fn: HostFunction): HostFunction {
       throw error;
     }
   };
+  const profile = vm.core.profile;
+  return profile ? (...args) => profile.hostFunction(key, () => guarded(...args)) : guarded;
 }
 
 /** The WebAssembly import object for `vm`, covering exactly the host table of its ABI. */

@@ -9,6 +9,7 @@ import type { SharedQueues } from '../state/queues.ts';
 import type { Metrics } from '../state/metrics.ts';
 import type { Clock } from '../state/clock.ts';
 import type { CalloutRecord } from '../callouts/callout-record.ts';
+import type { Profile } from '../state/profile.ts';
 
 export interface HostCore {
   readonly options: ResolvedOptions;
@@ -18,6 +19,8 @@ export interface HostCore {
   readonly metrics: Metrics;
   readonly clock: Clock;
   readonly callouts: CalloutRecord[];
+  /** Set when the host was created with `profile: true`. */
+  readonly profile?: Profile;
   /** Starts asynchronous work the host must finish before it is idle. */
   track(work: Promise<unknown>): void;
   /** Runs `task` soon, outside any guest call (Envoy posts it to the worker's dispatcher). */

@@ -87,7 +87,8 @@ export class VmInstance {
     this.effectiveContextId = contextId;
     this.depth++;
     try {
-      const result = this.caller.call(name, fn, args, this.depth === 1);
+      const profile = this.depth === 1 ? this.core.profile : undefined;
+      const result = profile ? profile.callback(name, () => this.caller.call(name, fn, args, true)) : this.caller.call(name, fn, args, this.depth === 1);
       return typeof result === 'number' ? result : undefined;
     } catch (error) {
       const trap = error instanceof GuestTrap ? error : new GuestTrap(name, String(error));

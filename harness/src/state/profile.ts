@@ -1,0 +1,55 @@
+/**
+ * Where time goes, for benchmarks (`createHost({ profile: true })`): nanoseconds and calls per guest
+ * callback (outermost calls only) and per host function, so a benchmark can split a callback's time into
+ * host (inside host functions) and guest (the rest). Costs a clock read per call; off by default.
+ */
+
+export interface ProfileEntry {
+  calls: number;
+  ns: number;
+}
+
+export class Profile {
+  readonly callbacks = new Map<string, ProfileEntry>();
+  readonly hostFunctions = new Map<string, ProfileEntry>();
+  /** Host-function time spent inside each callback, by callback name. */
+  readonly hostWithin = new Map<string, number>();
+  private current?: string;
+
+  private static add(table: Map<string, ProfileEntry>, name: string, ns: number): void {
+    const entry = table.get(name);
+    if (entry) {
+      entry.calls++;
+      entry.ns += ns;
+    } else table.set(name, { calls: 1, ns });
+  }
+
+  /** Times `run` as the outermost guest callback `name`. */
+  callback<T>(name: string, run: () => T): T {
+    const started = process.hrtime.bigint();
+    this.current = name;
+    try {
+      return run();
+    } finally {
+      this.current = undefined;
+      Profile.add(this.callbacks, name, Number(process.hrtime.bigint() - started));
+    }
+  }
+
+  hostFunction<T>(name: string, run: () => T): T {
+    const started = process.hrtime.bigint();
+    try {
+      return run();
+    } finally {
+      const ns = Number(process.hrtime.bigint() - started);
+      Profile.add(this.hostFunctions, name, ns);
+      if (this.current) this.hostWithin.set(this.current, (this.hostWithin.get(this.current) ?? 0) + ns);
+    }
+  }
+
+  clear(): void {
+    this.callbacks.clear();
+    this.hostFunctions.clear();
+    this.hostWithin.clear();
+  }
+}
