@@ -8,16 +8,21 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { hostTable } from '../facts/proxy-wasm/host-table.ts';
-import { CALLBACKS, HOST_FUNCTIONS, type GlueAnswer, type GlueArg } from './glue-abi.ts';
+import { CALLBACKS, HOST_FUNCTIONS, argKind, type GlueAnswer, type GlueArg } from './glue-abi.ts';
 
 const glue = (file: string) => readFileSync(new URL(`./glue/${file}`, import.meta.url), 'utf8');
 
 /** The code of each `;; <index> <name>(…)` block of `$host_fn`, by index. */
-function hostBlocks(): Map<number, { name: string; code: string }> {
+function hostBlocks(): Map<number, { name: string; params: string[]; code: string }> {
   const text = glue('30-host-functions.wat');
   const body = text.slice(text.indexOf('(func $host_fn'), text.indexOf('(func $random_bytes'));
-  const marks = [...body.matchAll(/;; (\d+) (\w+)\(/g)];
-  return new Map(marks.map((m, i) => [Number(m[1]), { name: m[2]!, code: body.slice(m.index! + m[0].length, marks[i + 1]?.index ?? body.length) }]));
+  const marks = [...body.matchAll(/;; (\d+) (\w+)\(([^)]*)\)/g)];
+  return new Map(
+    marks.map((m, i) => [
+      Number(m[1]),
+      { name: m[2]!, params: m[3]!.split(',').map((p) => p.trim()).filter(Boolean), code: body.slice(m.index! + m[0].length, marks[i + 1]?.index ?? body.length) },
+    ]),
+  );
 }
 
 const ARG_HELPER: Record<GlueArg, string> = { i32: 'arg_i32', i64: 'arg_i64', string: 'arg_str', bytes: 'arg_buf' };
@@ -41,11 +46,12 @@ describe('the host functions in engine/glue-abi.ts', () => {
   });
 
   it.each(HOST_FUNCTIONS.map((spec, index) => [index, spec] as const))('%i %o is what the WAT block does', (index, spec) => {
-    const { code } = blocks.get(index)!;
+    const { code, params } = blocks.get(index)!;
+    expect(spec.params.map((p) => p.slice(p.indexOf(' ') + 1))).toEqual(params);
     const imports = [...code.matchAll(/\$(proxy_\w+)/g)].map((m) => m[1]);
     expect([...new Set(imports)]).toEqual(spec.proxy ? [spec.proxy] : []);
     const marshalled = [...code.matchAll(/\$(arg_\w+) \(i32\.const (\d+)\)/g)].map((m) => [m[1], Number(m[2])]);
-    expect(marshalled).toEqual(spec.args.map((arg, i) => [ARG_HELPER[arg], i]));
+    expect(marshalled).toEqual(spec.params.map((param, i) => [ARG_HELPER[argKind(param)], i]));
     if (spec.proxy) expect([...code.matchAll(/\(call \$out(\d)\)/g)].map((m) => Number(m[1]))).toEqual(spec.outs);
     const answer = ANSWER_HELPER[spec.answer];
     if (answer) expect(code).toMatch(answer);

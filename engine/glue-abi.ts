@@ -5,8 +5,8 @@
  * `__proxy_dispatch(kind, …)`. The SDK, the V8 script guest and the test shims read it; a test checks it
  * against the WAT. It has no dependencies, since plugins bundle it.
  *
- * Arguments: `i32`/`i64` numbers, `string` (UTF-8, passed as pointer and length), `bytes` (an
- * ArrayBuffer, pointer and length). `outs` are the glue's scratch out-parameters (0, 1, 2) appended to
+ * Arguments, each written `kind name`: `i32`/`i64` numbers, `string` (UTF-8, passed as pointer and
+ * length), `bytes` (an ArrayBuffer, pointer and length). `outs` are the glue's scratch out-parameters (0, 1, 2) appended to
  * the import's arguments. Answers: `status` the import's status; `u32` the first out-parameter, or
  * −status on failure; `bytes`/`string` the block the host returned, or the status on failure; `u64` the
  * first out-parameter as a number, status ignored; `u64-or-status` the same, or −status on failure;
@@ -14,59 +14,64 @@
  */
 
 export type GlueArg = 'i32' | 'i64' | 'string' | 'bytes';
+/** An argument: its kind and its name, as the WAT comment of the function names it (`'i32 level'`). */
+export type GlueParam = `${GlueArg} ${string}`;
 export type GlueAnswer = 'status' | 'u32' | 'bytes' | 'string' | 'u64' | 'u64-or-status' | 'glue';
 
 export interface HostFunctionSpec {
   readonly name: string;
   /** The Proxy-Wasm import it calls, if any. */
   readonly proxy?: string;
-  readonly args: readonly GlueArg[];
+  readonly params: readonly GlueParam[];
   readonly outs: readonly number[];
   readonly answer: GlueAnswer;
 }
 
-const f = <N extends string>(name: N, proxy: string | undefined, args: GlueArg[], outs: number[], answer: GlueAnswer) => ({ name, proxy, args, outs, answer });
+const f = <N extends string>(name: N, proxy: string | undefined, params: GlueParam[], outs: number[], answer: GlueAnswer) => ({ name, proxy, params, outs, answer });
+
+/** The kind of an argument (`'i32 level'` → `'i32'`). */
+export const argKind = (param: GlueParam): GlueArg => param.slice(0, param.indexOf(' ')) as GlueArg;
 
 /** In index order: `__host[i]` is `HOST_FUNCTIONS[i]`. */
 export const HOST_FUNCTIONS = [
-  f('log', 'proxy_log', ['i32', 'string'], [], 'status'),
+  f('log', 'proxy_log', ['i32 level', 'string message'], [], 'status'),
   f('getLogLevel', 'proxy_get_log_level', [], [0], 'u32'),
   f('getCurrentTimeNanoseconds', 'proxy_get_current_time_nanoseconds', [], [0], 'u64'),
-  f('setTickPeriodMilliseconds', 'proxy_set_tick_period_milliseconds', ['i32'], [], 'status'),
-  f('getBufferBytes', 'proxy_get_buffer_bytes', ['i32', 'i32', 'i32'], [0, 1], 'bytes'),
-  f('getBufferStatus', 'proxy_get_buffer_status', ['i32'], [0, 1], 'u32'),
-  f('setBufferBytes', 'proxy_set_buffer_bytes', ['i32', 'i32', 'i32', 'bytes'], [], 'status'),
-  f('getHeaderMapPairs', 'proxy_get_header_map_pairs', ['i32'], [0, 1], 'bytes'),
-  f('setHeaderMapPairs', 'proxy_set_header_map_pairs', ['i32', 'bytes'], [], 'status'),
-  f('getHeaderMapValue', 'proxy_get_header_map_value', ['i32', 'string'], [0, 1], 'string'),
-  f('addHeaderMapValue', 'proxy_add_header_map_value', ['i32', 'string', 'string'], [], 'status'),
-  f('replaceHeaderMapValue', 'proxy_replace_header_map_value', ['i32', 'string', 'string'], [], 'status'),
-  f('removeHeaderMapValue', 'proxy_remove_header_map_value', ['i32', 'string'], [], 'status'),
-  f('getProperty', 'proxy_get_property', ['bytes'], [0, 1], 'bytes'),
-  f('setProperty', 'proxy_set_property', ['bytes', 'bytes'], [], 'status'),
-  f('sendLocalResponse', 'proxy_send_local_response', ['i32', 'string', 'bytes', 'bytes', 'i32'], [], 'status'),
-  f('continueStream', 'proxy_continue_stream', ['i32'], [], 'status'),
-  f('closeStream', 'proxy_close_stream', ['i32'], [], 'status'),
-  f('httpCall', 'proxy_http_call', ['string', 'bytes', 'bytes', 'bytes', 'i32'], [0], 'u32'),
-  f('getSharedData', 'proxy_get_shared_data', ['string'], [0, 1, 2], 'bytes'),
+  f('setTickPeriodMilliseconds', 'proxy_set_tick_period_milliseconds', ['i32 ms'], [], 'status'),
+  f('getBufferBytes', 'proxy_get_buffer_bytes', ['i32 type', 'i32 start', 'i32 maxSize'], [0, 1], 'bytes'),
+  f('getBufferStatus', 'proxy_get_buffer_status', ['i32 type'], [0, 1], 'u32'),
+  f('setBufferBytes', 'proxy_set_buffer_bytes', ['i32 type', 'i32 start', 'i32 length', 'bytes bytes'], [], 'status'),
+  f('getHeaderMapPairs', 'proxy_get_header_map_pairs', ['i32 map'], [0, 1], 'bytes'),
+  f('setHeaderMapPairs', 'proxy_set_header_map_pairs', ['i32 map', 'bytes pairs'], [], 'status'),
+  f('getHeaderMapValue', 'proxy_get_header_map_value', ['i32 map', 'string key'], [0, 1], 'string'),
+  f('addHeaderMapValue', 'proxy_add_header_map_value', ['i32 map', 'string key', 'string value'], [], 'status'),
+  f('replaceHeaderMapValue', 'proxy_replace_header_map_value', ['i32 map', 'string key', 'string value'], [], 'status'),
+  f('removeHeaderMapValue', 'proxy_remove_header_map_value', ['i32 map', 'string key'], [], 'status'),
+  f('getProperty', 'proxy_get_property', ['bytes path'], [0, 1], 'bytes'),
+  f('setProperty', 'proxy_set_property', ['bytes path', 'bytes value'], [], 'status'),
+  f('sendLocalResponse', 'proxy_send_local_response', ['i32 status', 'string details', 'bytes body', 'bytes headers', 'i32 grpcStatus'], [], 'status'),
+  f('continueStream', 'proxy_continue_stream', ['i32 type'], [], 'status'),
+  f('closeStream', 'proxy_close_stream', ['i32 type'], [], 'status'),
+  f('httpCall', 'proxy_http_call', ['string cluster', 'bytes headers', 'bytes body', 'bytes trailers', 'i32 timeoutMs'], [0], 'u32'),
+  f('getSharedData', 'proxy_get_shared_data', ['string key'], [0, 1, 2], 'bytes'),
   f('lastU32', undefined, [], [], 'glue'),
-  f('setSharedData', 'proxy_set_shared_data', ['string', 'bytes', 'i32'], [], 'status'),
-  f('registerSharedQueue', 'proxy_register_shared_queue', ['string'], [0], 'u32'),
-  f('resolveSharedQueue', 'proxy_resolve_shared_queue', ['string', 'string'], [0], 'u32'),
-  f('enqueueSharedQueue', 'proxy_enqueue_shared_queue', ['i32', 'bytes'], [], 'status'),
-  f('dequeueSharedQueue', 'proxy_dequeue_shared_queue', ['i32'], [0, 1], 'bytes'),
-  f('defineMetric', 'proxy_define_metric', ['i32', 'string'], [0], 'u32'),
-  f('incrementMetric', 'proxy_increment_metric', ['i32', 'i64'], [], 'status'),
-  f('recordMetric', 'proxy_record_metric', ['i32', 'i64'], [], 'status'),
-  f('getMetric', 'proxy_get_metric', ['i32'], [0], 'u64-or-status'),
-  f('setEffectiveContext', 'proxy_set_effective_context', ['i32'], [], 'status'),
+  f('setSharedData', 'proxy_set_shared_data', ['string key', 'bytes value', 'i32 cas'], [], 'status'),
+  f('registerSharedQueue', 'proxy_register_shared_queue', ['string name'], [0], 'u32'),
+  f('resolveSharedQueue', 'proxy_resolve_shared_queue', ['string vmId', 'string name'], [0], 'u32'),
+  f('enqueueSharedQueue', 'proxy_enqueue_shared_queue', ['i32 id', 'bytes bytes'], [], 'status'),
+  f('dequeueSharedQueue', 'proxy_dequeue_shared_queue', ['i32 id'], [0, 1], 'bytes'),
+  f('defineMetric', 'proxy_define_metric', ['i32 type', 'string name'], [0], 'u32'),
+  f('incrementMetric', 'proxy_increment_metric', ['i32 id', 'i64 delta'], [], 'status'),
+  f('recordMetric', 'proxy_record_metric', ['i32 id', 'i64 value'], [], 'status'),
+  f('getMetric', 'proxy_get_metric', ['i32 id'], [0], 'u64-or-status'),
+  f('setEffectiveContext', 'proxy_set_effective_context', ['i32 id'], [], 'status'),
   f('done', 'proxy_done', [], [], 'status'),
   f('getStatus', 'proxy_get_status', [], [2, 0, 1], 'string'),
-  f('getHeaderMapSize', 'proxy_get_header_map_size', ['i32'], [0], 'u32'),
-  f('randomBytes', undefined, ['i32'], [], 'glue'),
-  f('utf8Encode', undefined, ['string'], [], 'glue'),
-  f('utf8Decode', undefined, ['bytes', 'i32', 'i32'], [], 'glue'),
-  f('utf8Valid', undefined, ['bytes', 'i32', 'i32'], [], 'glue'),
+  f('getHeaderMapSize', 'proxy_get_header_map_size', ['i32 map'], [0], 'u32'),
+  f('randomBytes', undefined, ['i32 n'], [], 'glue'),
+  f('utf8Encode', undefined, ['string string'], [], 'glue'),
+  f('utf8Decode', undefined, ['bytes bytes', 'i32 start', 'i32 length'], [], 'glue'),
+  f('utf8Valid', undefined, ['bytes bytes', 'i32 start', 'i32 length'], [], 'glue'),
 ] as const satisfies readonly HostFunctionSpec[];
 
 export type HostFunctionName = (typeof HOST_FUNCTIONS)[number]['name'];

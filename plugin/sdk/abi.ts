@@ -1,10 +1,10 @@
 /**
  * The only module of the SDK that knows the Proxy-Wasm ABI's numbers (the guest's own copy of them; a
  * test checks they agree with Envoy's in facts/) and the engine glue's host functions, whose numbering
- * and marshalling engine/glue-abi.ts owns: `globalThis.__host[n]` takes JS numbers, strings and
- * ArrayBuffers and answers a status number, or the result value when the status is Ok (a negative
- * number = −status for calls that answer a number). Everything above this file works with typed values
- * and `HostError`s.
+ * and marshalling engine/glue-abi.ts owns, bound one function each in host-calls.ts (generated): they
+ * take JS numbers, strings and ArrayBuffers and answer a status number, or the result value when the
+ * status is Ok (a negative number = −status for calls that answer a number). Everything above works
+ * with typed values and `HostError`s.
  */
 
 export const Status = {
@@ -54,15 +54,7 @@ export const MetricType = { Counter: 0, Gauge: 1, Histogram: 2 } as const;
 export const Action = { Continue: 0, Pause: 1, Consume: 3 } as const;
 export type Action = (typeof Action)[keyof typeof Action];
 
-export { Callback, HostFn } from '../../engine/glue-abi.ts';
-
-type HostFunction = (...args: unknown[]) => unknown;
-const host = (): HostFunction[] => (globalThis as unknown as { __host: HostFunction[] }).__host;
-
-/** Calls glue function `index`; the raw answer (status, value or −status). */
-export function call(index: number, ...args: unknown[]): unknown {
-  return host()[index]!(...args);
-}
+export { Callback } from '../../engine/glue-abi.ts';
 
 export class HostError extends Error {
   constructor(
@@ -79,7 +71,12 @@ export function statusName(status: number): string {
   return 'Unknown';
 }
 
-/** Throws HostError unless `status` is Ok. */
+/** Throws HostError unless `status` is Ok. For a message that must be built, test first and call `raise`. */
 export function check(callName: string, status: unknown, detail?: string): void {
   if (status !== Status.Ok) throw new HostError(callName, Number(status), detail);
+}
+
+/** Throws the HostError of a failed call (so that its message is built only on failure). */
+export function raise(callName: string, status: unknown, detail?: string): never {
+  throw new HostError(callName, Number(status), detail);
 }

@@ -4,7 +4,8 @@
  * is written by replacing from the start, prepending or appending (no splice in the middle), and the
  * other buffers are read-only. `BodyBuffer` is the typed form plugins use.
  */
-import { BufferType, HostFn, Status, call, check } from './abi.ts';
+import * as host from './host-calls.ts';
+import { BufferType, Status, check } from './abi.ts';
 import { decodeUtf8, encodeUtf8 } from './codec.ts';
 
 export type BufferName = 'request body' | 'response body' | 'callout body' | 'vm configuration' | 'plugin configuration';
@@ -22,7 +23,7 @@ const bytesOf = (data: string | ArrayBuffer): ArrayBuffer => (typeof data === 's
 
 /** The bytes of `buffer` from `start` (at most `length`), or undefined when Envoy has no such buffer now. */
 export function readBuffer(buffer: BufferName | number, start = 0, length = 0x7fffffff): ArrayBuffer | undefined {
-  const value = call(HostFn.getBufferBytes, typeOf(buffer), start, length);
+  const value = host.getBufferBytes(typeOf(buffer), start, length);
   if (typeof value === 'number') {
     if (value === Status.NotFound) return undefined;
     check('get buffer', value);
@@ -31,17 +32,17 @@ export function readBuffer(buffer: BufferName | number, start = 0, length = 0x7f
 }
 
 export function bufferSize(buffer: BufferName | number): number {
-  const value = call(HostFn.getBufferStatus, typeOf(buffer)) as number;
+  const value = host.getBufferStatus(typeOf(buffer)) as number;
   return value < 0 ? 0 : value;
 }
 
 /** Replaces the first `length` bytes (all by default) of the buffer with `data`; `length` 0 prepends. */
 export function replaceBuffer(buffer: BufferName | number, data: string | ArrayBuffer, length = 0x7fffffff): void {
-  check('set buffer', call(HostFn.setBufferBytes, typeOf(buffer), 0, length, bytesOf(data)));
+  check('set buffer', host.setBufferBytes(typeOf(buffer), 0, length, bytesOf(data)));
 }
 
 export function appendBuffer(buffer: BufferName | number, data: string | ArrayBuffer): void {
-  check('append buffer', call(HostFn.setBufferBytes, typeOf(buffer), bufferSize(buffer), 0, bytesOf(data)));
+  check('append buffer', host.setBufferBytes(typeOf(buffer), bufferSize(buffer), 0, bytesOf(data)));
 }
 
 export function readText(buffer: BufferName | number): string {

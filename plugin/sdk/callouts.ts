@@ -4,7 +4,8 @@
  * reset after the answer started; Envoy answers a refused connection or a timeout itself, with 503/504)
  * arrives as a `CalloutResponse` with `failed: true` and Envoy's reason (`proxy_get_status`).
  */
-import { BufferType, HostFn, MapType, call } from './abi.ts';
+import * as host from './host-calls.ts';
+import { BufferType, MapType } from './abi.ts';
 import { encodePairs, decodePairs, encodeUtf8, decodeUtf8, type HeaderPairs } from './codec.ts';
 import { parseJson } from './json.ts';
 
@@ -49,25 +50,25 @@ export function dispatchCallout(request: CalloutRequest): number {
     ...(request.headers ?? []),
   ];
   const body = request.body === undefined ? new ArrayBuffer(0) : typeof request.body === 'string' ? encodeUtf8(request.body) : request.body;
-  const token = call(HostFn.httpCall, request.cluster, encodePairs(headers), body, encodePairs([]), request.timeoutMs ?? 5000) as number;
+  const token = host.httpCall(request.cluster, encodePairs(headers), body, encodePairs([]), request.timeoutMs ?? 5000) as number;
   if (token < 0) throw new CalloutError(-token, request);
   return token;
 }
 
 /** Envoy's status of the call that just failed: code and message. */
 function failureReason(): { code: number; message: string } {
-  const message = call(HostFn.getStatus);
-  return typeof message === 'string' ? { code: call(HostFn.lastU32) as number, message } : { code: message as number, message: '' };
+  const message = host.getStatus();
+  return typeof message === 'string' ? { code: host.lastU32() as number, message } : { code: message as number, message: '' };
 }
 
 /** Reads the callout answer; valid only inside `proxy_on_http_call_response`. */
 export function readCalloutResponse(numHeaders: number, bodySize: number, numTrailers: number): CalloutResponse {
   const failed = numHeaders === 0 && bodySize === 0 && numTrailers === 0;
-  const headersRaw = failed ? undefined : call(HostFn.getHeaderMapPairs, MapType.HttpCallResponseHeaders);
+  const headersRaw = failed ? undefined : host.getHeaderMapPairs(MapType.HttpCallResponseHeaders);
   const headers = headersRaw instanceof ArrayBuffer ? decodePairs(headersRaw) : [];
-  const bodyRaw = bodySize > 0 ? call(HostFn.getBufferBytes, BufferType.HttpCallResponseBody, 0, bodySize) : undefined;
+  const bodyRaw = bodySize > 0 ? host.getBufferBytes(BufferType.HttpCallResponseBody, 0, bodySize) : undefined;
   const body = bodyRaw instanceof ArrayBuffer ? bodyRaw : new ArrayBuffer(0);
-  const trailersRaw = numTrailers > 0 ? call(HostFn.getHeaderMapPairs, MapType.HttpCallResponseTrailers) : undefined;
+  const trailersRaw = numTrailers > 0 ? host.getHeaderMapPairs(MapType.HttpCallResponseTrailers) : undefined;
   const status = Number(headers.find(([k]) => k === ':status')?.[1] ?? 0);
   return {
     failed,

@@ -3,7 +3,8 @@
  * plugins never hand-roll UTF-8 in QuickJS. Pairs: u32 N, N × (u32 key_len, u32 value_len), then the
  * NUL-terminated keys and values.
  */
-import { HostFn, call } from './abi.ts';
+import * as host from './host-calls.ts';
+
 import { decodeUtf8Lossy } from './utf8-lossy.ts';
 
 export type HeaderPairs = Array<[string, string]>;
@@ -24,12 +25,12 @@ export function concatBytes(parts: ReadonlyArray<ArrayBuffer | Uint8Array>): Arr
 
 /** UTF-8 of `text`; lone surrogates become U+FFFD, so the result is always valid UTF-8. */
 export function encodeUtf8(text: string): ArrayBuffer {
-  return call(HostFn.utf8Encode, text.isWellFormed() ? text : text.toWellFormed()) as ArrayBuffer;
+  return host.utf8Encode(text.isWellFormed() ? text : text.toWellFormed()) as ArrayBuffer;
 }
 
 /** Text of the bytes; ill-formed sequences become U+FFFD exactly as TextDecoder does. */
 export function decodeUtf8(bytes: ArrayBuffer, start = 0, length = bytes.byteLength - start): string {
-  const text = call(HostFn.utf8Decode, bytes, start, length);
+  const text = host.utf8Decode(bytes, start, length);
   if (typeof text === 'string') return text;
   const from = Math.min(start, bytes.byteLength);
   return decodeUtf8Lossy(new Uint8Array(bytes, from, Math.min(length, bytes.byteLength - from)));
@@ -37,7 +38,7 @@ export function decodeUtf8(bytes: ArrayBuffer, start = 0, length = bytes.byteLen
 
 /** Whether the bytes are well-formed UTF-8 (checked by the engine, not byte by byte in JS). */
 export function isValidUtf8(bytes: ArrayBuffer, start = 0, length = bytes.byteLength - start): boolean {
-  return call(HostFn.utf8Valid, bytes, start, length) === 1;
+  return host.utf8Valid(bytes, start, length) === 1;
 }
 
 export function encodePairs(pairs: ReadonlyArray<readonly [string, string]>): ArrayBuffer {

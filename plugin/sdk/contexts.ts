@@ -5,7 +5,8 @@
  * close). Every hook has a no-op default; a hook may return a Promise, in which case the stream waits
  * and continues when it resolves. The dispatcher keeps its own bookkeeping; nothing here is its state.
  */
-import { Action, HostFn, StreamType, call, check } from './abi.ts';
+import * as host from './host-calls.ts';
+import { Action, StreamType, check } from './abi.ts';
 import { encodeUtf8, encodePairs, type HeaderPairs } from './codec.ts';
 import { HeaderMap } from './headers.ts';
 import { BodyBuffer } from './buffers.ts';
@@ -63,7 +64,7 @@ export abstract class RootContext {
   }
 
   setTickPeriod(milliseconds: number): void {
-    check('set tick period', call(HostFn.setTickPeriodMilliseconds, milliseconds));
+    check('set tick period', host.setTickPeriodMilliseconds(milliseconds));
   }
 
   /** Sends a callout; `handler` runs with the answer (or a failed response). */
@@ -85,7 +86,7 @@ export abstract class RootContext {
 
   /** Completes a delayed deletion (after `onDone` returned false). */
   done(): void {
-    check('done', call(HostFn.done));
+    check('done', host.done());
   }
 }
 
@@ -130,7 +131,7 @@ export class HttpContext<R extends RootContext = RootContext> {
   /** Answers the client directly; Envoy sends it after the current callback returns. */
   sendLocalResponse(status: number, body: string | ArrayBuffer = '', headers: HeaderPairs = [], details = ''): void {
     const bytes = typeof body === 'string' ? encodeUtf8(body) : body;
-    check('send local response', call(HostFn.sendLocalResponse, status, details, bytes, encodePairs(headers), -1));
+    check('send local response', host.sendLocalResponse(status, details, bytes, encodePairs(headers), -1));
   }
 
   /** Sends `reply` as the local response. */
@@ -146,14 +147,14 @@ export class HttpContext<R extends RootContext = RootContext> {
     this.resume(StreamType.Response);
   }
   private resume(stream: number): void {
-    check('set effective context', call(HostFn.setEffectiveContext, this.id));
-    check('continue stream', call(HostFn.continueStream, stream));
+    check('set effective context', host.setEffectiveContext(this.id));
+    check('continue stream', host.continueStream(stream));
   }
 
   /** Resets the stream (Envoy `proxy_close_stream`): the client and upstream connections of it are closed after the callback. */
   closeStream(direction: 'request' | 'response' = 'request'): void {
-    check('set effective context', call(HostFn.setEffectiveContext, this.id));
-    check('close stream', call(HostFn.closeStream, direction === 'request' ? StreamType.Request : StreamType.Response));
+    check('set effective context', host.setEffectiveContext(this.id));
+    check('close stream', host.closeStream(direction === 'request' ? StreamType.Request : StreamType.Response));
   }
 
   /** A callout whose handler runs with this stream as the effective context. */

@@ -5,12 +5,13 @@
  * gets what the root's `onHookError` answers (or passes when the context is fail-open); the VM lives on.
  * It owns its bookkeeping: which contexts are alive, and the direction each stream's last hook ran in.
  */
-import { Action, Callback, HostFn, call } from './abi.ts';
+import * as host from './host-calls.ts';
+import { Action, Callback } from './abi.ts';
 import { readText } from './buffers.ts';
 import { takeCallout } from './callout-registry.ts';
 import { readCalloutResponse } from './callouts.ts';
 import { HttpContext, type HookResult, type RootContext } from './contexts.ts';
-import { log } from './log.ts';
+import { forgetLogLevel, log } from './log.ts';
 
 type Direction = 'request' | 'response';
 
@@ -56,16 +57,20 @@ function fail(ctx: HttpContext, hook: string, error: unknown, direction: Directi
     if (later) resume(ctx, direction);
     return Action.Continue;
   }
-  if (later) call(HostFn.setEffectiveContext, ctx.id);
+  if (later) host.setEffectiveContext(ctx.id);
   ctx.reply(reply);
   return Action.Pause;
 }
 
-function runHook(ctx: HttpContext | undefined, hook: string, direction: Direction, run: (c: HttpContext) => HookResult): number {
+type StreamHook = 'onRequestHeaders' | 'onRequestBody' | 'onRequestTrailers' | 'onResponseHeaders' | 'onResponseBody' | 'onResponseTrailers';
+
+/** Runs hook `hook` of stream `id` with `(size, endOfStream)` (trailers hooks ignore the flag). */
+function runHook(id: number, hook: StreamHook, direction: Direction, size: number, end: number): number {
+  const ctx = streams.get(id);
   if (!ctx) return Action.Continue;
   phases.set(ctx, direction);
   try {
-    const result = run(ctx);
+    const result: HookResult = ctx[hook](size, end !== 0);
     if (typeof result === 'number') return result;
     result.then(
       (action: Action) => {
@@ -125,7 +130,7 @@ function calloutAnswered(rootId: number, token: number, headers: number, body: n
   if (!pending) return;
   const ctx = pending.streamId ? streams.get(pending.streamId) : undefined;
   if (pending.streamId && !ctx) return log.debug(`callout ${token} answered after stream ${pending.streamId} ended`);
-  if (ctx) call(HostFn.setEffectiveContext, ctx.id);
+  if (ctx) host.setEffectiveContext(ctx.id);
   const response = readCalloutResponse(headers, body, trailers);
   try {
     pending.handler(response);
@@ -147,44 +152,43 @@ function remove(id: number): void {
   roots.delete(id);
 }
 
-function dispatch(kind: number, a: number, b: number, c: number, d: number, e: number): number {
+type Handler = (a: number, b: number, c: number, d: number, e: number) => number;
+
+const rootOf = (id: number) => roots.get(id);
+
+/** One handler per callback kind, indexed by kind; none allocates a closure per call. */
+const HANDLERS: Handler[] = [];
+HANDLERS[Callback.ContextCreate] = (a, b) => guarded('context creation', 0, () => createContext(a, b));
+HANDLERS[Callback.VmStart] = (a) => guarded('onVmStart', 1, () => (rootOf(a)?.onVmStart(readText('vm configuration')) === false ? 0 : 1), 0);
+HANDLERS[Callback.Configure] = (a, b) => guarded('onConfigure', 1, () => (rootOf(a)?.onConfigure(b > 0 ? readText('plugin configuration') : '') === false ? 0 : 1), 0);
+HANDLERS[Callback.Tick] = (a) => guarded('onTick', 0, () => rootOf(a)?.onTick());
+HANDLERS[Callback.QueueReady] = (a, b) => guarded('onQueueReady', 0, () => rootOf(a)?.onQueueReady(b));
+HANDLERS[Callback.RequestHeaders] = (a, b, c) => runHook(a, 'onRequestHeaders', 'request', b, c);
+HANDLERS[Callback.RequestBody] = (a, b, c) => runHook(a, 'onRequestBody', 'request', b, c);
+HANDLERS[Callback.RequestTrailers] = (a, b) => runHook(a, 'onRequestTrailers', 'request', b, 0);
+HANDLERS[Callback.ResponseHeaders] = (a, b, c) => runHook(a, 'onResponseHeaders', 'response', b, c);
+HANDLERS[Callback.ResponseBody] = (a, b, c) => runHook(a, 'onResponseBody', 'response', b, c);
+HANDLERS[Callback.ResponseTrailers] = (a, b) => runHook(a, 'onResponseTrailers', 'response', b, 0);
+HANDLERS[Callback.HttpCallResponse] = (a, b, c, d, e) => guarded('callout', 0, () => calloutAnswered(a, b, c, d, e));
+HANDLERS[Callback.Done] = (a) => {
   const ctx = streams.get(a);
-  switch (kind) {
-    case Callback.ContextCreate:
-      return guarded('context creation', 0, () => createContext(a, b));
-    case Callback.VmStart:
-      return guarded('onVmStart', 1, () => (roots.get(a)?.onVmStart(readText('vm configuration')) === false ? 0 : 1), 0);
-    case Callback.Configure:
-      return guarded('onConfigure', 1, () => (roots.get(a)?.onConfigure(b > 0 ? readText('plugin configuration') : '') === false ? 0 : 1), 0);
-    case Callback.Tick:
-      return guarded('onTick', 0, () => roots.get(a)?.onTick());
-    case Callback.QueueReady:
-      return guarded('onQueueReady', 0, () => roots.get(a)?.onQueueReady(b));
-    case Callback.RequestHeaders:
-      return runHook(ctx, 'onRequestHeaders', 'request', (x) => x.onRequestHeaders(b, c !== 0));
-    case Callback.RequestBody:
-      return runHook(ctx, 'onRequestBody', 'request', (x) => x.onRequestBody(b, c !== 0));
-    case Callback.RequestTrailers:
-      return runHook(ctx, 'onRequestTrailers', 'request', (x) => x.onRequestTrailers(b));
-    case Callback.ResponseHeaders:
-      return runHook(ctx, 'onResponseHeaders', 'response', (x) => x.onResponseHeaders(b, c !== 0));
-    case Callback.ResponseBody:
-      return runHook(ctx, 'onResponseBody', 'response', (x) => x.onResponseBody(b, c !== 0));
-    case Callback.ResponseTrailers:
-      return runHook(ctx, 'onResponseTrailers', 'response', (x) => x.onResponseTrailers(b));
-    case Callback.HttpCallResponse:
-      return guarded('callout', 0, () => calloutAnswered(a, b, c, d, e));
-    case Callback.Done:
-      if (ctx) return guarded('onDone', 1, () => ctx.onDone());
-      return guarded('onDone', 1, () => (roots.get(a)?.onDone() === false ? 0 : 1));
-    case Callback.Log:
-      return guarded('onLog', 0, () => ctx?.onLog());
-    case Callback.Delete:
-      remove(a);
-      return 0;
-    default:
-      return 0;
-  }
+  if (ctx) return guarded('onDone', 1, () => ctx.onDone());
+  return guarded('onDone', 1, () => (rootOf(a)?.onDone() === false ? 0 : 1));
+};
+HANDLERS[Callback.Log] = (a) => {
+  const ctx = streams.get(a);
+  return ctx ? guarded('onLog', 0, () => ctx.onLog()) : 0;
+};
+HANDLERS[Callback.Delete] = (a) => {
+  remove(a);
+  return 0;
+};
+
+function dispatch(kind: number, a: number, b: number, c: number, d: number, e: number): number {
+  const handler = HANDLERS[kind];
+  const result = handler ? handler(a, b, c, d, e) : 0;
+  forgetLogLevel();
+  return result;
 }
 
 (globalThis as unknown as { __proxy_dispatch: typeof dispatch }).__proxy_dispatch = dispatch;

@@ -4,7 +4,8 @@
  * available (e.g. request headers after they were forwarded) reads as empty and refuses writes with a
  * HostError.
  */
-import { HostFn, MapType, Status, call, check } from './abi.ts';
+import * as host from './host-calls.ts';
+import { MapType, Status, raise } from './abi.ts';
 import { decodePairs, encodePairs, type HeaderPairs } from './codec.ts';
 
 export type HeaderMapName = 'request headers' | 'request trailers' | 'response headers' | 'response trailers' | 'callout headers' | 'callout trailers';
@@ -27,7 +28,7 @@ export class HeaderMap {
 
   /** The first value of `name`, or undefined when absent or when the map is unavailable. */
   get(name: string): string | undefined {
-    const value = call(HostFn.getHeaderMapValue, this.mapType, name);
+    const value = host.getHeaderMapValue(this.mapType, name);
     return typeof value === 'string' ? value : undefined;
   }
 
@@ -37,9 +38,9 @@ export class HeaderMap {
 
   /** All entries in order, pseudo-headers included. */
   entries(): HeaderPairs {
-    const bytes = call(HostFn.getHeaderMapPairs, this.mapType);
+    const bytes = host.getHeaderMapPairs(this.mapType);
     if (typeof bytes === 'number') {
-      check(`get ${this.name}`, bytes);
+      if (bytes !== Status.Ok) raise(`get ${this.name}`, bytes);
       return [];
     }
     return decodePairs(bytes as ArrayBuffer);
@@ -47,25 +48,29 @@ export class HeaderMap {
 
   /** Sets `name` to `value`, replacing any existing values. */
   set(name: string, value: string): void {
-    check(`set ${this.name} "${name}"`, call(HostFn.replaceHeaderMapValue, this.mapType, name, value));
+    const status = host.replaceHeaderMapValue(this.mapType, name, value);
+    if (status !== Status.Ok) raise(`set ${this.name} "${name}"`, status);
   }
 
   /** Adds one more value for `name`. */
   add(name: string, value: string): void {
-    check(`add ${this.name} "${name}"`, call(HostFn.addHeaderMapValue, this.mapType, name, value));
+    const status = host.addHeaderMapValue(this.mapType, name, value);
+    if (status !== Status.Ok) raise(`add ${this.name} "${name}"`, status);
   }
 
   remove(name: string): void {
-    check(`remove ${this.name} "${name}"`, call(HostFn.removeHeaderMapValue, this.mapType, name));
+    const status = host.removeHeaderMapValue(this.mapType, name);
+    if (status !== Status.Ok) raise(`remove ${this.name} "${name}"`, status);
   }
 
   /** Replaces the whole map. */
   replaceAll(pairs: ReadonlyArray<readonly [string, string]>): void {
-    check(`replace ${this.name}`, call(HostFn.setHeaderMapPairs, this.mapType, encodePairs(pairs)));
+    const status = host.setHeaderMapPairs(this.mapType, encodePairs(pairs));
+    if (status !== Status.Ok) raise(`replace ${this.name}`, status);
   }
 
   /** Whether Envoy still holds this map (false once it was forwarded, or outside its callbacks). */
   get available(): boolean {
-    return call(HostFn.getHeaderMapSize, this.mapType) !== -Status.BadArgument;
+    return host.getHeaderMapSize(this.mapType) !== -Status.BadArgument;
   }
 }

@@ -1,8 +1,25 @@
-/** Plugin logging through `proxy_log`, with Envoy's levels; messages are logged as given. */
-import { HostFn, LogLevel, call, type LogLevelName } from './abi.ts';
+/**
+ * Plugin logging through `proxy_log`, with Envoy's levels; messages are logged as given. Envoy drops
+ * lines below its wasm log level, so `log.enabled(level)` tells a plugin whether a line is worth
+ * building; the level is read from the host once per callback (the dispatcher forgets it after each).
+ */
+import * as host from './host-calls.ts';
+import { LogLevel, type LogLevelName } from './abi.ts';
+
+const NAMES = Object.keys(LogLevel) as LogLevelName[];
+let current: number | undefined;
 
 function emit(level: number, message: string): void {
-  call(HostFn.log, level, message);
+  host.log(level, message);
+}
+
+function hostLevel(): number {
+  return (current ??= host.getLogLevel());
+}
+
+/** Forgets the level read during the callback that just ended (Envoy may change it between callbacks). */
+export function forgetLogLevel(): void {
+  current = undefined;
 }
 
 export const log = {
@@ -12,9 +29,12 @@ export const log = {
   warn: (message: string) => emit(LogLevel.warn, message),
   error: (message: string) => emit(LogLevel.error, message),
   critical: (message: string) => emit(LogLevel.critical, message),
-  /** Envoy's current wasm log level, so costly messages can be skipped. */
+  /** Whether Envoy keeps lines of `level`: guard lines that are costly to build with it. */
+  enabled(level: LogLevelName): boolean {
+    return LogLevel[level] >= hostLevel();
+  },
+  /** Envoy's current wasm log level. */
   level(): LogLevelName {
-    const value = call(HostFn.getLogLevel) as number;
-    return (Object.keys(LogLevel) as LogLevelName[])[value] ?? 'critical';
+    return NAMES[hostLevel()] ?? 'critical';
   },
 };

@@ -1,9 +1,10 @@
 /** Envoy stats defined by the plugin: counters, gauges and histograms, looked up by name once. */
-import { HostFn, MetricType, call, check } from './abi.ts';
+import * as host from './host-calls.ts';
+import { MetricType, raise, Status } from './abi.ts';
 
 function define(type: number, name: string): number {
-  const id = call(HostFn.defineMetric, type, name) as number;
-  if (id < 0) check(`define metric "${name}"`, -id);
+  const id = host.defineMetric(type, name) as number;
+  if (id < 0) raise(`define metric "${name}"`, -id);
   return id;
 }
 
@@ -13,10 +14,11 @@ export class Counter {
     this.id = define(MetricType.Counter, name);
   }
   increment(by = 1): void {
-    check(`increment "${this.name}"`, call(HostFn.incrementMetric, this.id, by));
+    const status = host.incrementMetric(this.id, by);
+    if (status !== Status.Ok) raise(`increment "${this.name}"`, status);
   }
   value(): number {
-    return call(HostFn.getMetric, this.id) as number;
+    return host.getMetric(this.id) as number;
   }
 }
 
@@ -26,13 +28,15 @@ export class Gauge {
     this.id = define(MetricType.Gauge, name);
   }
   set(value: number): void {
-    check(`set "${this.name}"`, call(HostFn.recordMetric, this.id, value));
+    const status = host.recordMetric(this.id, value);
+    if (status !== Status.Ok) raise(`set "${this.name}"`, status);
   }
   add(delta: number): void {
-    check(`add to "${this.name}"`, call(HostFn.incrementMetric, this.id, delta));
+    const status = host.incrementMetric(this.id, delta);
+    if (status !== Status.Ok) raise(`add to "${this.name}"`, status);
   }
   value(): number {
-    return call(HostFn.getMetric, this.id) as number;
+    return host.getMetric(this.id) as number;
   }
 }
 
@@ -42,7 +46,8 @@ export class Histogram {
     this.id = define(MetricType.Histogram, name);
   }
   record(value: number): void {
-    check(`record "${this.name}"`, call(HostFn.recordMetric, this.id, value));
+    const status = host.recordMetric(this.id, value);
+    if (status !== Status.Ok) raise(`record "${this.name}"`, status);
   }
 }
 

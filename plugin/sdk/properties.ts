@@ -2,20 +2,27 @@
  * Envoy attributes and filter state, typed as Envoy serialises them: strings and bytes raw, int64 (and
  * durations, timestamps) as 8 little-endian bytes, bools as one byte. `getProperty(['request', 'path'])`
  * reads; `setProperty` writes filter state `wasm.<name>` (Higress control keys such as
- * `set_decoder_buffer_limit` included).
+ * `set_decoder_buffer_limit` included). A path array's encoding is kept for as long as the array lives,
+ * so hot paths pass module-level constants.
  */
-import { HostFn, Status, call, check } from './abi.ts';
+import * as host from './host-calls.ts';
+import { Status, raise } from './abi.ts';
 import { decodeUtf8, encodeUtf8 } from './codec.ts';
 
+const encoded = new WeakMap<readonly string[], ArrayBuffer>();
+
+/** The path as Envoy reads it (segments joined by NUL), encoded once per path array: pass constants. */
 function pathBytes(path: readonly string[]): ArrayBuffer {
-  return encodeUtf8(path.join('\0'));
+  let bytes = encoded.get(path);
+  if (!bytes) encoded.set(path, (bytes = encodeUtf8(path.join('\0'))));
+  return bytes;
 }
 
 export function getPropertyBytes(path: readonly string[]): ArrayBuffer | undefined {
-  const value = call(HostFn.getProperty, pathBytes(path));
+  const value = host.getProperty(pathBytes(path));
   if (typeof value === 'number') {
     if (value === Status.NotFound) return undefined;
-    check(`get property ${path.join('.')}`, value);
+    if (value !== Status.Ok) raise(`get property ${path.join('.')}`, value);
   }
   return value as ArrayBuffer;
 }
@@ -46,5 +53,6 @@ export function getPropertyBoolean(path: readonly string[]): boolean | undefined
 }
 
 export function setProperty(path: readonly string[], value: string): void {
-  check(`set property ${path.join('.')}`, call(HostFn.setProperty, pathBytes(path), encodeUtf8(value)));
+  const status = host.setProperty(pathBytes(path), encodeUtf8(value));
+  if (status !== Status.Ok) raise(`set property ${path.join('.')}`, status);
 }

@@ -1,13 +1,13 @@
 /** Clock and randomness for plugins: host time, and random bytes from WASI (never a frozen Math.random). */
-import { HostFn, call } from './abi.ts';
+import * as host from './host-calls.ts';
 
 /** Wall-clock time in milliseconds, as Envoy sees it. */
 export function now(): number {
-  return (call(HostFn.getCurrentTimeNanoseconds) as number) / 1e6;
+  return (host.getCurrentTimeNanoseconds() as number) / 1e6;
 }
 
 export function randomBytes(count: number): Uint8Array {
-  return new Uint8Array(call(HostFn.randomBytes, count) as ArrayBuffer);
+  return new Uint8Array(host.randomBytes(count) as ArrayBuffer);
 }
 
 /** A uniformly random integer in [0, bound). */

@@ -1,5 +1,6 @@
 /** Shared data (with CAS) and shared queues, visible to every VM of the plugin on this Envoy. */
-import { HostFn, Status, call, check } from './abi.ts';
+import * as host from './host-calls.ts';
+import { Status, check, raise } from './abi.ts';
 import { encodeUtf8 } from './codec.ts';
 
 export interface SharedValue {
@@ -9,18 +10,18 @@ export interface SharedValue {
 
 export const sharedData = {
   get(key: string): SharedValue | undefined {
-    const value = call(HostFn.getSharedData, key);
+    const value = host.getSharedData(key);
     if (typeof value === 'number') {
       if (value === Status.NotFound) return undefined;
-      check(`get shared data "${key}"`, value);
+      if (value !== Status.Ok) raise(`get shared data "${key}"`, value);
     }
-    return { value: value as ArrayBuffer, cas: call(HostFn.lastU32) as number };
+    return { value: value as ArrayBuffer, cas: host.lastU32() as number };
   },
   /** Writes `value`; with a `cas` from `get`, returns false when another VM changed it meanwhile. */
   set(key: string, value: string | ArrayBuffer, cas = 0): boolean {
-    const status = call(HostFn.setSharedData, key, typeof value === 'string' ? encodeUtf8(value) : value, cas);
+    const status = host.setSharedData(key, typeof value === 'string' ? encodeUtf8(value) : value, cas);
     if (status === Status.CasMismatch) return false;
-    check(`set shared data "${key}"`, status);
+    if (status !== Status.Ok) raise(`set shared data "${key}"`, status);
     return true;
   },
 };
@@ -32,19 +33,20 @@ function id(name: string, result: unknown): number {
 }
 
 export const sharedQueue = {
-  register: (name: string): number => id(`register shared queue "${name}"`, call(HostFn.registerSharedQueue, name)),
+  register: (name: string): number => id(`register shared queue "${name}"`, host.registerSharedQueue(name)),
   resolve(name: string, vmId = ''): number | undefined {
-    const value = call(HostFn.resolveSharedQueue, vmId, name) as number;
+    const value = host.resolveSharedQueue(vmId, name) as number;
     if (value === -Status.NotFound) return undefined;
     return id(`resolve shared queue "${name}"`, value);
   },
   enqueue(queue: number, value: string | ArrayBuffer): void {
-    check(`enqueue on queue ${queue}`, call(HostFn.enqueueSharedQueue, queue, typeof value === 'string' ? encodeUtf8(value) : value));
+    const status = host.enqueueSharedQueue(queue, typeof value === 'string' ? encodeUtf8(value) : value);
+    if (status !== Status.Ok) raise(`enqueue on queue ${queue}`, status);
   },
   dequeue(queue: number): ArrayBuffer | undefined {
-    const value = call(HostFn.dequeueSharedQueue, queue);
+    const value = host.dequeueSharedQueue(queue);
     if (value === Status.Empty) return undefined;
-    if (typeof value === 'number') check(`dequeue from queue ${queue}`, value);
+    if (typeof value === 'number' && value !== Status.Ok) raise(`dequeue from queue ${queue}`, value);
     return value as ArrayBuffer;
   },
 };

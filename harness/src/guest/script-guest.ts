@@ -8,7 +8,7 @@
  */
 import { Script, createContext, type Context } from 'node:vm';
 import { types } from 'node:util';
-import { CALLBACKS, HOST_FUNCTIONS, HostFn, type GlueAnswer, type GlueArg } from '../../../engine/glue-abi.ts';
+import { CALLBACKS, HOST_FUNCTIONS, HostFn, argKind, type GlueAnswer, type GlueArg } from '../../../engine/glue-abi.ts';
 import { buildImportObject, type HostFunction } from '../imports/index.ts';
 import type { ScriptSource } from '../options.ts';
 import type { VmInstance } from '../vm/vm.ts';
@@ -69,7 +69,8 @@ export function createScriptGuest(vm: VmInstance, script: ScriptSource): ScriptG
   const functions: Fn[] = HOST_FUNCTIONS.map((spec) => {
     if (!spec.proxy || spec.answer === 'glue') return () => fail(GuestTypeError, `script guest: ${spec.name} is written out below`);
     const [fn, outs, answer] = [env[spec.proxy]!, spec.outs.map((o) => O0 + 4 * o), ANSWERS[spec.answer]];
-    return (...args: unknown[]) => answer(fn(...spec.args.flatMap((kind, i) => arg(kind, args[i])), ...outs));
+    const kinds = spec.params.map(argKind);
+    return (...args: unknown[]) => answer(fn(...kinds.flatMap((kind, i) => arg(kind, args[i])), ...outs));
   });
   functions[HostFn.lastU32] = () => u32(O0 + 8);
   const range = (data: unknown, start: unknown, length: unknown): Uint8Array => {

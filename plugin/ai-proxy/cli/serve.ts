@@ -88,7 +88,7 @@ if (args.config) {
 
 let host: Host;
 try {
-  host = await createHost({ module: args.plugin, pluginConfig, pluginName: 'ai-proxy', clock: 'real' });
+  host = await createHost({ module: args.plugin, pluginConfig, pluginName: 'ai-proxy', clock: 'real', logLevel: 'debug' });
 } catch (error) {
   await fake?.close();
   if (!(error instanceof PluginLoadError)) throw error;
