@@ -1,7 +1,7 @@
 /**
  * Link step of the build (DESIGN §2.2): the glue (`glue/*.wat`, module fields in file-name order) is
- * assembled and merged with
- * `quickjs-wasi/quickjs.wasm` by binaryen's wasm-merge, so the engine's `env.host_*` imports resolve to
+ * assembled and merged with `quickjs-wasi/quickjs.wasm` and the native fast paths (engine/native.ts) by
+ * binaryen's wasm-merge, so the engine's `env.host_*` imports resolve to
  * the glue and only `env.proxy_*` and WASI imports remain. Exports are trimmed to what the snapshot step
  * drives and what Envoy calls, and unused code is removed.
  */
@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import binaryen from 'binaryen';
 import wabtInit from 'wabt';
 import { ALLOWED_FEATURES, FEATURE_FLAGS, WABT_FEATURES } from './features.ts';
+import { nativeModule } from './native.ts';
 
 const require = createRequire(import.meta.url);
 const here = dirname(fileURLToPath(import.meta.url));
@@ -68,12 +69,14 @@ export async function assembleGlue(): Promise<Uint8Array> {
   }
 }
 
-function wasmMerge(engine: string, glue: Uint8Array): Uint8Array {
+function wasmMerge(engine: string, native: Uint8Array, glue: Uint8Array): Uint8Array {
   const dir = mkdtempSync(join(tmpdir(), 'proxy-wasm-link-'));
   try {
+    writeFileSync(join(dir, 'native.wasm'), native);
     writeFileSync(join(dir, 'glue.wasm'), glue);
     const tool = join(dirname(require.resolve('binaryen/package.json')), 'bin', 'wasm-merge');
-    execFileSync(process.execPath, [tool, engine, 'qjs', join(dir, 'glue.wasm'), 'env', '-o', join(dir, 'merged.wasm'), ...FEATURE_FLAGS], {
+    const inputs = [engine, 'qjs', join(dir, 'native.wasm'), 'native', join(dir, 'glue.wasm'), 'env'];
+    execFileSync(process.execPath, [tool, ...inputs, '-o', join(dir, 'merged.wasm'), ...FEATURE_FLAGS], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     return new Uint8Array(readFileSync(join(dir, 'merged.wasm')));
@@ -84,7 +87,7 @@ function wasmMerge(engine: string, glue: Uint8Array): Uint8Array {
 
 /** Glue + engine as one module exporting only what the snapshot step and Envoy use. */
 export async function linkEngine(): Promise<Uint8Array> {
-  const merged = wasmMerge(require.resolve('quickjs-wasi/quickjs.wasm'), await assembleGlue());
+  const merged = wasmMerge(require.resolve('quickjs-wasi/quickjs.wasm'), await nativeModule(), await assembleGlue());
   const module = binaryen.readBinary(merged);
   try {
     module.setFeatures(ALLOWED_FEATURES);

@@ -72,6 +72,8 @@ export const HOST_FUNCTIONS = [
   f('utf8Encode', undefined, ['string string'], [], 'glue'),
   f('utf8Decode', undefined, ['bytes bytes', 'i32 start', 'i32 length'], [], 'glue'),
   f('utf8Valid', undefined, ['bytes bytes', 'i32 start', 'i32 length'], [], 'glue'),
+  f('jsonScan', undefined, ['bytes text', 'bytes keys', 'bytes out', 'i32 maxDepth'], [], 'glue'),
+  f('sseScan', undefined, ['bytes chunk', 'bytes state', 'bytes out', 'i32 from'], [], 'glue'),
 ] as const satisfies readonly HostFunctionSpec[];
 
 export type HostFunctionName = (typeof HOST_FUNCTIONS)[number]['name'];

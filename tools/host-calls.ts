@@ -25,6 +25,8 @@ const GLUE_ANSWERS: Record<string, string> = {
   utf8Encode: 'ArrayBuffer',
   utf8Decode: 'string | number',
   utf8Valid: 'number',
+  jsonScan: 'number',
+  sseScan: 'number',
 };
 
 function answerType(spec: HostFunctionSpec): string {

@@ -1,5 +1,6 @@
 ;; The glue's imports: the Proxy-Wasm host functions it calls (env), WASI randomness, and the QuickJS
-;; engine's exports it drives (module "qjs", resolved by wasm-merge), including the engine's memory.
+;; engine's exports it drives (module "qjs", resolved by wasm-merge), including the engine's memory, and the
+;; native fast paths (module "native", engine/native/*.ts).
   (import "env" "proxy_log" (func $proxy_log (param i32 i32 i32) (result i32)))
   (import "env" "proxy_get_log_level" (func $proxy_get_log_level (param i32) (result i32)))
   (import "env" "proxy_get_current_time_nanoseconds" (func $proxy_get_current_time_nanoseconds (param i32) (result i32)))
@@ -60,3 +61,6 @@
   (import "qjs" "qjs_throw" (func $qjs_throw (param i32) (result i32)))
   (import "qjs" "qjs_new_error" (func $new_error (result i32)))
   (import "qjs" "qjs_is_string" (func $is_string (param i32) (result i32)))
+
+  (import "native" "json_scan" (func $native_json_scan (param i32 i32 i32 i32 i32 i32 i32) (result i32)))
+  (import "native" "sse_scan" (func $native_sse_scan (param i32 i32 i32 i32 i32 i32) (result i32)))

@@ -40,3 +40,5 @@ export const randomBytes = host[34] as (n: number) => ArrayBuffer;
 export const utf8Encode = host[35] as (string: string) => ArrayBuffer;
 export const utf8Decode = host[36] as (bytes: ArrayBuffer, start: number, length: number) => string | number;
 export const utf8Valid = host[37] as (bytes: ArrayBuffer, start: number, length: number) => number;
+export const jsonScan = host[38] as (text: ArrayBuffer, keys: ArrayBuffer, out: ArrayBuffer, maxDepth: number) => number;
+export const sseScan = host[39] as (chunk: ArrayBuffer, state: ArrayBuffer, out: ArrayBuffer, from: number) => number;

@@ -10,6 +10,9 @@ import { utf8 } from './codec.ts';
 /** Arrays and objects nested deeper than this are refused unless a caller chooses another bound. */
 export const MAX_JSON_DEPTH = 128;
 
+/** What a `depth` error says. */
+export const depthMessage = (maxDepth: number): string => `arrays and objects are nested deeper than ${maxDepth} levels, the limit`;
+
 export type JsonResult =
   | { ok: true; value: unknown }
   | { ok: false; error: 'depth' | 'syntax'; message: string };
@@ -65,7 +68,7 @@ export function jsonDepth(bytes: Uint8Array, stopAbove = Infinity): number {
 export function parseJson(input: string | Uint8Array, maxDepth = MAX_JSON_DEPTH): JsonResult {
   const bytes = typeof input === 'string' ? utf8.encode(input) : input;
   if (!fewBrackets(bytes, maxDepth) && jsonDepth(bytes, maxDepth) > maxDepth) {
-    return { ok: false, error: 'depth', message: `arrays and objects are nested deeper than ${maxDepth} levels, the limit` };
+    return { ok: false, error: 'depth', message: depthMessage(maxDepth) };
   }
   try {
     return { ok: true, value: JSON.parse(typeof input === 'string' ? input : utf8.decode(input)) };

@@ -9,22 +9,30 @@ import type { ScriptSource } from '../options.ts';
 import { capMemoryPages } from '../../../facts/wasm/memory-cap.ts';
 import { ModuleFormatError, readModuleInfo, type ModuleInfo } from '../../../facts/wasm/module-info.ts';
 import { PluginLoadError, checkExports, checkImports, detectAbi } from './link.ts';
+import { nativeModule } from '../../../engine/native.ts';
+
+/** The engine's native fast paths, compiled once per process for every script guest. */
+let native: Promise<WebAssembly.Module> | undefined;
 
 /**
  * What a VM runs, one of two guest kinds: a compiled Wasm module with what the loader read from it, or
- * a plugin bundle run natively on V8 (TS source mode), which loads nothing and speaks ABI 0.2.1 like
- * the engine glue it stands in for (`script` absent: the one in the host's options).
+ * a plugin bundle run natively on V8 (TS source mode), which loads nothing but the engine's native fast
+ * paths and speaks ABI 0.2.1 like the engine glue it stands in for (`script` absent: the one in the
+ * host's options).
  */
 export type LoadedGuest =
   | { kind: 'wasm'; module: WebAssembly.Module; info: ModuleInfo; abi: AbiName; bytes: Uint8Array }
-  | { kind: 'script'; script?: ScriptSource; abi: '0_2_1' };
+  | { kind: 'script'; script?: ScriptSource; abi: '0_2_1'; native: WebAssembly.Module };
 
 /**
  * `source` is the module (bytes or path), or a script guest: a `ScriptSource`, or `undefined` meaning the
  * `script` of the host's options (createHost checked that exactly one of `module` and `script` is given).
  */
 export async function loadModule(source: Uint8Array | ArrayBuffer | string | ScriptSource | undefined, maxPages: number): Promise<LoadedGuest> {
-  if (source === undefined || (typeof source === 'object' && 'source' in source)) return { kind: 'script', script: source, abi: '0_2_1' };
+  if (source === undefined || (typeof source === 'object' && 'source' in source)) {
+    native ??= nativeModule().then((bytes) => WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>));
+    return { kind: 'script', script: source, abi: '0_2_1', native: await native };
+  }
   const raw = typeof source === 'string' ? new Uint8Array(await readFile(source)) : new Uint8Array(source);
   let info: ModuleInfo;
   try {

@@ -9,6 +9,7 @@
 import { Script, createContext, type Context } from 'node:vm';
 import { types } from 'node:util';
 import { CALLBACKS, HOST_FUNCTIONS, HostFn, argKind, type GlueAnswer, type GlueArg } from '../../../engine/glue-abi.ts';
+import { nativeGlue } from '../../../engine/native.ts';
 import { buildImportObject, type HostFunction } from '../imports/index.ts';
 import type { ScriptSource } from '../options.ts';
 import type { VmInstance } from '../vm/vm.ts';
@@ -29,7 +30,7 @@ const i32 = (v: unknown): number => (typeof v === 'number' && (v | 0) === v ? v 
 export interface ScriptGuest { exports: Record<string, unknown>; memory: WebAssembly.Memory; context: Context }
 
 /** Creates the guest, binds it to `vm` (exports and memory), evaluates the bundle and binds its dispatcher. */
-export function createScriptGuest(vm: VmInstance, script: ScriptSource): ScriptGuest {
+export function createScriptGuest(vm: VmInstance, script: ScriptSource, native: WebAssembly.Module): ScriptGuest {
   const { maxMemoryPages, callbackTimeoutMs } = vm.core.options;
   const memory = new WebAssembly.Memory({ initial: 2, maximum: maxMemoryPages });
   let top = HEAP; // each host call restores it on return; a top-level callback resets it
@@ -89,13 +90,17 @@ export function createScriptGuest(vm: VmInstance, script: ScriptSource): ScriptG
       return 4;
     }
   };
-  functions[HostFn.utf8Valid] = (data, start, length) => {
+  const utf8Valid = (data: Uint8Array): boolean => {
     try {
-      return strict.decode(range(data, start, length)), 1;
+      return strict.decode(data), true;
     } catch {
-      return 0;
+      return false;
     }
   };
+  functions[HostFn.utf8Valid] = (data, start, length) => (utf8Valid(range(data, start, length)) ? 1 : 0);
+  const fast = nativeGlue(native);
+  functions[HostFn.jsonScan] = (text, keys, out, maxDepth) => fast.jsonScan(view(text), view(keys), view(out), i32(maxDepth));
+  functions[HostFn.sseScan] = (chunk, state, out, from) => fast.sseScan(view(chunk), view(state), view(out), i32(from));
   const host: Record<string, Fn> = {}; // each call frees its blocks (arguments and the host's answer) on return
   functions.forEach((fn, i) => (host[i] = (...args: unknown[]) => { const saved = top; try { return fn(...args); } finally { top = saved; } }));
   /** The glue's $log_value at error level: prefix, String(value), then its stack (V8's copy of the first line dropped). */

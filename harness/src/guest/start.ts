@@ -21,18 +21,18 @@ function importedMemory(info: ModuleInfo, maxPages: number): Record<string, Reco
 }
 
 /** TS source mode: the bundle runs on V8 through the same host functions, bound like an instance. */
-function instantiateScript(vm: VmInstance, given: ScriptSource | undefined): void {
+function instantiateScript(vm: VmInstance, given: ScriptSource | undefined, native: WebAssembly.Module): void {
   const script = given ?? vm.core.options.script;
   if (!script) throw new PluginLoadError('Failed to instantiate Wasm module: no plugin script was given');
   try {
-    createScriptGuest(vm, script);
+    createScriptGuest(vm, script, native);
   } catch (error) {
     throw new PluginLoadError(`Wasm VM start failed: ${(error as Error)?.message ?? String(error)}`);
   }
 }
 
 function instantiate(vm: VmInstance, guest: LoadedGuest): void {
-  if (guest.kind === 'script') return instantiateScript(vm, guest.script);
+  if (guest.kind === 'script') return instantiateScript(vm, guest.script, guest.native);
   const { module, info } = guest;
   let instance: WebAssembly.Instance;
   try {

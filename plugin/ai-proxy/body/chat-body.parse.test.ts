@@ -84,11 +84,32 @@ describe('parseRequestBody problems', () => {
 });
 
 describe('parseRequestBody results', () => {
-  it('returns the parsed object, the same bytes, the model and the stream flag', () => {
-    const bytes = enc('{\r\n  "model": "gpt-4o",\r\n  "stream": true,\r\n  "seed": 12345678901234567890, "t": 1.0\r\n}');
+  it('returns the same bytes, the model, the stream flag and where the members the rewrite needs are', () => {
+    const text = '{\r\n  "model": "gpt-4o",\r\n  "stream": true,\r\n  "seed": 12345678901234567890, "t": 1.0\r\n}';
+    const bytes = enc(text);
     const result = parsed(parseRequestBody(bytes));
     expect(result.bytes).toBe(bytes);
-    expect(result).toEqual({ json: { model: 'gpt-4o', stream: true, seed: 12345678901234567890, t: 1 }, bytes, model: 'gpt-4o', stream: true });
+    const at = (needle: string) => text.indexOf(needle);
+    expect(result).toEqual({
+      bytes,
+      model: 'gpt-4o',
+      stream: true,
+      top: {
+        objectStart: 0,
+        lastValueEnd: at('1.0') + 3,
+        memberCount: 4,
+        model: { keyStart: at('"model"'), valueStart: at('"gpt-4o"'), valueEnd: at('"gpt-4o"') + 8 },
+        stream: { keyStart: at('"stream"'), valueStart: at('true'), valueEnd: at('true') + 4 },
+        streamOptions: undefined,
+      },
+    });
+  });
+
+  it('finds the same spans when a top-level name holds an escape (the JS path)', () => {
+    const text = '{"stre\\u0061m":true, "model":"m"}';
+    const result = parsed(parseRequestBody(enc(text)));
+    expect(result).toMatchObject({ model: 'm', stream: true, top: { objectStart: 0, lastValueEnd: text.length - 1, memberCount: 2 } });
+    expect(result.top.stream).toEqual({ keyStart: 1, valueStart: text.indexOf('true'), valueEnd: text.indexOf('true') + 4 });
   });
 
   it('decodes escapes in the model name and uses the last of duplicated keys', () => {

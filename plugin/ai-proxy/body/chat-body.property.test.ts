@@ -105,7 +105,7 @@ describe('rewriteBody against a generated reference', () => {
       const g = generate();
       const parsed = parse(enc(g.text));
       const edits: BodyEdits = { model: pick([undefined, 'gpt-4', 'qwen-turbo', 'x\\"\n😀']), includeUsage: pick([undefined, true, true, false]) };
-      const want = expected(g, parsed.json, edits);
+      const want = expected(g, JSON.parse(g.text), edits);
       const out = rewriteBody(parsed, edits);
       if (!want.changed) expect(out, g.text).toBe(parsed.bytes);
       else changed++;

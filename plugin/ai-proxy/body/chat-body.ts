@@ -3,24 +3,47 @@
  * order, UTF-8, nesting depth (`MAX_JSON_DEPTH`), JSON syntax, that the body is a JSON object and the
  * `model` member, and answers a problem (status, OpenAI error code, message) for the first check that
  * fails; a `model` that is absent, `null` or `""` counts as not given (as Higress reads it), so a `*`
- * mapping can fill it in. `rewriteBody` replaces the top-level `model` value and asks a streaming
- * request for usage (`stream_options.include_usage`) by splicing byte ranges found by `scanTopLevel`, so
- * every other byte (whitespace, key order, number spelling, escapes) reaches the upstream unchanged; with
- * nothing to change it returns `parsed.bytes` itself. A `model` absent from the body is added as its
- * first member; an `include_usage` the client set (even to false) and a `stream_options` that is not an
- * object are left alone.
+ * mapping can fill it in. The engine's native scanner does all of it in one pass and reports the spans
+ * of `model`, `stream` and `stream_options`; text it declines (a top-level name with an escape) or
+ * rejects (for the parser's exact reason) goes through `parseJson` and the JS scanner instead.
+ * `rewriteBody` replaces the top-level `model` value and asks a streaming request for usage
+ * (`stream_options.include_usage`) by splicing byte ranges, so every other byte (whitespace, key order,
+ * number spelling, escapes) reaches the upstream unchanged; with nothing to change it returns
+ * `parsed.bytes` itself. A `model` absent from the body is added as its first member; an
+ * `include_usage` the client set (even to false) and a `stream_options` that is not an object are left
+ * alone.
  */
-import { scanObjectAt, scanTopLevel, type ObjectScan, type ScanResult } from './json-scan.ts';
+import { scanObjectAt, scanTopLevel, type MemberSpan, type ScanResult } from './json-scan.ts';
 import { utf8 } from '../../sdk/codec.ts';
-import { parseJson } from '../../sdk/json.ts';
+import { MAX_JSON_DEPTH, depthMessage, parseJson } from '../../sdk/json.ts';
+import { JsonMembers } from '../../sdk/json-members.ts';
 
-export interface ParsedBody { json: Record<string, unknown>; bytes: Uint8Array; model?: string; stream: boolean }
+/** Where the top-level object and the members the rewrite needs are. */
+export interface TopLevel {
+  objectStart: number;
+  /** End of the last member's value, −1 for `{}`. */
+  lastValueEnd: number;
+  memberCount: number;
+  model?: MemberSpan;
+  stream?: MemberSpan;
+  streamOptions?: MemberSpan;
+}
+export interface ParsedBody { bytes: Uint8Array; model?: string; stream: boolean; top: TopLevel }
 export type BodyProblem = { status: number; code: string; message: string };
 export interface BodyEdits { model?: string; includeUsage?: boolean }
 
 interface Splice { start: number; end: number; text: string }
 
+const TOP = new JsonMembers(['model', 'stream', 'stream_options']);
+const MODEL = 0;
+const STREAM = 1;
+const STREAM_OPTIONS = 2;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
 const problem = (code: string, message: string): BodyProblem => ({ status: 400, code, message });
+const INVALID_ENCODING = problem('invalid_encoding', 'the request body is not valid UTF-8');
+const TOO_DEEP = problem('json_too_deep', `the request body is refused: its ${depthMessage(MAX_JSON_DEPTH)}`);
 
 function kindOf(value: unknown): string {
   if (value === null) return 'null';
@@ -29,14 +52,59 @@ function kindOf(value: unknown): string {
   return `a ${typeof value}`;
 }
 
+/** The kind of the JSON value whose first byte is `c`, worded as `kindOf` words it. */
+function kindAt(c: number): string {
+  if (c === 0x7b) return 'an object';
+  if (c === 0x5b) return 'an array';
+  if (c === QUOTE) return 'a string';
+  if (c === 0x74 || c === 0x66) return 'a boolean';
+  if (c === 0x6e) return 'null';
+  return 'a number';
+}
+
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-export function parseRequestBody(bytes: Uint8Array): ParsedBody | BodyProblem {
-  if (!utf8.isValid(bytes)) return problem('invalid_encoding', 'the request body is not valid UTF-8');
+function asBuffer(bytes: Uint8Array): ArrayBuffer {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? (bytes.buffer as ArrayBuffer) : bytes.slice().buffer;
+}
+
+function span(scan: JsonMembers, index: number): MemberSpan | undefined {
+  return scan.count(index) === 0 ? undefined : { keyStart: scan.keyStart(index), valueStart: scan.valueStart(index), valueEnd: scan.valueEnd(index) };
+}
+
+/** The string at `[start, end)` (quotes included), decoded directly unless it holds an escape. */
+function stringAt(bytes: Uint8Array, start: number, end: number): string {
+  const inner = bytes.subarray(start + 1, end - 1);
+  if (!inner.includes(BACKSLASH)) return utf8.decode(inner);
+  const parsed = parseJson(bytes.subarray(start, end));
+  if (!parsed.ok) throw new Error(`the engine's scanner passed a string the parser refuses: ${parsed.message}`);
+  return parsed.value as string;
+}
+
+const isTrue = (bytes: Uint8Array, at?: MemberSpan): boolean =>
+  at !== undefined && at.valueEnd - at.valueStart === 4 && bytes[at.valueStart] === 0x74 && bytes[at.valueStart + 1] === 0x72;
+
+function fromNativeScan(bytes: Uint8Array): ParsedBody | BodyProblem {
+  const top: TopLevel = { objectStart: TOP.objectStart, lastValueEnd: TOP.lastValueEnd, memberCount: TOP.memberCount, model: span(TOP, MODEL), stream: span(TOP, STREAM), streamOptions: span(TOP, STREAM_OPTIONS) };
+  let model: string | undefined;
+  if (top.model) {
+    const first = bytes[top.model.valueStart];
+    if (first === QUOTE) model = stringAt(bytes, top.model.valueStart, top.model.valueEnd) || undefined;
+    else if (first !== 0x6e) return problem('invalid_model', `'model' must be a string, got ${kindAt(first)}`);
+  }
+  return { bytes, model, stream: isTrue(bytes, top.stream), top };
+}
+
+function scanned(result: ScanResult) {
+  if ('error' in result) throw new Error(`request body cannot be rewritten: ${result.error}`);
+  return result;
+}
+
+function fromJsParse(bytes: Uint8Array): ParsedBody | BodyProblem {
   const result = parseJson(bytes);
   if (!result.ok) {
-    if (result.error === 'depth') return problem('json_too_deep', `the request body is refused: its ${result.message}`);
+    if (result.error === 'depth') return TOO_DEEP;
     return problem('invalid_json', `the request body is not valid JSON: ${result.message}`);
   }
   const json = result.value;
@@ -45,7 +113,33 @@ export function parseRequestBody(bytes: Uint8Array): ParsedBody | BodyProblem {
   if (model !== undefined && model !== null && typeof model !== 'string') {
     return problem('invalid_model', `'model' must be a string, got ${kindOf(model)}`);
   }
-  return { json, bytes, model: (model as string | null | undefined) || undefined, stream: json.stream === true };
+  const scan = scanned(scanTopLevel(bytes));
+  let lastValueEnd = -1;
+  for (const member of scan.members.values()) lastValueEnd = Math.max(lastValueEnd, member.valueEnd);
+  const top: TopLevel = {
+    objectStart: scan.objectStart,
+    lastValueEnd,
+    memberCount: scan.members.size,
+    model: scan.members.get('model'),
+    stream: scan.members.get('stream'),
+    streamOptions: scan.members.get('stream_options'),
+  };
+  return { bytes, model: (model as string | null | undefined) || undefined, stream: json.stream === true, top };
+}
+
+export function parseRequestBody(bytes: Uint8Array): ParsedBody | BodyProblem {
+  switch (TOP.scan(asBuffer(bytes))) {
+    case 'object':
+      return fromNativeScan(bytes);
+    case 'not-utf8':
+      return INVALID_ENCODING;
+    case 'too-deep':
+      return TOO_DEEP;
+    case 'not-object':
+      return problem('invalid_body', `the request body must be a JSON object, got ${kindAt(bytes[TOP.offset])}`);
+    default:
+      return fromJsParse(bytes);
+  }
 }
 
 export function jsonStringLiteral(text: string): string {
@@ -70,40 +164,28 @@ export function jsonStringLiteral(text: string): string {
   return parts.join('');
 }
 
-function scanned(result: ScanResult): ObjectScan {
-  if ('error' in result) throw new Error(`request body cannot be rewritten: ${result.error}`);
-  return result;
-}
-
-function lastValueEnd(scan: ObjectScan): number {
-  let end = -1;
-  for (const span of scan.members.values()) end = Math.max(end, span.valueEnd);
-  return end;
-}
-
-function usageSplice(parsed: ParsedBody, top: ObjectScan): Splice | undefined {
-  const options = parsed.json.stream_options;
+function usageSplice(parsed: ParsedBody): Splice | undefined {
+  const { top, bytes } = parsed;
+  const options = top.streamOptions;
   if (options === undefined) {
-    const stream = top.members.get('stream');
-    const after = stream ? stream.valueEnd : lastValueEnd(top);
+    const after = top.stream ? top.stream.valueEnd : top.lastValueEnd;
     const text = '"stream_options":{"include_usage":true}';
     return after < 0 ? { start: top.objectStart + 1, end: top.objectStart + 1, text } : { start: after, end: after, text: ',' + text };
   }
-  if (!isPlainObject(options) || Object.hasOwn(options, 'include_usage')) return undefined;
-  const span = top.members.get('stream_options');
-  if (!span) return undefined;
-  const inner = scanned(scanObjectAt(parsed.bytes, span.valueStart));
-  const after = lastValueEnd(inner);
+  if (bytes[options.valueStart] !== 0x7b) return undefined;
+  const inner = scanned(scanObjectAt(bytes, options.valueStart));
+  if (inner.members.has('include_usage')) return undefined;
+  let after = -1;
+  for (const member of inner.members.values()) after = Math.max(after, member.valueEnd);
   if (after < 0) return { start: inner.objectStart + 1, end: inner.objectStart + 1, text: '"include_usage":true' };
   return { start: after, end: after, text: ',"include_usage":true' };
 }
 
-function modelSplice(model: string, top: ObjectScan): Splice {
+function modelSplice(model: string, top: TopLevel): Splice {
   const literal = jsonStringLiteral(model);
-  const span = top.members.get('model');
-  if (span) return { start: span.valueStart, end: span.valueEnd, text: literal };
+  if (top.model) return { start: top.model.valueStart, end: top.model.valueEnd, text: literal };
   const at = top.objectStart + 1;
-  return { start: at, end: at, text: `"model":${literal}${top.members.size > 0 ? ',' : ''}` };
+  return { start: at, end: at, text: `"model":${literal}${top.memberCount > 0 ? ',' : ''}` };
 }
 
 function applySplices(bytes: Uint8Array, splices: Splice[]): Uint8Array {
@@ -125,14 +207,20 @@ function applySplices(bytes: Uint8Array, splices: Splice[]): Uint8Array {
   return out;
 }
 
+/** Whether the body's own `model` value is the string `model` (a null, "" or absent one is not). */
+function modelIs(parsed: ParsedBody, model: string): boolean {
+  if (parsed.model !== undefined) return parsed.model === model;
+  const at = parsed.top.model;
+  return model === '' && at !== undefined && parsed.bytes[at.valueStart] === QUOTE;
+}
+
 export function rewriteBody(parsed: ParsedBody, edits: BodyEdits): Uint8Array {
-  const changeModel = edits.model !== undefined && edits.model !== parsed.json.model;
+  const changeModel = edits.model !== undefined && !modelIs(parsed, edits.model);
   const wantUsage = edits.includeUsage === true && parsed.stream;
   if (!changeModel && !wantUsage) return parsed.bytes;
-  const top = scanned(scanTopLevel(parsed.bytes));
   const splices: Splice[] = [];
-  if (changeModel) splices.push(modelSplice(edits.model as string, top));
-  const usage = wantUsage ? usageSplice(parsed, top) : undefined;
+  if (changeModel) splices.push(modelSplice(edits.model as string, parsed.top));
+  const usage = wantUsage ? usageSplice(parsed) : undefined;
   if (usage) splices.push(usage);
   return splices.length === 0 ? parsed.bytes : applySplices(parsed.bytes, splices);
 }

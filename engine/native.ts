@@ -1,0 +1,140 @@
+/**
+ * The engine's native fast paths (DESIGN §7): AssemblyScript sources in engine/native/, compiled by the
+ * `assemblyscript` compiler from npm into one Wasm module that shares QuickJS's memory. The module may
+ * hold code only — no data, no globals that need memory, no allocator — since the memory is the
+ * engine's: it works on pointers the glue hands it. Its `env.memory` import is renamed to QuickJS's
+ * (`qjs.memory`) so wasm-merge links them, and the script guest instantiates it on its own memory.
+ *
+ * Loading the compiler takes seconds, so the result is kept in node_modules/.cache/engine-native under
+ * a hash of the sources, the compiler version and its flags; the build fills the cache, tests read it.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readModuleInfo } from '../facts/wasm/module-info.ts';
+
+const require = createRequire(import.meta.url);
+const here = dirname(fileURLToPath(import.meta.url));
+const SOURCES = join(here, 'native');
+const CACHE = join(here, '..', 'node_modules', '.cache', 'engine-native');
+const DISABLED = ['simd', 'relaxed-simd', 'threads', 'exception-handling', 'tail-calls', 'extended-const', 'gc', 'stringref', 'memory64'];
+const FLAGS = ['-O3', '--runtime', 'stub', '--importMemory', '--noExportMemory', '--initialMemory', '0', '--noAssert', '--disable', DISABLED.join(',')];
+
+/** What the native module exports, with its Wasm signature (`i` = i32). */
+export const NATIVE_EXPORTS: Readonly<Record<string, string>> = { json_scan: 'iiiiiii:i', sse_scan: 'iiiiii:i' };
+
+/** Rewrites the import `env.memory` to `qjs.memory` in place (both module names are three bytes). */
+function importQuickJsMemory(bytes: Uint8Array): Uint8Array {
+  const needle = [3, 0x65, 0x6e, 0x76, 6, 0x6d, 0x65, 0x6d, 0x6f, 0x72, 0x79, 0x02];
+  for (let i = 8; i + needle.length <= bytes.length; i++) {
+    if (needle.every((b, k) => bytes[i + k] === b)) {
+      bytes.set([0x71, 0x6a, 0x73], i + 1);
+      return bytes;
+    }
+  }
+  throw new Error('the native module does not import env.memory');
+}
+
+function sources(): Array<{ name: string; text: string }> {
+  return readdirSync(SOURCES)
+    .filter((name) => name.endsWith('.ts'))
+    .sort()
+    .map((name) => ({ name, text: readFileSync(join(SOURCES, name), 'utf8') }));
+}
+
+function cacheKey(files: Array<{ name: string; text: string }>): string {
+  const hash = createHash('sha256');
+  hash.update(String(require('assemblyscript/package.json').version));
+  hash.update(JSON.stringify(FLAGS));
+  for (const { name, text } of files) hash.update(`\0${name}\0${text}`);
+  return hash.digest('hex').slice(0, 24);
+}
+
+/** Checks the module holds what the glue links against and imports nothing but the engine's memory. */
+export function checkNative(bytes: Uint8Array): Uint8Array {
+  const info = readModuleInfo(bytes);
+  const imports = info.imports.map((i) => `${i.module}.${i.name}`);
+  if (imports.join() !== 'qjs.memory') throw new Error(`the native module may import only qjs.memory, not ${imports.join(', ')}`);
+  for (const [name, signature] of Object.entries(NATIVE_EXPORTS)) {
+    const found = info.exports.find((e) => e.name === name);
+    if (found?.signature !== signature) throw new Error(`the native module must export ${name} as ${signature}, found ${found?.signature ?? 'nothing'}`);
+  }
+  return bytes;
+}
+
+async function compile(files: Array<{ name: string; text: string }>): Promise<Uint8Array> {
+  const { default: asc } = await import('assemblyscript/asc');
+  const outputs: Record<string, Uint8Array> = {};
+  const stderr: string[] = [];
+  const { error } = await asc.main([...files.map((f) => join(SOURCES, f.name)), '--outFile', 'native.wasm', ...FLAGS], {
+    writeFile: (name: string, contents: Uint8Array | string) => void (outputs[name] = typeof contents === 'string' ? new TextEncoder().encode(contents) : contents),
+    stderr: { write: (text: string) => void stderr.push(String(text)) },
+    stdout: { write: () => undefined },
+  });
+  const bytes = outputs['native.wasm'];
+  if (error || !bytes) throw new Error(`compiling engine/native failed: ${error?.message ?? 'no output'}\n${stderr.join('')}`);
+  return checkNative(importQuickJsMemory(bytes));
+}
+
+let loaded: Promise<Uint8Array> | undefined;
+
+/** The compiled native module, from the cache when its sources have not changed. */
+export function nativeModule(): Promise<Uint8Array> {
+  return (loaded ??= (async () => {
+    const files = sources();
+    const path = join(CACHE, `${cacheKey(files)}.wasm`);
+    try {
+      return checkNative(new Uint8Array(readFileSync(path)));
+    } catch {
+      const bytes = await compile(files);
+      mkdirSync(CACHE, { recursive: true });
+      const temporary = `${path}.${process.pid}.tmp`;
+      writeFileSync(temporary, bytes);
+      renameSync(temporary, path);
+      return bytes;
+    }
+  })());
+}
+
+export interface NativeGlue {
+  jsonScan(text: Uint8Array, keys: Uint8Array, out: Uint8Array, maxDepth: number): number;
+  sseScan(chunk: Uint8Array, state: Uint8Array, out: Uint8Array, from: number): number;
+}
+
+/**
+ * The glue's `jsonScan` and `sseScan` (engine/glue/45-native.wat) for code that runs outside the engine
+ * (the script guest, unit tests): the same checks, then the same native code on copies of the buffers
+ * in a memory of its own; the buffers the native code writes are copied back.
+ */
+export function nativeGlue(module: WebAssembly.Module): NativeGlue {
+  const memory = new WebAssembly.Memory({ initial: 1 });
+  const fast = new WebAssembly.Instance(module, { qjs: { memory } }).exports as Record<'json_scan' | 'sse_scan', (...args: number[]) => number>;
+  const strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+  const inPlace = (buffers: Uint8Array[], written: number, run: (ptrs: number[]) => number): number => {
+    const ptrs: number[] = [];
+    let top = 0;
+    for (const b of buffers) ptrs.push(top), (top += Math.ceil((b.length + 1) / 8) * 8);
+    if (top > memory.buffer.byteLength) memory.grow(Math.ceil((top - memory.buffer.byteLength) / 65536));
+    buffers.forEach((b, i) => new Uint8Array(memory.buffer, ptrs[i], b.length).set(b));
+    const result = run(ptrs);
+    for (let i = buffers.length - written; i < buffers.length; i++) buffers[i]!.set(new Uint8Array(memory.buffer, ptrs[i], buffers[i]!.length));
+    return result;
+  };
+  return {
+    jsonScan(text, keys, out, maxDepth) {
+      if (maxDepth < 0 || out.length < 257 + maxDepth) return -1;
+      try {
+        strict.decode(text);
+      } catch {
+        return 5;
+      }
+      return inPlace([text, keys, out], 1, ([t, k, o]) => fast.json_scan(t!, text.length, k!, keys.length, o!, maxDepth, 1));
+    },
+    sseScan(chunk, state, out, from) {
+      if (state.length < 24 || out.length < 28 || from >>> 0 > chunk.length) return -1;
+      return inPlace([chunk, state, out], 2, ([c, s, o]) => fast.sse_scan(c!, chunk.length, s!, o!, Math.floor((out.length - 16) / 12), from));
+    },
+  };
+}

@@ -1,0 +1,93 @@
+/**
+ * The top-level members of a JSON object, found by the engine's native scanner (engine/native/json-scan.ts)
+ * in one pass over the UTF-8 bytes, without parsing: the text is validated whole (RFC 8259 grammar,
+ * well-formed UTF-8, nesting at most `maxDepth`), and for each name asked for, the byte spans of its last
+ * occurrence (as JSON.parse keeps the last). A scanner is made once per set of names and reused; its
+ * spans describe the last text scanned. `declined` means a top-level name holds an escape, so names
+ * could not be compared: parse such text with `parseJson`; `invalid` text gets its reason from
+ * `parseJson` too.
+ */
+import * as host from './host-calls.ts';
+import { encodeUtf8 } from './codec.ts';
+import { MAX_JSON_DEPTH } from './json.ts';
+
+export type JsonScanResult = 'object' | 'invalid' | 'too-deep' | 'not-object' | 'declined' | 'not-utf8';
+
+const RESULTS: readonly JsonScanResult[] = ['object', 'invalid', 'too-deep', 'not-object', 'declined', 'not-utf8'];
+const MAX_NAMES = 8;
+const AUX = 0;
+const OBJECT_START = 1;
+const OBJECT_END = 2;
+const LAST_END = 3;
+const MEMBERS = 5;
+const KEYS = 8;
+
+export class JsonMembers {
+  private readonly keys: ArrayBuffer;
+  private readonly out: ArrayBuffer;
+  private readonly words: Int32Array;
+
+  constructor(
+    readonly names: readonly string[],
+    readonly maxDepth = MAX_JSON_DEPTH,
+  ) {
+    if (names.length === 0 || names.length > MAX_NAMES) throw new RangeError(`JsonMembers takes 1 to ${MAX_NAMES} member names, got ${names.length}`);
+    if (names.some((name) => name === '' || name.includes('\0'))) throw new RangeError('JsonMembers: member names must be non-empty and free of NUL');
+    this.keys = encodeUtf8(names.join('\0'));
+    this.out = new ArrayBuffer(257 + maxDepth);
+    this.words = new Int32Array(this.out, 0, 64);
+  }
+
+  /** Scans `text`; after `object`, the accessors below describe its members. */
+  scan(text: ArrayBuffer): JsonScanResult {
+    const code = host.jsonScan(text, this.keys, this.out, this.maxDepth);
+    const result = RESULTS[code];
+    if (result === undefined) throw new RangeError(`the engine's JSON scanner refused its buffers (code ${code})`);
+    return result;
+  }
+
+  /** How often the `index`th name occurs at the top level. */
+  count(index: number): number {
+    return this.words[KEYS + index * 4];
+  }
+
+  /** Where the last occurrence of the `index`th name starts (its opening quote), −1 when absent. */
+  keyStart(index: number): number {
+    return this.words[KEYS + index * 4 + 1];
+  }
+
+  /** Where its value starts, −1 when absent. */
+  valueStart(index: number): number {
+    return this.words[KEYS + index * 4 + 2];
+  }
+
+  /** Where its value ends (exclusive), −1 when absent. */
+  valueEnd(index: number): number {
+    return this.words[KEYS + index * 4 + 3];
+  }
+
+  /** The index of the object's `{`. */
+  get objectStart(): number {
+    return this.words[OBJECT_START];
+  }
+
+  /** The index of the object's `}`. */
+  get objectEnd(): number {
+    return this.words[OBJECT_END];
+  }
+
+  /** Where the value of the object's last member ends, −1 for `{}`. */
+  get lastValueEnd(): number {
+    return this.words[LAST_END];
+  }
+
+  /** How many members the object has, repeated names counted each time. */
+  get memberCount(): number {
+    return this.words[MEMBERS];
+  }
+
+  /** `not-object`: where the value starts; `invalid`, `too-deep`, `declined`: the byte offset concerned. */
+  get offset(): number {
+    return this.words[AUX];
+  }
+}
