@@ -4,35 +4,42 @@
  * length, the NULs, N ≤ 1024 or total ≤ 1 MiB yields an empty list, never an error.
  */
 
+import { decodeUtf8, utf8Length, writeUtf8 } from './utf8.ts';
+
 export type HeaderPairs = Array<[string, string]>;
 
 export const MAX_PAIRS = 1024;
 export const MAX_PAIRS_BYTES = 1024 * 1024;
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
+const lengthOf = (v: string | Uint8Array): number => (typeof v === 'string' ? utf8Length(v) : v.length);
 
-const toBytes = (v: string | Uint8Array): Uint8Array => (typeof v === 'string' ? encoder.encode(v) : v);
+function put(v: string | Uint8Array, out: Uint8Array, offset: number): void {
+  if (typeof v === 'string') writeUtf8(v, out, offset);
+  else out.set(v, offset);
+}
 
 /** Serialises pairs in order; an empty list encodes as just N = 0. */
 export function encodePairs(pairs: ReadonlyArray<readonly [string | Uint8Array, string | Uint8Array]>): Uint8Array {
-  const encoded = pairs.map(([k, v]) => [toBytes(k), toBytes(v)] as const);
+  const lengths = new Array<number>(pairs.length * 2);
   let size = 4;
-  for (const [k, v] of encoded) size += 8 + k.length + v.length + 2;
+  for (let i = 0; i < pairs.length; i++) {
+    const [k, v] = pairs[i]!;
+    size += 8 + (lengths[2 * i] = lengthOf(k)) + (lengths[2 * i + 1] = lengthOf(v)) + 2;
+  }
   const out = new Uint8Array(size);
   const view = new DataView(out.buffer);
-  view.setUint32(0, encoded.length, true);
+  view.setUint32(0, pairs.length, true);
   let offset = 4;
-  for (const [k, v] of encoded) {
-    view.setUint32(offset, k.length, true);
-    view.setUint32(offset + 4, v.length, true);
-    offset += 8;
+  for (const length of lengths) {
+    view.setUint32(offset, length, true);
+    offset += 4;
   }
-  for (const [k, v] of encoded) {
-    out.set(k, offset);
-    offset += k.length + 1;
-    out.set(v, offset);
-    offset += v.length + 1;
+  for (let i = 0; i < pairs.length; i++) {
+    const [k, v] = pairs[i]!;
+    put(k, out, offset);
+    offset += lengths[2 * i]! + 1;
+    put(v, out, offset);
+    offset += lengths[2 * i + 1]! + 1;
   }
   return out;
 }
@@ -56,8 +63,8 @@ export function decodePairs(bytes: Uint8Array): Array<[string, string]> {
   let offset = 4 + n * 8;
   for (const [k, v] of sizes) {
     if (bytes[offset + k] !== 0 || bytes[offset + k + 1 + v] !== 0) return [];
-    const key = decoder.decode(bytes.subarray(offset, offset + k));
-    const value = decoder.decode(bytes.subarray(offset + k + 1, offset + k + 1 + v));
+    const key = decodeUtf8(bytes.subarray(offset, offset + k));
+    const value = decodeUtf8(bytes.subarray(offset + k + 1, offset + k + 1 + v));
     pairs.push([key, value]);
     offset += k + v + 2;
   }

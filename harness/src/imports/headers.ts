@@ -8,6 +8,7 @@
  */
 import { MAX_MAP_TYPE, MapType, Status } from '../../../facts/proxy-wasm/enums.ts';
 import { decodePairs, encodePairs } from '../codec/pairs.ts';
+import { encodeUtf8 } from '../codec/utf8.ts';
 import type { HeaderAccess } from '../vm/stream-handle.ts';
 import type { VmInstance } from '../vm/vm.ts';
 
@@ -81,7 +82,7 @@ export function headerImports(vm: VmInstance) {
       if (map === 'absent') return absentStatus(vm);
       const hit = map.list.find(([k]) => k === key);
       if (!hit) return Status.NotFound;
-      return mem().give(Buffer.from(hit[1]), retPtr, retSize);
+      return mem().give(encodeUtf8(hit[1]), retPtr, retSize);
     },
     proxy_add_header_map_value(type: number, kp: number, ks: number, vp: number, vs: number): number {
       if (badType(type)) return Status.BadArgument;

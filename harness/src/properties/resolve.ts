@@ -8,6 +8,7 @@
 import { isPropertyMap, parseInt64, serializeValue, Duration, Timestamp, type PropertyValue } from './values.ts';
 import { firstHeader as first, grpcStatus, headerBytes, headerNames, joinedHeader } from './stream-facts.ts';
 import type { HeaderList, StreamFacts } from './stream-facts.ts';
+import { decodeUtf8 } from '../codec/utf8.ts';
 
 export interface PropertySources {
   configured: Record<string, PropertyValue>;
@@ -141,7 +142,7 @@ export function resolveProperty(path: string[], sources: PropertySources): Uint8
 export function splitPropertyPath(bytes: Uint8Array): string[] {
   if (bytes.length === 0) return [];
   const end = bytes[bytes.length - 1] === 0 ? bytes.length - 1 : bytes.length;
-  return new TextDecoder().decode(bytes.subarray(0, end)).split('\0');
+  return decodeUtf8(bytes.subarray(0, end)).split('\0');
 }
 
 /** Filter-state key `proxy_set_property` writes and the fallback lookup reads. */

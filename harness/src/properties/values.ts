@@ -7,6 +7,7 @@
  */
 
 import { encodePairs } from '../codec/pairs.ts';
+import { encodeUtf8 } from '../codec/utf8.ts';
 
 export class Double {
   constructor(readonly value: number) {}
@@ -34,7 +35,6 @@ export type PropertyValue =
   | Timestamp
   | Duration;
 
-const encoder = new TextEncoder();
 const EMPTY = new Uint8Array(0);
 
 /** True for the plain-object map form of a value (not bytes, list, or one of the wrapper classes). */
@@ -71,7 +71,7 @@ function float64(v: number): Uint8Array {
 
 /** Serialises a value exactly as Envoy does; integral numbers are int64, other numbers double. */
 export function serializeValue(v: PropertyValue): Uint8Array {
-  if (typeof v === 'string') return encoder.encode(v);
+  if (typeof v === 'string') return encodeUtf8(v);
   if (typeof v === 'bigint') return int64(v);
   if (typeof v === 'number') return Number.isInteger(v) ? int64(BigInt(v)) : float64(v);
   if (typeof v === 'boolean') return Uint8Array.of(v ? 1 : 0);

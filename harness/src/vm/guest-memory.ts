@@ -4,10 +4,10 @@
  * guest goes into blocks obtained from the guest's own allocator (skipped for empty data).
  */
 import { Status, type StatusCode } from '../../../facts/proxy-wasm/enums.ts';
+import { decodeUtf8 } from '../codec/utf8.ts';
 
 export class MemoryAccessError extends Error {}
 
-const decoder = new TextDecoder();
 
 export class GuestMemory {
   private buffer: ArrayBuffer = new ArrayBuffer(0);
@@ -54,7 +54,7 @@ export class GuestMemory {
     ptr >>>= 0;
     size >>>= 0;
     this.check(ptr, size);
-    return size === 0 ? '' : decoder.decode(this.views().bytes.subarray(ptr, ptr + size));
+    return size === 0 ? '' : decodeUtf8(this.views().bytes.subarray(ptr, ptr + size));
   }
 
   writeU32(ptr: number, value: number): void {
