@@ -31,6 +31,7 @@ const ANSWER_HELPER: Partial<Record<GlueAnswer, RegExp>> = {
   u32: /\(call \$u32_or_status \(call \$proxy_/,
   bytes: /\(call \$buf_or_status \(call \$proxy_/,
   string: /\(call \$str_or_status \(call \$proxy_/,
+  'pairs-text': /\(call \$pairs_text_or_status \(call \$proxy_/,
   u64: /i64\.load \(global\.get \$scratch\)/,
   'u64-or-status': /i32\.sub \(i32\.const 0\)[\s\S]*i64\.load \(global\.get \$scratch\)/,
 };

@@ -9,14 +9,16 @@
  * length), `bytes` (an ArrayBuffer, pointer and length). `outs` are the glue's scratch out-parameters (0, 1, 2) appended to
  * the import's arguments. Answers: `status` the import's status; `u32` the first out-parameter, or
  * −status on failure; `bytes`/`string` the block the host returned, or the status on failure; `u64` the
- * first out-parameter as a number, status ignored; `u64-or-status` the same, or −status on failure;
+ * first out-parameter as a number, status ignored; `pairs-text` a header-pairs block as the string of its
+ * keys and values each followed by NUL (the block as bytes when that string would not be faithful), or
+ * the status; `u64-or-status` the same, or −status on failure;
  * `glue` the glue answers itself (no import, or a WASI one), as its own line in the WAT says.
  */
 
 export type GlueArg = 'i32' | 'i64' | 'string' | 'bytes';
 /** An argument: its kind and its name, as the WAT comment of the function names it (`'i32 level'`). */
 export type GlueParam = `${GlueArg} ${string}`;
-export type GlueAnswer = 'status' | 'u32' | 'bytes' | 'string' | 'u64' | 'u64-or-status' | 'glue';
+export type GlueAnswer = 'status' | 'u32' | 'bytes' | 'string' | 'pairs-text' | 'u64' | 'u64-or-status' | 'glue';
 
 export interface HostFunctionSpec {
   readonly name: string;
@@ -74,6 +76,8 @@ export const HOST_FUNCTIONS = [
   f('utf8Valid', undefined, ['bytes bytes', 'i32 start', 'i32 length'], [], 'glue'),
   f('jsonScan', undefined, ['bytes text', 'bytes keys', 'bytes out', 'i32 maxDepth'], [], 'glue'),
   f('sseScan', undefined, ['bytes chunk', 'bytes state', 'bytes out', 'i32 from'], [], 'glue'),
+  f('getHeaderMapText', 'proxy_get_header_map_pairs', ['i32 map'], [0, 1], 'pairs-text'),
+  f('setHeaderMapText', 'proxy_set_header_map_pairs', ['string pairs', 'i32 count', 'i32 map'], [], 'status'),
 ] as const satisfies readonly HostFunctionSpec[];
 
 export type HostFunctionName = (typeof HOST_FUNCTIONS)[number]['name'];

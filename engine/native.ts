@@ -23,7 +23,7 @@ const DISABLED = ['simd', 'relaxed-simd', 'threads', 'exception-handling', 'tail
 const FLAGS = ['-O3', '--runtime', 'stub', '--importMemory', '--noExportMemory', '--initialMemory', '0', '--noAssert', '--disable', DISABLED.join(',')];
 
 /** What the native module exports, with its Wasm signature (`i` = i32). */
-export const NATIVE_EXPORTS: Readonly<Record<string, string>> = { json_scan: 'iiiiiii:i', sse_scan: 'iiiiii:i' };
+export const NATIVE_EXPORTS: Readonly<Record<string, string>> = { json_scan: 'iiiiiii:i', sse_scan: 'iiiiii:i', pairs_strings: 'ii:i', pairs_header: 'iiii:i' };
 
 /** Rewrites the import `env.memory` to `qjs.memory` in place (both module names are three bytes). */
 function importQuickJsMemory(bytes: Uint8Array): Uint8Array {
@@ -101,6 +101,10 @@ export function nativeModule(): Promise<Uint8Array> {
 export interface NativeGlue {
   jsonScan(text: Uint8Array, keys: Uint8Array, out: Uint8Array, maxDepth: number): number;
   sseScan(chunk: Uint8Array, state: Uint8Array, out: Uint8Array, from: number): number;
+  /** A header-pairs block as `getHeaderMapText` answers it: its strings area as text, or the block itself. */
+  pairsText(block: Uint8Array): string | Uint8Array;
+  /** The block `setHeaderMapText` builds from the UTF-8 of "k\0v\0…", or its failure (−1, −2). */
+  pairsBlock(text: Uint8Array, count: number): Uint8Array | -1 | -2;
 }
 
 /**
@@ -110,8 +114,15 @@ export interface NativeGlue {
  */
 export function nativeGlue(module: WebAssembly.Module): NativeGlue {
   const memory = new WebAssembly.Memory({ initial: 1 });
-  const fast = new WebAssembly.Instance(module, { qjs: { memory } }).exports as Record<'json_scan' | 'sse_scan', (...args: number[]) => number>;
+  const fast = new WebAssembly.Instance(module, { qjs: { memory } }).exports as Record<keyof typeof NATIVE_EXPORTS, (...args: number[]) => number>;
   const strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+  const utf8 = (bytes: Uint8Array): string | undefined => {
+    try {
+      return strict.decode(bytes);
+    } catch {
+      return undefined;
+    }
+  };
   const inPlace = (buffers: Uint8Array[], written: number, run: (ptrs: number[]) => number): number => {
     const ptrs: number[] = [];
     let top = 0;
@@ -125,16 +136,27 @@ export function nativeGlue(module: WebAssembly.Module): NativeGlue {
   return {
     jsonScan(text, keys, out, maxDepth) {
       if (maxDepth < 0 || out.length < 257 + maxDepth) return -1;
-      try {
-        strict.decode(text);
-      } catch {
-        return 5;
-      }
+      if (utf8(text) === undefined) return 5;
       return inPlace([text, keys, out], 1, ([t, k, o]) => fast.json_scan(t!, text.length, k!, keys.length, o!, maxDepth, 1));
     },
     sseScan(chunk, state, out, from) {
-      if (state.length < 24 || out.length < 28 || from >>> 0 > chunk.length) return -1;
-      return inPlace([chunk, state, out], 2, ([c, s, o]) => fast.sse_scan(c!, chunk.length, s!, o!, Math.floor((out.length - 16) / 12), from));
+      if (state.length < 24 || out.length < 24 || from >>> 0 > chunk.length) return -1;
+      return inPlace([chunk, state, out], 2, ([c, s, o]) => fast.sse_scan(c!, chunk.length, s!, o!, Math.floor((out.length - 12) / 12), from));
+    },
+    pairsText(block) {
+      if (block.length === 0) return '';
+      const at = inPlace([block], 0, ([b]) => fast.pairs_strings(b!, block.length));
+      return at < 0 ? block : (utf8(block.subarray(at)) ?? block);
+    },
+    pairsBlock(text, count) {
+      if (count >>> 0 > 1024 || text.length > 1048576 - 4 - 8 * count) return -2;
+      if (utf8(text) === undefined) return -1;
+      const head = new Uint8Array(4 + 8 * count);
+      if (inPlace([text, head], 1, ([t, h]) => fast.pairs_header(t!, text.length, count, h!)) !== 1) return -1;
+      const block = new Uint8Array(head.length + text.length);
+      block.set(head);
+      block.set(text, head.length);
+      return block;
     },
   };
 }

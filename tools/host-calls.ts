@@ -16,6 +16,7 @@ const ANSWER_TYPES: Record<Exclude<GlueAnswer, 'glue'>, string> = {
   u32: 'number',
   bytes: 'ArrayBuffer | number',
   string: 'string | number',
+  'pairs-text': 'string | ArrayBuffer | number',
   u64: 'number',
   'u64-or-status': 'number',
 };

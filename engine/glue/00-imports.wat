@@ -64,3 +64,5 @@
 
   (import "native" "json_scan" (func $native_json_scan (param i32 i32 i32 i32 i32 i32 i32) (result i32)))
   (import "native" "sse_scan" (func $native_sse_scan (param i32 i32 i32 i32 i32 i32) (result i32)))
+  (import "native" "pairs_strings" (func $native_pairs_strings (param i32 i32) (result i32)))
+  (import "native" "pairs_header" (func $native_pairs_header (param i32 i32 i32 i32) (result i32)))

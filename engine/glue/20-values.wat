@@ -30,7 +30,8 @@
     (if (i32.gt_u (global.get $ncstr) (i32.const 0)) (then (call $free_cstring (global.get $cstr0))))
     (if (i32.gt_u (global.get $ncstr) (i32.const 1)) (then (call $free_cstring (global.get $cstr1))))
     (if (i32.gt_u (global.get $ncstr) (i32.const 2)) (then (call $free_cstring (global.get $cstr2))))
-    (global.set $ncstr (i32.const 0)))
+    (global.set $ncstr (i32.const 0))
+    (if (global.get $block_ptr) (then (call $free (global.get $block_ptr)) (global.set $block_ptr (i32.const 0)))))
 
   (func $num (param $v i32) (result i32) (call $new_number (f64.convert_i32_s (local.get $v))))
 

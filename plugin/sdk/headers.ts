@@ -2,7 +2,9 @@
  * One header or trailer map by name — of the current stream, or of a callout's answer — as Envoy
  * exposes it: names are case-insensitive, `get` answers the first value, and a map that is no longer
  * available (e.g. request headers after they were forwarded) reads as empty and refuses writes with a
- * HostError.
+ * HostError. Whole maps cross the ABI as one string of names and values each followed by NUL, which
+ * the engine decodes and encodes natively; `edit()` reads a map once, changes it in JS and writes it
+ * back in one host call.
  */
 import * as host from './host-calls.ts';
 import { MapType, Status, raise } from './abi.ts';
@@ -38,12 +40,33 @@ export class HeaderMap {
 
   /** All entries in order, pseudo-headers included. */
   entries(): HeaderPairs {
-    const bytes = host.getHeaderMapPairs(this.mapType);
-    if (typeof bytes === 'number') {
-      if (bytes !== Status.Ok) raise(`get ${this.name}`, bytes);
+    const flat = this.flat();
+    const pairs: HeaderPairs = [];
+    for (let i = 0; i < flat.length; i += 2) pairs.push([flat[i], flat[i + 1]]);
+    return pairs;
+  }
+
+  /** The entries as one list, names at even and values at odd indices. */
+  flat(): string[] {
+    const answer = host.getHeaderMapText(this.mapType);
+    if (typeof answer === 'string') {
+      if (answer === '') return [];
+      const parts = answer.split('\0');
+      parts.length--;
+      return parts;
+    }
+    if (typeof answer === 'number') {
+      if (answer !== Status.Ok) raise(`get ${this.name}`, answer);
       return [];
     }
-    return decodePairs(bytes as ArrayBuffer);
+    const flat: string[] = [];
+    for (const [name, value] of decodePairs(answer)) flat.push(name, value);
+    return flat;
+  }
+
+  /** Reads the map once for changes made in JS; `commit()` writes them back in one host call. */
+  edit(): HeaderEdit {
+    return new HeaderEdit(this, this.flat());
   }
 
   /** Sets `name` to `value`, replacing any existing values. */
@@ -65,12 +88,96 @@ export class HeaderMap {
 
   /** Replaces the whole map. */
   replaceAll(pairs: ReadonlyArray<readonly [string, string]>): void {
-    const status = host.setHeaderMapPairs(this.mapType, encodePairs(pairs));
+    const flat: string[] = [];
+    for (const [name, value] of pairs) flat.push(name, value);
+    this.replaceFlat(flat);
+  }
+
+  /**
+   * Replaces the whole map with `flat` (names at even, values at odd indices). More than 1024 entries or
+   * 1 MiB are refused with a RangeError: Envoy would silently clear the map instead.
+   */
+  replaceFlat(flat: readonly string[]): void {
+    const count = flat.length >> 1;
+    let status = host.setHeaderMapText(count === 0 ? '' : flat.join('\0') + '\0', count, this.mapType);
+    if (status === -2) throw new RangeError(`replace ${this.name}: ${count} headers exceed what Envoy accepts at once (1024 entries, 1 MiB)`);
+    if (status === -1) {
+      const pairs: HeaderPairs = [];
+      for (let i = 0; i + 1 < flat.length; i += 2) pairs.push([flat[i], flat[i + 1]]);
+      status = host.setHeaderMapPairs(this.mapType, encodePairs(pairs));
+    }
     if (status !== Status.Ok) raise(`replace ${this.name}`, status);
   }
 
   /** Whether Envoy still holds this map (false once it was forwarded, or outside its callbacks). */
   get available(): boolean {
     return host.getHeaderMapSize(this.mapType) !== -Status.BadArgument;
+  }
+}
+
+/**
+ * A header map read once (`HeaderMap.edit()`): reads and changes happen in JS with Envoy's semantics
+ * (names case-insensitive, `get` the first value, `set` replaces every value), and `commit()` writes
+ * the map back in one host call if anything changed.
+ */
+export class HeaderEdit {
+  private changed = false;
+
+  constructor(
+    private readonly map: HeaderMap,
+    private readonly list: string[],
+  ) {}
+
+  /** The index of the first entry named `key` at or after `from` (names sit at even indices). */
+  private find(key: string, from = 0): number {
+    let i = this.list.indexOf(key, from);
+    while (i !== -1 && (i & 1) === 1) i = this.list.indexOf(key, i + 1);
+    return i;
+  }
+
+  get(name: string): string | undefined {
+    const i = this.find(name.toLowerCase());
+    return i === -1 ? undefined : this.list[i + 1];
+  }
+
+  has(name: string): boolean {
+    return this.find(name.toLowerCase()) !== -1;
+  }
+
+  set(name: string, value: string): void {
+    const key = name.toLowerCase();
+    const first = this.find(key);
+    if (first === -1) this.list.push(key, value);
+    else {
+      this.list[first + 1] = value;
+      for (let i = this.find(key, first + 2); i !== -1; i = this.find(key, i)) this.list.splice(i, 2);
+    }
+    this.changed = true;
+  }
+
+  add(name: string, value: string): void {
+    this.list.push(name.toLowerCase(), value);
+    this.changed = true;
+  }
+
+  remove(name: string): void {
+    const key = name.toLowerCase();
+    for (let i = this.find(key); i !== -1; i = this.find(key, i)) {
+      this.list.splice(i, 2);
+      this.changed = true;
+    }
+  }
+
+  entries(): HeaderPairs {
+    const pairs: HeaderPairs = [];
+    for (let i = 0; i < this.list.length; i += 2) pairs.push([this.list[i], this.list[i + 1]]);
+    return pairs;
+  }
+
+  /** Writes the map back when anything changed. */
+  commit(): void {
+    if (!this.changed) return;
+    this.map.replaceFlat(this.list);
+    this.changed = false;
   }
 }

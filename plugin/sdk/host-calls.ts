@@ -42,3 +42,5 @@ export const utf8Decode = host[36] as (bytes: ArrayBuffer, start: number, length
 export const utf8Valid = host[37] as (bytes: ArrayBuffer, start: number, length: number) => number;
 export const jsonScan = host[38] as (text: ArrayBuffer, keys: ArrayBuffer, out: ArrayBuffer, maxDepth: number) => number;
 export const sseScan = host[39] as (chunk: ArrayBuffer, state: ArrayBuffer, out: ArrayBuffer, from: number) => number;
+export const getHeaderMapText = host[40] as (map: number) => string | ArrayBuffer | number;
+export const setHeaderMapText = host[41] as (pairs: string, count: number, map: number) => number;

@@ -8,8 +8,8 @@
  * `parseJson` too.
  */
 import * as host from './host-calls.ts';
-import { encodeUtf8 } from './codec.ts';
-import { MAX_JSON_DEPTH } from './json.ts';
+import { decodeUtf8, encodeUtf8 } from './codec.ts';
+import { MAX_JSON_DEPTH, parseJson } from './json.ts';
 
 export type JsonScanResult = 'object' | 'invalid' | 'too-deep' | 'not-object' | 'declined' | 'not-utf8';
 
@@ -21,6 +21,8 @@ const OBJECT_END = 2;
 const LAST_END = 3;
 const MEMBERS = 5;
 const KEYS = 8;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
 
 export class JsonMembers {
   private readonly keys: ArrayBuffer;
@@ -64,6 +66,19 @@ export class JsonMembers {
   /** Where its value ends (exclusive), −1 when absent. */
   valueEnd(index: number): number {
     return this.words[KEYS + index * 4 + 3];
+  }
+
+  /** The value of the `index`th name in `text` (the bytes last scanned) when it is a string, else undefined. */
+  stringValue(text: Uint8Array, index: number): string | undefined {
+    if (this.count(index) === 0) return undefined;
+    const start = this.valueStart(index);
+    const end = this.valueEnd(index);
+    if (text[start] !== QUOTE) return undefined;
+    const inner = text.subarray(start + 1, end - 1);
+    if (!inner.includes(BACKSLASH)) return decodeUtf8(inner.buffer as ArrayBuffer, inner.byteOffset, inner.byteLength);
+    const parsed = parseJson(text.subarray(start, end));
+    if (!parsed.ok) throw new Error(`the engine's JSON scanner passed a string the parser refuses: ${parsed.message}`);
+    return parsed.value as string;
   }
 
   /** The index of the object's `{`. */

@@ -56,7 +56,9 @@ export function createScriptGuest(vm: VmInstance, script: ScriptSource, native: 
   const toBuffer = (data: Uint8Array): ArrayBuffer => { const out = new GuestArrayBuffer(data.length); return new Uint8Array(out).set(data), out; };
   const block = () => bytes(u32(O0), u32(O0 + 4)); // copied at once, then freed with the host call's other blocks
   const ANSWERS: Record<Exclude<GlueAnswer, 'glue'>, (status: number) => unknown> = { status: (s) => s, u32: (s) => (s ? -s : u32(O0)),
-    'u64-or-status': (s) => (s ? -s : u64()), u64: () => u64(), bytes: (s) => (s ? s : toBuffer(block())), string: (s) => (s ? s : decoder.decode(block())) };
+    'u64-or-status': (s) => (s ? -s : u64()), u64: () => u64(), bytes: (s) => (s ? s : toBuffer(block())), string: (s) => (s ? s : decoder.decode(block())),
+    'pairs-text': (s) => { if (s) return s; const text = fast.pairsText(block()); return typeof text === 'string' ? text : toBuffer(text); } };
+  const fast = nativeGlue(native);
   let trap: { error: unknown } | undefined;
   const imports = buildImportObject(vm) as unknown as Record<string, Record<string, HostFunction>>;
   const wrap = (fn: HostFunction) => (...args: unknown[]): number => {
@@ -98,9 +100,13 @@ export function createScriptGuest(vm: VmInstance, script: ScriptSource, native: 
     }
   };
   functions[HostFn.utf8Valid] = (data, start, length) => (utf8Valid(range(data, start, length)) ? 1 : 0);
-  const fast = nativeGlue(native);
   functions[HostFn.jsonScan] = (text, keys, out, maxDepth) => fast.jsonScan(view(text), view(keys), view(out), i32(maxDepth));
   functions[HostFn.sseScan] = (chunk, state, out, from) => fast.sseScan(view(chunk), view(state), view(out), i32(from));
+  functions[HostFn.setHeaderMapText] = (pairs, count, map) => {
+    const text = String(pairs);
+    const built = text.isWellFormed() ? fast.pairsBlock(encoder.encode(text), i32(count)) : -1;
+    return typeof built === 'number' ? built : env.proxy_set_header_map_pairs!(i32(map), ...put(built));
+  };
   const host: Record<string, Fn> = {}; // each call frees its blocks (arguments and the host's answer) on return
   functions.forEach((fn, i) => (host[i] = (...args: unknown[]) => { const saved = top; try { return fn(...args); } finally { top = saved; } }));
   /** The glue's $log_value at error level: prefix, String(value), then its stack (V8's copy of the first line dropped). */

@@ -1,0 +1,189 @@
+/**
+ * The engine's native fast paths against their JS fallbacks, property-based, on the built `.wasm`
+ * (QuickJS's JSON.parse as the oracle) and on the bundle under V8 (V8's): `JsonMembers` must agree with
+ * `parseJson` on every input — valid JSON of any shape, odd spacing, repeated and escaped names,
+ * mutated and truncated text, deep nesting, raw bytes — and report spans whose text parses to the
+ * member's value; whole header maps set and read through the one-string ABI must come back as Envoy
+ * keeps them (names lower-cased, pseudo-headers first, lone surrogates as U+FFFD, a NUL kept through
+ * the bytes fallback), and `HeaderEdit` must behave like the list operations it stands for.
+ */
+import fc from 'fast-check';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { fileURLToPath } from 'node:url';
+import { createHost, type Host } from '../../harness/src/index.ts';
+import { MODES, buildPlugin, pluginSource } from '../test-support/build-plugin.ts';
+import { deepText, nastyString, runs } from '../ai-proxy/test-support/hostile.ts';
+
+const ENTRY = fileURLToPath(new URL('./test-plugins/native/main.ts', import.meta.url));
+const NAMES = ['model', 'stream', 'stream_options', 'usage'];
+const encoder = new TextEncoder();
+const strict = new TextDecoder('utf-8', { fatal: true });
+const WS = new Set([0x20, 0x0a, 0x0d, 0x09]);
+
+interface MemberReport { name: string; count: number; keyStart: number; valueStart: number; valueEnd: number; string: string | null; same: boolean }
+interface JsonReport {
+  result: string;
+  offset: number;
+  parse: 'object' | 'value' | 'syntax' | 'depth';
+  keys: string[];
+  object: { start: number; end: number; lastValueEnd: number; count: number } | null;
+  members: MemberReport[];
+}
+
+const space = fc.constantFrom('', ' ', '\n', '\r\n\t', '  ');
+const name = fc.oneof(fc.constantFrom(...NAMES, 'messages', 'Model', 'model ', ''), nastyString);
+const member = fc.tuple(name, fc.jsonValue({ maxDepth: 3 }), space, fc.boolean()).map(([key, value, ws, escape]) => {
+  const literal = escape && key.length > 0 ? `"\\u${key.charCodeAt(0).toString(16).padStart(4, '0')}${JSON.stringify(key).slice(2)}` : JSON.stringify(key);
+  return `${ws}${literal}${ws}:${ws}${JSON.stringify(value, null, ws.includes('\n') ? 1 : undefined)}${ws}`;
+});
+const objectText = fc.tuple(fc.array(member, { maxLength: 8 }), space).map(([members, ws]) => `${ws}{${members.join(',')}}${ws}`);
+const mutated = fc.tuple(objectText, fc.uint8Array({ minLength: 1, maxLength: 4 }), fc.nat(), fc.nat()).map(([text, junk, at, cut]) => {
+  const bytes = encoder.encode(text);
+  const where = at % (bytes.length + 1);
+  const out = new Uint8Array([...bytes.subarray(0, where), ...junk, ...bytes.subarray(where)]);
+  return cut % 3 === 0 ? out.subarray(0, cut % (out.length + 1)) : out;
+});
+const jsonInput: fc.Arbitrary<Uint8Array> = fc.oneof(
+  { weight: 5, arbitrary: objectText.map((t) => encoder.encode(t)) },
+  { weight: 2, arbitrary: fc.json({ depthSize: 'medium' }).map((t) => encoder.encode(t)) },
+  { weight: 2, arbitrary: mutated },
+  { weight: 1, arbitrary: deepText.map((t) => encoder.encode(`{"model":"m","x":${t}}`)) },
+  { weight: 1, arbitrary: fc.uint8Array({ maxLength: 64 }) },
+);
+
+const isUtf8 = (bytes: Uint8Array) => {
+  try {
+    return strict.decode(bytes), true;
+  } catch {
+    return false;
+  }
+};
+const onlySpace = (bytes: Uint8Array, from: number, to: number) => bytes.subarray(from, to).every((b) => WS.has(b));
+
+function checkJson(bytes: Uint8Array, r: JsonReport): void {
+  expect(r.result === 'not-utf8').toBe(!isUtf8(bytes));
+  if (r.result === 'not-utf8') return;
+  const allowed: Record<JsonReport['parse'], string[]> = {
+    object: ['object', 'declined'],
+    value: ['not-object'],
+    syntax: ['invalid', 'declined'],
+    depth: ['too-deep', 'invalid', 'declined'],
+  };
+  expect(allowed[r.parse]).toContain(r.result);
+  if (r.result === 'declined') expect(bytes.includes(0x5c)).toBe(true);
+  if (r.result !== 'object') return;
+  const o = r.object!;
+  expect([bytes[o.start], bytes[o.end]]).toEqual([0x7b, 0x7d]);
+  expect(onlySpace(bytes, 0, o.start) && onlySpace(bytes, o.end + 1, bytes.length)).toBe(true);
+  expect(o.lastValueEnd === -1 ? onlySpace(bytes, o.start + 1, o.end) : onlySpace(bytes, o.lastValueEnd, o.end)).toBe(true);
+  expect(o.count).toBeGreaterThanOrEqual(new Set(r.keys).size);
+  for (const m of r.members) {
+    expect(m.same, m.name).toBe(true);
+    expect(m.count > 0).toBe(r.keys.includes(m.name));
+    if (m.count > 0) expect(bytes[m.keyStart]).toBe(0x22);
+  }
+}
+
+const asciiJson = (value: unknown) => JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
+/** The map Envoy keeps after set_header_map_pairs: names lower-cased, each pseudo-header before the first regular one. */
+function envoyMap(pairs: Array<[string, string]>): Array<[string, string]> {
+  const list: Array<[string, string]> = [];
+  for (const [k, v] of pairs) {
+    const entry: [string, string] = [k.toLowerCase(), v.toWellFormed()];
+    const firstRegular = list.findIndex(([key]) => !key.startsWith(':'));
+    if (entry[0].startsWith(':') && firstRegular >= 0) list.splice(firstRegular, 0, entry);
+    else list.push(entry);
+  }
+  return list;
+}
+
+/** HeaderEdit as list operations: set keeps the first entry's place and drops the others, add appends, remove drops all. */
+function edited(start: Array<[string, string]>, edits: Array<[string, string, string?]>) {
+  const list = start.map(([k, v]) => [k, v] as [string, string]);
+  const gets: Array<string | null> = [];
+  for (const [op, rawName, value] of edits) {
+    const key = rawName.toLowerCase();
+    if (op === 'get') gets.push(list.find(([k]) => k === key)?.[1] ?? null);
+    else if (op === 'add') list.push([key, value!]);
+    else if (op === 'remove') {
+      for (let i = list.length - 1; i >= 0; i--) if (list[i]![0] === key) list.splice(i, 1);
+    } else {
+      const first = list.findIndex(([k]) => k === key);
+      if (first < 0) list.push([key, value!]);
+      else {
+        list[first]![1] = value!;
+        for (let i = list.length - 1; i > first; i--) if (list[i]![0] === key) list.splice(i, 1);
+      }
+    }
+  }
+  return { list, gets };
+}
+
+const headerName = fc.oneof(fc.constantFrom(':path', ':method', ':authority', 'x-a', 'X-A', 'x-b', 'content-type', 'Accept'), fc.stringMatching(/^[a-zA-Z][a-zA-Z0-9-]{0,12}$/));
+const headerValue = fc.oneof(fc.string({ maxLength: 20 }), nastyString, fc.constantFrom('', 'a\u0000b', '\ud800', 'é😀'));
+const pairsArb = fc.array(fc.tuple(headerName, headerValue), { maxLength: 12 });
+const editArb = fc.array(
+  fc.oneof(
+    fc.tuple(fc.constantFrom('set', 'add'), headerName, fc.string({ maxLength: 10 })),
+    fc.tuple(fc.constantFrom('remove', 'get'), headerName),
+  ),
+  { maxLength: 8 },
+) as fc.Arbitrary<Array<[string, string, string?]>>;
+
+describe.each(MODES)('native fast paths against their JS fallbacks (%s)', (mode) => {
+  let host: Host;
+  beforeAll(async () => {
+    host = await createHost({ ...pluginSource(await buildPlugin(ENTRY), mode), canary: false });
+  });
+
+  const scan = async (bytes: Uint8Array, names = NAMES): Promise<JsonReport> => {
+    const result = await host.exchange({ headers: { ':method': 'POST', ':path': '/', ':authority': 'svc', 'x-op': 'json', 'x-names': JSON.stringify(names) }, body: [bytes] });
+    expect(result.status).toBe(200);
+    return result.client.json() as JsonReport;
+  };
+
+  it('JsonMembers agrees with parseJson and its spans hold the members, on random input', async () => {
+    await fc.assert(fc.asyncProperty(jsonInput, async (bytes) => checkJson(bytes, await scan(bytes))), runs(300));
+  });
+
+  it('reports the last of repeated names, declines escaped top-level names only, and refuses depth past the bound', async () => {
+    const text = '{"model":1, "x":{"model":2}, "model" : "b"}';
+    const repeated = await scan(encoder.encode(text));
+    expect(repeated.members[0]).toMatchObject({ count: 2, keyStart: text.lastIndexOf('"model"'), valueStart: text.indexOf('"b"'), string: 'b', same: true });
+    expect((await scan(encoder.encode('{"x":{"mod\\u0065l":1},"model":"m"}'))).result).toBe('object');
+    expect(await scan(encoder.encode('{"mod\\u0065l":"m"}'))).toMatchObject({ result: 'declined', offset: 1, parse: 'object' });
+    expect(await scan(encoder.encode(`{"a":${'['.repeat(128)}${']'.repeat(128)}}`))).toMatchObject({ result: 'too-deep', parse: 'depth' });
+    expect(await scan(encoder.encode(`{"a":${'['.repeat(127)}${']'.repeat(127)}}`))).toMatchObject({ result: 'object', parse: 'object' });
+    expect(await scan(encoder.encode('  [1] '))).toMatchObject({ result: 'not-object', offset: 2, parse: 'value' });
+  });
+
+  const setHeaders = async (pairs: Array<[string, string]>, edits: Array<[string, string, string?]> = []) => {
+    const result = await host.exchange({ headers: { ':method': 'GET', ':path': '/', ':authority': 'svc', 'x-op': 'headers', 'x-pairs': asciiJson(pairs), 'x-edits': asciiJson(edits) } });
+    expect(result.status).toBe(200);
+    return result.client.json() as { refused: string | null; read: Array<[string, string]>; edited: Array<[string, string]>; gets: Array<string | null>; committed: Array<[string, string]> };
+  };
+
+  it('replaceAll, entries and HeaderEdit keep header maps as Envoy does, on random maps and edits', async () => {
+    await fc.assert(
+      fc.asyncProperty(pairsArb, editArb, async (pairs, edits) => {
+        const report = await setHeaders(pairs, edits);
+        const map = envoyMap(pairs);
+        expect(report.refused).toBeNull();
+        expect(report.read).toEqual(map);
+        const want = edited(map, edits);
+        expect(report.edited).toEqual(want.list);
+        expect(report.gets).toEqual(want.gets);
+        expect(report.committed).toEqual(envoyMap(want.list));
+      }),
+      runs(150),
+    );
+  });
+
+  it('refuses more headers than Envoy accepts at once instead of letting it clear the map', async () => {
+    const many = Array.from({ length: 1025 }, (_, i) => [`x-h${i}`, 'v'] as [string, string]);
+    const report = await setHeaders(many.slice(0, 1025));
+    expect(report.refused).toBe("RangeError: replace request headers: 1025 headers exceed what Envoy accepts at once (1024 entries, 1 MiB)");
+    expect(report.read.length).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,108 @@
+/**
+ * Test plugin for the engine's native fast paths, compared inside the engine with their JS fallbacks.
+ * `x-op: json` scans the request body with `JsonMembers` (names from `x-names`, a JSON array) and
+ * answers, as JSON, what the scanner reported and what `parseJson` made of the same bytes, so the test
+ * can hold one against the other with the engine's own JSON.parse. `x-op: headers` replaces the request
+ * headers with the pairs of `x-pairs` (a JSON array of [name, value]) through `replaceAll`, applies the
+ * `HeaderEdit` steps of `x-edits` (a JSON array of [op, name, value?]), and answers what `entries()`
+ * read, what the edit saw and what the map holds after `commit()`.
+ */
+import { Action, HttpContext, RootContext, bufferBody, registerRootContext, type HookResult } from '../../index.ts';
+import { JsonMembers } from '../../json-members.ts';
+import { parseJson } from '../../json.ts';
+
+const scanners = new Map<string, JsonMembers>();
+
+function scanner(names: string[]): JsonMembers {
+  const key = names.join('\0');
+  let found = scanners.get(key);
+  if (!found) scanners.set(key, (found = new JsonMembers(names)));
+  return found;
+}
+
+function jsonReport(body: ArrayBuffer, names: string[]): unknown {
+  const bytes = new Uint8Array(body);
+  const members = scanner(names);
+  const result = members.scan(body);
+  const parsed = parseJson(bytes);
+  const value = parsed.ok ? parsed.value : undefined;
+  const isObject = typeof value === 'object' && value !== null && !Array.isArray(value);
+  return {
+    result,
+    offset: members.offset,
+    parse: parsed.ok ? (isObject ? 'object' : 'value') : parsed.error,
+    keys: isObject ? Object.keys(value as object) : [],
+    object: result === 'object' ? { start: members.objectStart, end: members.objectEnd, lastValueEnd: members.lastValueEnd, count: members.memberCount } : null,
+    members: result === 'object'
+      ? names.map((name, i) => ({
+          name,
+          count: members.count(i),
+          keyStart: members.keyStart(i),
+          valueStart: members.valueStart(i),
+          valueEnd: members.valueEnd(i),
+          string: members.stringValue(bytes, i) ?? null,
+          same: members.count(i) === 0 ? !Object.hasOwn(value as object, name) : sameJson(bytes.subarray(members.valueStart(i), members.valueEnd(i)), (value as Record<string, unknown>)[name]),
+        }))
+      : [],
+  };
+}
+
+function sameJson(span: Uint8Array, expected: unknown): boolean {
+  const parsed = parseJson(span);
+  return parsed.ok && JSON.stringify(parsed.value) === JSON.stringify(expected);
+}
+
+function header<T>(value: string | undefined, fallback: T): T {
+  const parsed = value === undefined ? undefined : parseJson(value);
+  return parsed?.ok ? (parsed.value as T) : fallback;
+}
+
+class NativeRoot extends RootContext {
+  createHttpContext(id: number): HttpContext {
+    return new NativeProbe(id, this);
+  }
+}
+
+class NativeProbe extends HttpContext {
+  private op = '';
+  private names: string[] = [];
+
+  override onRequestHeaders(): HookResult {
+    const h = this.requestHeaders;
+    this.op = h.get('x-op') ?? '';
+    this.names = header(h.get('x-names'), ['model']);
+    if (this.op !== 'headers') return Action.Continue;
+    const pairs = header<Array<[string, string]>>(h.get('x-pairs'), []);
+    const edits = header<Array<[string, string, string?]>>(h.get('x-edits'), []);
+    let refused: string | null = null;
+    try {
+      h.replaceAll(pairs);
+    } catch (error) {
+      refused = String(error);
+    }
+    const read = h.entries();
+    const edit = h.edit();
+    const gets: Array<string | null> = [];
+    for (const [op, name, value] of edits) {
+      if (op === 'set') edit.set(name, value ?? '');
+      else if (op === 'add') edit.add(name, value ?? '');
+      else if (op === 'remove') edit.remove(name);
+      else gets.push(edit.get(name) ?? null);
+    }
+    const edited = edit.entries();
+    edit.commit();
+    return this.answer({ refused, read, edited, gets, committed: h.entries() });
+  }
+
+  override onRequestBody(size: number, end: boolean): HookResult {
+    if (this.op !== 'json') return Action.Continue;
+    return bufferBody(this, 'request', size, end, (body) => this.answer(jsonReport(body, this.names)), { maxBytes: 1 << 24 });
+  }
+
+  private answer(report: unknown): HookResult {
+    this.sendLocalResponse(200, JSON.stringify(report), [['content-type', 'application/json']]);
+    return Action.Pause;
+  }
+}
+
+registerRootContext(() => new NativeRoot());
