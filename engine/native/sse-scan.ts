@@ -19,9 +19,8 @@ const S_WANT_MODEL: usize = 5; // set by the caller
 
 const O_STOP: usize = 0; // where scanning stopped (the chunk length when all was read)
 const O_BLOCK: usize = 1; // start of the open block in this chunk, -1 when it began in an earlier one
-const O_INCOMPLETE: usize = 2; // a line or an event is unfinished
-const O_COUNT: usize = 3;
-const O_EVENTS: usize = 4; // per event: start (-1: in an earlier chunk), end, flags (1 = usage matched)
+const O_COUNT: usize = 2;
+const O_EVENTS: usize = 3; // per event: start (-1: in an earlier chunk), end, flags (1 = usage matched)
 
 const MATCHED: i32 = 10;
 
@@ -132,7 +131,6 @@ export function sse_scan(chunk: usize, len: i32, state: usize, out: usize, outCa
   set(state, S_HAS_DATA, hasData);
   set(out, O_STOP, i);
   set(out, O_BLOCK, block);
-  set(out, O_INCOMPLETE, line != 0 || hasData != 0 || (bom == 1 || bom == 2) ? 1 : 0);
   set(out, O_COUNT, count);
   return count;
 }

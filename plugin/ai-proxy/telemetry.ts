@@ -3,40 +3,65 @@
  * and answering model, token counts, streaming, status, whether the answer arrived complete) and, for
  * requests sent upstream with a model (named by the client or by the `*` mapping), counters per route
  * and model: `ai_proxy.route.<route>.model.<model>.{requests,input_token,output_token,total_token}`.
+ * The four counters of a route and model are defined once and kept (a bounded number of pairs; past
+ * it, they are looked up by name as the SDK does).
  */
 import { Counter, getProperty, log, metric, setProperty } from '../sdk/index.ts';
 import type { RequestState } from './request-state.ts';
 import type { UsageTracker } from './response/usage.ts';
 
-function label(value: string | undefined): string {
+const ROUTE_NAME = ['route_name'];
+const AI_LOG = ['ai_log'];
+const MAX_KEPT = 1024;
+
+interface Counters {
+  requests: Counter;
+  input: Counter;
+  output: Counter;
+  total: Counter;
+}
+
+const kept = new Map<string, Counters>();
+
+/** A metric-name segment: characters outside `[A-Za-z0-9_\-/]` become `_`; empty or absent is `unknown`. */
+export function label(value: string | undefined): string {
   return (value || 'unknown').replace(/[^A-Za-z0-9_\-/]/g, '_');
 }
+
+function counters(route: string | undefined, model: string | undefined): Counters {
+  const key = `${route ?? ''}\0${model ?? ''}`;
+  let found = kept.get(key);
+  if (found) return found;
+  const prefix = `ai_proxy.route.${label(route)}.model.${label(model)}`;
+  found = {
+    requests: metric(Counter, `${prefix}.requests`),
+    input: metric(Counter, `${prefix}.input_token`),
+    output: metric(Counter, `${prefix}.output_token`),
+    total: metric(Counter, `${prefix}.total_token`),
+  };
+  if (kept.size < MAX_KEPT) kept.set(key, found);
+  return found;
+}
+
+/** `"name":"value",` — or nothing for an absent value, as JSON.stringify leaves out undefined members. */
+const member = (name: string, value: string | undefined): string => (value === undefined ? '' : `"${name}":${JSON.stringify(value)},`);
 
 /** `complete`: the answer's end of stream was seen (false when recorded at log time after a reset). */
 export function recordUsage(request: RequestState, tracker: UsageTracker, complete: boolean): void {
   const usage = tracker.usage;
   const model = tracker.model ?? request.upstreamModel ?? request.requestModel;
-  const entry = {
-    provider: request.provider.id,
-    api: request.api,
-    request_model: request.requestModel,
-    upstream_model: request.upstreamModel,
-    model,
-    stream: request.streaming,
-    status: request.status,
-    input_token: usage?.promptTokens ?? 0,
-    output_token: usage?.completionTokens ?? 0,
-    total_token: usage?.totalTokens ?? 0,
-    complete,
-  };
-  setProperty(['ai_log'], JSON.stringify(entry));
+  const input = usage ? usage.promptTokens : 0;
+  const output = usage ? usage.completionTokens : 0;
+  const total = usage ? usage.totalTokens : 0;
+  setProperty(
+    AI_LOG,
+    `{${member('provider', request.provider.id)}${member('api', request.api)}${member('request_model', request.requestModel)}${member('upstream_model', request.upstreamModel)}${member('model', model)}"stream":${request.streaming},"status":${request.status},"input_token":${input},"output_token":${output},"total_token":${total},"complete":${complete}}`,
+  );
   if (request.upstreamModel === undefined) return;
-  const prefix = `ai_proxy.route.${label(getProperty(['route_name']))}.model.${label(model)}`;
-  metric(Counter, `${prefix}.requests`).increment(1);
-  if (usage) {
-    if (usage.promptTokens > 0) metric(Counter, `${prefix}.input_token`).increment(usage.promptTokens);
-    if (usage.completionTokens > 0) metric(Counter, `${prefix}.output_token`).increment(usage.completionTokens);
-    if (usage.totalTokens > 0) metric(Counter, `${prefix}.total_token`).increment(usage.totalTokens);
-  }
-  log.debug(`ai-proxy: ${entry.api} via "${entry.provider}" model ${model ?? '?'} status ${request.status} tokens ${entry.input_token}/${entry.output_token}`);
+  const found = counters(getProperty(ROUTE_NAME), model);
+  found.requests.increment(1);
+  if (input > 0) found.input.increment(input);
+  if (output > 0) found.output.increment(output);
+  if (total > 0) found.total.increment(total);
+  if (log.enabled('debug')) log.debug(`ai-proxy: ${request.api} via "${request.provider.id}" model ${model ?? '?'} status ${request.status} tokens ${input}/${output}`);
 }

@@ -3,17 +3,20 @@
  * status (GitHub Models' 410) and Envoy's own upstream failures, recognised by the response code details.
  * A refused or reset connection before the answer, or no healthy upstream, becomes 503
  * `upstream_unavailable`; a route or per-try timeout 504 `upstream_timeout`; a request body over Envoy's
- * limit 413 `request_too_large`. Answers from upstream (`via_upstream`) and the plugin's own local replies
+ * limit 413 `request_too_large`. Envoy never fails with a 2xx, so the details are read only for others. Answers from upstream (`via_upstream`) and the plugin's own local replies
  * (`ai-proxy.*`) are never replaced.
  */
 import { getProperty } from '../../sdk/index.ts';
 import type { ProviderConfig } from '../config/provider-config.ts';
 import type { ProxyError } from '../errors.ts';
 
+const CODE_DETAILS = ['response', 'code_details'];
+
 export function replacementFor(provider: ProviderConfig, status: number): ProxyError | undefined {
   const retired = provider.spec.retired;
   if (retired && status === retired.status) return { status, code: 'provider_retired', message: retired.message };
-  return envoyFailure(getProperty(['response', 'code_details']), provider);
+  if (status >= 200 && status < 300) return undefined;
+  return envoyFailure(getProperty(CODE_DETAILS), provider);
 }
 
 function envoyFailure(details: string | undefined, provider: ProviderConfig): ProxyError | undefined {

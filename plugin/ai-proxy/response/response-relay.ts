@@ -20,17 +20,20 @@ import type { RequestState } from '../request-state.ts';
 import { recordUsage } from '../telemetry.ts';
 import { catalogToOpenAiList } from './catalog.ts';
 import { replacementFor } from './replacement.ts';
-import { SseParser } from './sse-parser.ts';
+import { SseEventScan } from './sse-event-scan.ts';
 import { UsageTracker } from './usage.ts';
 
 type RelayMode = 'pass' | 'sse' | 'json' | 'replace' | 'catalog';
 
 const USAGE_COPY_LIMIT = 4 * 1024 * 1024;
 
+/** Whether a content type is `text/event-stream` (parameters allowed), without a regex: QuickJS's are slow. */
+const isEventStream = (type: string | undefined): boolean => type !== undefined && type.length >= 17 && type.slice(0, 17).toLowerCase() === 'text/event-stream';
+
 export class ResponseRelay {
   private mode: RelayMode = 'pass';
   private replacement?: ProxyError;
-  private sse?: SseParser;
+  private sse?: SseEventScan;
   private readonly copy: ArrayBuffer[] = [];
   private copiedBytes = 0;
   private readonly usage = new UsageTracker();
@@ -53,9 +56,9 @@ export class ResponseRelay {
     }
     if (this.replacement) this.mode = 'replace';
     else if (ok && request.api === 'models' && provider.spec.modelsFormat === 'github-catalog') this.mode = 'catalog';
-    else if (ok && /^text\/event-stream/i.test(headers.get('content-type') ?? '')) {
+    else if (ok && isEventStream(headers.get('content-type'))) {
       this.mode = 'sse';
-      this.sse = new SseParser();
+      this.sse = new SseEventScan(USAGE_COPY_LIMIT);
     } else this.mode = ok ? 'json' : 'pass';
     if ((this.mode === 'replace' || this.mode === 'catalog') && !endOfStream) {
       headers.remove('content-length');
@@ -67,16 +70,14 @@ export class ResponseRelay {
   onResponseBody(ctx: HttpContext, bodySize: number, endOfStream: boolean): HookResult {
     switch (this.mode) {
       case 'sse': {
-        for (const event of this.sse!.push(new Uint8Array(ctx.response.body.read(0, bodySize)))) this.usage.observeEvent(event.data);
-        if (!endOfStream) return Action.Continue;
-        for (const event of this.sse!.end()) this.usage.observeEvent(event.data);
-        return this.done();
+        if (bodySize > 0) for (const data of this.sse!.push(ctx.response.body.read(0, bodySize), this.usage.model === undefined)) this.usage.observeEvent(data);
+        return endOfStream ? this.done() : Action.Continue;
       }
       case 'json': {
         this.copiedBytes += bodySize;
         if (this.copiedBytes <= USAGE_COPY_LIMIT) this.copy.push(ctx.response.body.read(0, bodySize));
         if (!endOfStream) return Action.Continue;
-        if (this.copiedBytes <= USAGE_COPY_LIMIT) this.usage.observeJson(new Uint8Array(concatBytes(this.copy)));
+        if (this.copiedBytes <= USAGE_COPY_LIMIT) this.usage.observeAnswer(new Uint8Array(concatBytes(this.copy)));
         return this.done();
       }
       case 'replace':
@@ -103,6 +104,9 @@ export class ResponseRelay {
   }
 
   private done(): HookResult {
+    if (this.sse && this.sse.oversized > 0) {
+      log.warn(`ai-proxy: ${this.sse.oversized} event(s) of the answer from provider "${this.request.provider.id}" exceed ${USAGE_COPY_LIMIT} bytes; relayed unchanged, usage not read from them`);
+    }
     if (this.usage.tooDeep > 0) {
       log.warn(`ai-proxy: ${this.usage.tooDeep} part(s) of the answer from provider "${this.request.provider.id}" nest deeper than ${MAX_JSON_DEPTH} levels; relayed unchanged, usage not read from them`);
     }

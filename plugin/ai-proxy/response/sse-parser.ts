@@ -60,10 +60,15 @@ export class SseParser {
   private pending: Uint8Array[] = [];
   private pendingLength = 0;
   private afterCr = false;
-  private firstLine = true;
+  private firstLine: boolean;
   private data = '';
   private eventType = '';
   private lastId = '';
+
+  /** `atStreamStart`: the bytes begin the stream, so one BOM before the first line is skipped. */
+  constructor(private readonly atStreamStart = true) {
+    this.firstLine = atStreamStart;
+  }
 
   push(chunk: Uint8Array): SseEvent[] {
     const events: SseEvent[] = [];
@@ -88,7 +93,7 @@ export class SseParser {
     this.pending = [];
     this.pendingLength = 0;
     this.afterCr = false;
-    this.firstLine = true;
+    this.firstLine = this.atStreamStart;
     this.data = '';
     this.eventType = '';
     this.lastId = '';

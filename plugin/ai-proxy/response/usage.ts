@@ -5,13 +5,19 @@
  * the first non-empty `model` string seen (Azure-hosted models open with a `model: ""` filter chunk);
  * usage comes from chunks whose `usage` is an object — with `stream_options.include_usage` OpenAI sends
  * it in a final chunk with `choices: []`, some compatible servers send running totals in every chunk —
- * and the last one wins. Non-streaming: `observeJson` takes the same fields from the whole body (an
- * unparseable body also counts in `malformedEvents`; one nested past `MAX_JSON_DEPTH` is not parsed and
- * counts in `tooDeep`). Token fields are `prompt_tokens`,
+ * and the last one wins. Non-streaming: `observeAnswer` takes the same fields from the whole body, found
+ * by the engine's scanner so only the usage object is parsed (`observeJson` parses it all, for what the
+ * scanner declines; an unparseable body also counts in `malformedEvents`; one nested past
+ * `MAX_JSON_DEPTH` is not parsed and counts in `tooDeep`). Token fields are `prompt_tokens`,
  * `completion_tokens` and `total_tokens`; a value that is not a finite number ≥ 0 is ignored (a missing
  * count is 0, a missing total is the sum), and a usage object without any valid count is ignored.
  */
 import { parseJson } from '../../sdk/json.ts';
+import { JsonMembers } from '../../sdk/json-members.ts';
+
+const ANSWER = new JsonMembers(['model', 'usage']);
+const MODEL = 0;
+const USAGE = 1;
 
 export interface Usage {
   promptTokens: number;
@@ -48,6 +54,23 @@ export class UsageTracker {
     this.observeJson(trimmed);
   }
 
+  /** A whole JSON answer: only its top-level `model` and `usage` are read, by the engine's scanner. */
+  observeAnswer(body: Uint8Array): void {
+    const buffer = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength ? (body.buffer as ArrayBuffer) : body.slice().buffer;
+    const scan = ANSWER.scan(buffer);
+    if (scan === 'not-object') this.malformedEvents++;
+    else if (scan === 'too-deep') this.tooDeep++;
+    else if (scan !== 'object') this.observeJson(body);
+    else {
+      const model = ANSWER.stringValue(body, MODEL);
+      if (this.model === undefined && model) this.model = model;
+      if (ANSWER.count(USAGE) > 0 && body[ANSWER.valueStart(USAGE)] === 0x7b) {
+        const usage = parseJson(body.subarray(ANSWER.valueStart(USAGE), ANSWER.valueEnd(USAGE)));
+        if (usage.ok) this.observeUsage(usage.value);
+      }
+    }
+  }
+
   observeJson(body: string | Uint8Array): void {
     const result = parseJson(body);
     const parsed = result.ok && isObject(result.value) ? result.value : undefined;
@@ -59,7 +82,11 @@ export class UsageTracker {
     if (this.model === undefined && typeof parsed.model === 'string' && parsed.model !== '') {
       this.model = parsed.model;
     }
-    const usage = readUsage(parsed.usage);
+    this.observeUsage(parsed.usage);
+  }
+
+  private observeUsage(value: unknown): void {
+    const usage = readUsage(value);
     if (usage !== undefined) this.usage = usage;
   }
 }
