@@ -90,14 +90,22 @@ export abstract class RootContext {
   }
 }
 
+/** The maps and bodies name what Envoy holds for the current callback, not a stream: one set serves every context. */
+const REQUEST_HEADERS = new HeaderMap('request headers');
+const REQUEST_TRAILERS = new HeaderMap('request trailers');
+const RESPONSE_HEADERS = new HeaderMap('response headers');
+const RESPONSE_TRAILERS = new HeaderMap('response trailers');
+const REQUEST = { headers: REQUEST_HEADERS, trailers: REQUEST_TRAILERS, body: new BodyBuffer('request body') } as const;
+const RESPONSE = { headers: RESPONSE_HEADERS, trailers: RESPONSE_TRAILERS, body: new BodyBuffer('response body') } as const;
+
 export class HttpContext<R extends RootContext = RootContext> {
-  readonly requestHeaders = new HeaderMap('request headers');
-  readonly requestTrailers = new HeaderMap('request trailers');
-  readonly responseHeaders = new HeaderMap('response headers');
-  readonly responseTrailers = new HeaderMap('response trailers');
+  readonly requestHeaders = REQUEST_HEADERS;
+  readonly requestTrailers = REQUEST_TRAILERS;
+  readonly responseHeaders = RESPONSE_HEADERS;
+  readonly responseTrailers = RESPONSE_TRAILERS;
   /** The bodies as Envoy shows them in the running body callback: read, replace, append, prepend. */
-  readonly request = { headers: this.requestHeaders, trailers: this.requestTrailers, body: new BodyBuffer('request body') };
-  readonly response = { headers: this.responseHeaders, trailers: this.responseTrailers, body: new BodyBuffer('response body') };
+  readonly request = REQUEST;
+  readonly response = RESPONSE;
   /** When a hook throws: true = let the stream pass, false = answer what the root's `onHookError` says (default). */
   failOpen = false;
 

@@ -1,7 +1,8 @@
 /**
- * Plugin logging through `proxy_log`, with Envoy's levels; messages are logged as given. Envoy drops
- * lines below its wasm log level, so `log.enabled(level)` tells a plugin whether a line is worth
- * building; the level is read from the host once per callback (the dispatcher forgets it after each).
+ * Plugin logging through `proxy_log`, with Envoy's levels; messages are logged as given. Lines below
+ * Envoy's wasm log level are dropped before they cross to the host, and `log.enabled(level)` tells a
+ * plugin whether a line is worth building; the level is read from the host once per callback (the
+ * dispatcher forgets it after each).
  */
 import * as host from './host-calls.ts';
 import { LogLevel, type LogLevelName } from './abi.ts';
@@ -9,12 +10,12 @@ import { LogLevel, type LogLevelName } from './abi.ts';
 const NAMES = Object.keys(LogLevel) as LogLevelName[];
 let current: number | undefined;
 
-function emit(level: number, message: string): void {
-  host.log(level, message);
-}
-
 function hostLevel(): number {
   return (current ??= host.getLogLevel());
+}
+
+function emit(level: number, message: string): void {
+  if (level >= hostLevel()) host.log(level, message);
 }
 
 /** Forgets the level read during the callback that just ended (Envoy may change it between callbacks). */

@@ -158,11 +158,19 @@ describe.each(MODES)('SDK host services (%s)', (mode) => {
   });
 
   it('logs reach the host at their own level, and log.level() is the host level', async () => {
-    const host = await start({ logLevel: 'debug' });
-    expect(await op(host, 'log')).toEqual({ level: 'debug' });
+    const host = await start({ logLevel: 'trace' });
+    expect(await op(host, 'log')).toEqual({ level: 'trace' });
     const lines = host.logs.entries.filter((e) => e.source === 'plugin' && e.message.startsWith('level '));
     expect(lines.map((e) => [e.level, e.message])).toEqual(LEVELS.map((l) => [l, `level ${l}`]));
     for (const level of LEVELS) expect(host.logs.messages(level)).toEqual([`level ${level}`]);
+  });
+
+  it('drops lines below the host level before they cross to the host', async () => {
+    const host = await start({ logLevel: 'warn', profile: true });
+    expect(await op(host, 'log')).toEqual({ level: 'warn' });
+    const lines = host.logs.entries.filter((e) => e.source === 'plugin' && e.message.startsWith('level '));
+    expect(lines.map((e) => e.level)).toEqual(['warn', 'error', 'critical']);
+    expect(host.profile!.hostFunctions.get('env.proxy_log')?.calls).toBe(3);
   });
 
   it('decodeUtf8/encodeUtf8 round-trip non-ASCII text split inside a character', async () => {

@@ -32,14 +32,13 @@ export interface ParsedBody { bytes: Uint8Array; model?: string; stream: boolean
 export type BodyProblem = { status: number; code: string; message: string };
 export interface BodyEdits { model?: string; includeUsage?: boolean }
 
-interface Splice { start: number; end: number; text: string }
+interface Splice { start: number; end: number; bytes: Uint8Array }
 
 const TOP = new JsonMembers(['model', 'stream', 'stream_options']);
 const MODEL = 0;
 const STREAM = 1;
 const STREAM_OPTIONS = 2;
 const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
 
 const problem = (code: string, message: string): BodyProblem => ({ status: 400, code, message });
 const INVALID_ENCODING = problem('invalid_encoding', 'the request body is not valid UTF-8');
@@ -73,15 +72,6 @@ function span(scan: JsonMembers, index: number): MemberSpan | undefined {
   return scan.count(index) === 0 ? undefined : { keyStart: scan.keyStart(index), valueStart: scan.valueStart(index), valueEnd: scan.valueEnd(index) };
 }
 
-/** The string at `[start, end)` (quotes included), decoded directly unless it holds an escape. */
-function stringAt(bytes: Uint8Array, start: number, end: number): string {
-  const inner = bytes.subarray(start + 1, end - 1);
-  if (!inner.includes(BACKSLASH)) return utf8.decode(inner);
-  const parsed = parseJson(bytes.subarray(start, end));
-  if (!parsed.ok) throw new Error(`the engine's scanner passed a string the parser refuses: ${parsed.message}`);
-  return parsed.value as string;
-}
-
 const isTrue = (bytes: Uint8Array, at?: MemberSpan): boolean =>
   at !== undefined && at.valueEnd - at.valueStart === 4 && bytes[at.valueStart] === 0x74 && bytes[at.valueStart + 1] === 0x72;
 
@@ -90,7 +80,7 @@ function fromNativeScan(bytes: Uint8Array): ParsedBody | BodyProblem {
   let model: string | undefined;
   if (top.model) {
     const first = bytes[top.model.valueStart];
-    if (first === QUOTE) model = stringAt(bytes, top.model.valueStart, top.model.valueEnd) || undefined;
+    if (first === QUOTE) model = TOP.stringValue(bytes, MODEL) || undefined;
     else if (first !== 0x6e) return problem('invalid_model', `'model' must be a string, got ${kindAt(first)}`);
   }
   return { bytes, model, stream: isTrue(bytes, top.stream), top };
@@ -164,44 +154,60 @@ export function jsonStringLiteral(text: string): string {
   return parts.join('');
 }
 
+const bytesOf = (text: string) => new Uint8Array(utf8.encode(text));
+const STREAM_OPTIONS_MEMBER = bytesOf('"stream_options":{"include_usage":true}');
+const STREAM_OPTIONS_AFTER = bytesOf(',"stream_options":{"include_usage":true}');
+const INCLUDE_USAGE_MEMBER = bytesOf('"include_usage":true');
+const INCLUDE_USAGE_AFTER = bytesOf(',"include_usage":true');
+
+/** Encoded JSON literals of the models bodies are rewritten to (few: the mapping's targets), kept up to a bound. */
+const literals = new Map<string, Uint8Array>();
+const MAX_LITERALS = 256;
+
+function modelLiteral(model: string): Uint8Array {
+  let bytes = literals.get(model);
+  if (bytes) return bytes;
+  bytes = bytesOf(jsonStringLiteral(model));
+  if (literals.size < MAX_LITERALS) literals.set(model, bytes);
+  return bytes;
+}
+
 function usageSplice(parsed: ParsedBody): Splice | undefined {
   const { top, bytes } = parsed;
   const options = top.streamOptions;
   if (options === undefined) {
     const after = top.stream ? top.stream.valueEnd : top.lastValueEnd;
-    const text = '"stream_options":{"include_usage":true}';
-    return after < 0 ? { start: top.objectStart + 1, end: top.objectStart + 1, text } : { start: after, end: after, text: ',' + text };
+    return after < 0 ? { start: top.objectStart + 1, end: top.objectStart + 1, bytes: STREAM_OPTIONS_MEMBER } : { start: after, end: after, bytes: STREAM_OPTIONS_AFTER };
   }
   if (bytes[options.valueStart] !== 0x7b) return undefined;
   const inner = scanned(scanObjectAt(bytes, options.valueStart));
   if (inner.members.has('include_usage')) return undefined;
   let after = -1;
   for (const member of inner.members.values()) after = Math.max(after, member.valueEnd);
-  if (after < 0) return { start: inner.objectStart + 1, end: inner.objectStart + 1, text: '"include_usage":true' };
-  return { start: after, end: after, text: ',"include_usage":true' };
+  if (after < 0) return { start: inner.objectStart + 1, end: inner.objectStart + 1, bytes: INCLUDE_USAGE_MEMBER };
+  return { start: after, end: after, bytes: INCLUDE_USAGE_AFTER };
 }
 
 function modelSplice(model: string, top: TopLevel): Splice {
-  const literal = jsonStringLiteral(model);
-  if (top.model) return { start: top.model.valueStart, end: top.model.valueEnd, text: literal };
+  const literal = modelLiteral(model);
+  if (top.model) return { start: top.model.valueStart, end: top.model.valueEnd, bytes: literal };
   const at = top.objectStart + 1;
-  return { start: at, end: at, text: `"model":${literal}${top.memberCount > 0 ? ',' : ''}` };
+  return { start: at, end: at, bytes: bytesOf(`"model":${jsonStringLiteral(model)}${top.memberCount > 0 ? ',' : ''}`) };
 }
 
 function applySplices(bytes: Uint8Array, splices: Splice[]): Uint8Array {
-  splices.sort((a, b) => a.start - b.start);
-  const encoded = splices.map((s) => utf8.encode(s.text));
+  if (splices.length > 1 && splices[1].start < splices[0].start) splices.reverse();
   let size = bytes.length;
-  for (let k = 0; k < splices.length; k++) size += encoded[k].length - (splices[k].end - splices[k].start);
+  for (const splice of splices) size += splice.bytes.length - (splice.end - splice.start);
   const out = new Uint8Array(size);
   let from = 0;
   let o = 0;
-  for (let k = 0; k < splices.length; k++) {
-    out.set(bytes.subarray(from, splices[k].start), o);
-    o += splices[k].start - from;
-    out.set(encoded[k], o);
-    o += encoded[k].length;
-    from = splices[k].end;
+  for (const splice of splices) {
+    out.set(bytes.subarray(from, splice.start), o);
+    o += splice.start - from;
+    out.set(splice.bytes, o);
+    o += splice.bytes.length;
+    from = splice.end;
   }
   out.set(bytes.subarray(from), o);
   return out;

@@ -39,12 +39,22 @@ export class TokenPicker {
     readonly consumerAffinity: boolean,
   ) {}
 
+  /** Whether `pick` reads the consumer: only with affinity among several tokens. */
+  get readsConsumer(): boolean {
+    return this.consumerAffinity && this.tokens.length > 1;
+  }
+
   /** The token for one request; `consumer` is the `x-mse-consumer` header value, if any. */
   pick(consumer: string | undefined): string {
+    return this.tokens[this.pickIndex(consumer)]!;
+  }
+
+  /** The index in `tokens` of the token `pick` would choose. */
+  pickIndex(consumer: string | undefined): number {
     const n = this.tokens.length;
-    if (n === 1) return this.tokens[0]!;
-    if (this.consumerAffinity && consumer) return this.tokens[fnv1a(consumer) % n]!;
-    if (this.strategy === 'round-robin') return this.tokens[this.next++ % n]!;
-    return this.tokens[randomInt(n)]!;
+    if (n === 1) return 0;
+    if (this.consumerAffinity && consumer) return fnv1a(consumer) % n;
+    if (this.strategy === 'round-robin') return this.next++ % n;
+    return randomInt(n);
   }
 }

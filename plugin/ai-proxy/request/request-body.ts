@@ -39,7 +39,7 @@ export function handleRequestBody(ctx: HttpContext, request: RequestState, bodyS
         model: upstreamModel === parsed.model ? undefined : upstreamModel,
         includeUsage: request.api === 'chat' && parsed.stream && provider.includeUsage,
       });
-      if (rewritten !== parsed.bytes) ctx.request.body.replace(rewritten.slice().buffer);
+      if (rewritten !== parsed.bytes) ctx.request.body.replace(rewritten.buffer as ArrayBuffer);
       return Action.Continue;
     },
     { maxBytes: provider.maxRequestBodyBytes, tooLarge },

@@ -2,36 +2,37 @@
  * Request headers, once a provider is picked for the route: check the API, method, content type and
  * declared size, choose a token, then rewrite host, path and authentication. The client's own credentials
  * never go upstream, and `accept-encoding`/`content-length` are dropped because the body and answer are
- * inspected.
+ * inspected. The map is read once and written back once (`HeaderEdit`).
  */
-import { Action, log, setProperty, type HookResult, type HttpContext } from '../../sdk/index.ts';
+import { Action, log, setProperty, type HeaderEdit, type HookResult, type HttpContext } from '../../sdk/index.ts';
 import { replyError } from '../errors.ts';
 import type { ProviderConfig } from '../config/provider-config.ts';
 import { withBasePath } from '../config/upstream-paths.ts';
 import type { RequestState } from '../request-state.ts';
 import { API_METHOD, CLIENT_PATH, parseClientPath, withQuery } from './api-route.ts';
+import { upstreamHeaders } from './upstream-headers.ts';
 
-const CLIENT_CREDENTIALS = ['authorization', 'api-key', 'x-api-key', 'proxy-authorization'];
+const DROPPED = ['authorization', 'api-key', 'x-api-key', 'proxy-authorization', 'accept-encoding'];
+const CLEAR_ROUTE_CACHE = ['clear_route_cache'];
 
-function rewriteCommon(ctx: HttpContext, provider: ProviderConfig, path: string): void {
-  const headers = ctx.requestHeaders;
-  for (const name of CLIENT_CREDENTIALS) headers.remove(name);
-  headers.remove('accept-encoding');
-  headers.set(':authority', provider.spec.host(provider.settings));
+function rewriteCommon(headers: HeaderEdit, provider: ProviderConfig, path: string): void {
+  const upstream = upstreamHeaders(provider);
+  for (const name of DROPPED) headers.remove(name);
+  headers.set(':authority', upstream.host);
   headers.set(':path', path);
-  for (const [name, value] of provider.spec.authHeaders(provider.tokens.pick(headers.get('x-mse-consumer')))) headers.set(name, value);
-  for (const [name, value] of provider.spec.extraHeaders(provider.settings)) headers.set(name, value);
-  headers.set('x-envoy-upstream-rq-timeout-ms', String(provider.timeoutMs));
-  if (provider.firstByteTimeoutMs !== undefined) headers.set('x-envoy-upstream-rq-first-byte-timeout-ms', String(provider.firstByteTimeoutMs));
+  const consumer = provider.tokens.readsConsumer ? headers.get('x-mse-consumer') : undefined;
+  for (const [name, value] of upstream.auth[provider.tokens.pickIndex(consumer)]!) headers.set(name, value);
+  for (const [name, value] of upstream.fixed) headers.set(name, value);
 }
 
 export function handleRequestHeaders(ctx: HttpContext, request: RequestState, endOfStream: boolean): HookResult {
   const provider = request.provider;
-  setProperty(['clear_route_cache'], 'off');
-  const headers = ctx.requestHeaders;
+  setProperty(CLEAR_ROUTE_CACHE, 'off');
+  const headers = ctx.requestHeaders.edit();
   const raw = headers.get(':path') ?? '/';
   if (provider.protocol === 'original') {
-    rewriteCommon(ctx, provider, withBasePath(raw, provider.paths.basePath));
+    rewriteCommon(headers, provider, withBasePath(raw, provider.paths.basePath));
+    headers.commit();
     return Action.Continue;
   }
   const { api, path, query } = parseClientPath(raw);
@@ -47,12 +48,13 @@ export function handleRequestHeaders(ctx: HttpContext, request: RequestState, en
     return Action.Pause;
   }
   if (api !== 'models') {
-    const problem = checkBodyHeaders(ctx, provider, endOfStream);
+    const problem = checkBodyHeaders(ctx, headers, provider, endOfStream);
     if (problem) return problem;
   }
-  rewriteCommon(ctx, provider, withQuery(upstreamPath, query));
+  rewriteCommon(headers, provider, withQuery(upstreamPath, query));
   if (api !== 'models') headers.remove('content-length');
-  log.debug(`ai-proxy: ${api} request routed to provider "${provider.id}" at ${provider.spec.host(provider.settings)}${upstreamPath}`);
+  headers.commit();
+  if (log.enabled('debug')) log.debug(`ai-proxy: ${api} request routed to provider "${provider.id}" at ${upstreamHeaders(provider).host}${upstreamPath}`);
   return Action.Continue;
 }
 
@@ -64,10 +66,16 @@ function supported(provider: ProviderConfig): string {
     .join(', ');
 }
 
-function checkBodyHeaders(ctx: HttpContext, provider: ProviderConfig, endOfStream: boolean): HookResult | undefined {
-  const headers = ctx.requestHeaders;
+/** Whether a content type is `application/json`, parameters allowed (`application/json; charset=utf-8`). */
+export function isJsonContentType(type: string): boolean {
+  const semicolon = type.indexOf(';');
+  const media = (semicolon < 0 ? type : type.slice(0, semicolon)).trimEnd();
+  return media.length === 16 && media.toLowerCase() === 'application/json';
+}
+
+function checkBodyHeaders(ctx: HttpContext, headers: HeaderEdit, provider: ProviderConfig, endOfStream: boolean): HookResult | undefined {
   const type = headers.get('content-type') ?? '';
-  if (!/^application\/json\s*(;|$)/i.test(type)) {
+  if (!isJsonContentType(type)) {
     replyError(ctx, { status: 415, code: 'unsupported_media_type', message: `the request body must be application/json, got ${type === '' ? 'no content-type' : JSON.stringify(type)}` });
     return Action.Pause;
   }
