@@ -32,6 +32,7 @@ const ANSWER_HELPER: Partial<Record<GlueAnswer, RegExp>> = {
   bytes: /\(call \$buf_or_status \(call \$proxy_/,
   string: /\(call \$str_or_status \(call \$proxy_/,
   'pairs-text': /\(call \$pairs_text_or_status \(call \$proxy_/,
+  count: /\(return \(call \$num \(call \$\w+ \(call \$proxy_/,
   u64: /i64\.load \(global\.get \$scratch\)/,
   'u64-or-status': /i32\.sub \(i32\.const 0\)[\s\S]*i64\.load \(global\.get \$scratch\)/,
 };

@@ -11,14 +11,15 @@
  * −status on failure; `bytes`/`string` the block the host returned, or the status on failure; `u64` the
  * first out-parameter as a number, status ignored; `pairs-text` a header-pairs block as the string of its
  * keys and values each followed by NUL (the block as bytes when that string would not be faithful), or
- * the status; `u64-or-status` the same, or −status on failure;
+ * the status; `count` what a native fast path of the glue computed from what the import returned (a
+ * count, or a negative code); `u64-or-status` the same, or −status on failure;
  * `glue` the glue answers itself (no import, or a WASI one), as its own line in the WAT says.
  */
 
 export type GlueArg = 'i32' | 'i64' | 'string' | 'bytes';
 /** An argument: its kind and its name, as the WAT comment of the function names it (`'i32 level'`). */
 export type GlueParam = `${GlueArg} ${string}`;
-export type GlueAnswer = 'status' | 'u32' | 'bytes' | 'string' | 'pairs-text' | 'u64' | 'u64-or-status' | 'glue';
+export type GlueAnswer = 'status' | 'u32' | 'bytes' | 'string' | 'pairs-text' | 'count' | 'u64' | 'u64-or-status' | 'glue';
 
 export interface HostFunctionSpec {
   readonly name: string;
@@ -78,6 +79,7 @@ export const HOST_FUNCTIONS = [
   f('sseScan', undefined, ['bytes chunk', 'bytes state', 'bytes out', 'i32 from'], [], 'glue'),
   f('getHeaderMapText', 'proxy_get_header_map_pairs', ['i32 map'], [0, 1], 'pairs-text'),
   f('setHeaderMapText', 'proxy_set_header_map_pairs', ['string pairs', 'i32 count', 'i32 map'], [], 'status'),
+  f('sseScanBody', 'proxy_get_buffer_bytes', ['i32 type', 'bytes state', 'bytes out'], [0, 1], 'count'),
 ] as const satisfies readonly HostFunctionSpec[];
 
 export type HostFunctionName = (typeof HOST_FUNCTIONS)[number]['name'];

@@ -140,8 +140,8 @@ export function nativeGlue(module: WebAssembly.Module): NativeGlue {
       return inPlace([text, keys, out], 1, ([t, k, o]) => fast.json_scan(t!, text.length, k!, keys.length, o!, maxDepth, 1));
     },
     sseScan(chunk, state, out, from) {
-      if (state.length < 24 || out.length < 24 || from >>> 0 > chunk.length) return -1;
-      return inPlace([chunk, state, out], 2, ([c, s, o]) => fast.sse_scan(c!, chunk.length, s!, o!, Math.floor((out.length - 12) / 12), from));
+      if (state.length < 24 || out.length < 28 || from >>> 0 > chunk.length) return -1;
+      return inPlace([chunk, state, out], 2, ([c, s, o]) => fast.sse_scan(c!, chunk.length, s!, o!, Math.floor((out.length - 16) / 12), from));
     },
     pairsText(block) {
       if (block.length === 0) return '';

@@ -17,6 +17,7 @@ const ANSWER_TYPES: Record<Exclude<GlueAnswer, 'glue'>, string> = {
   bytes: 'ArrayBuffer | number',
   string: 'string | number',
   'pairs-text': 'string | ArrayBuffer | number',
+  count: 'number',
   u64: 'number',
   'u64-or-status': 'number',
 };

@@ -9,14 +9,26 @@
     (call $native_json_scan (local.get $text) (local.get $len) (local.get $keys) (local.get $keys_len)
       (local.get $out) (local.get $max_depth) (i32.const 1)))
 
-  ;; sse_scan keeps 6 words of state; results are 3 words and 3 per event.
+  ;; sse_scan keeps 6 words of state; results are 4 words and 3 per event.
   (func $sse_scan (param $chunk i32) (param $len i32) (param $state i32) (param $state_len i32)
       (param $out i32) (param $out_len i32) (param $from i32) (result i32)
     (if (i32.lt_u (local.get $state_len) (i32.const 24)) (then (return (i32.const -1))))
-    (if (i32.lt_u (local.get $out_len) (i32.const 24)) (then (return (i32.const -1))))
+    (if (i32.lt_u (local.get $out_len) (i32.const 28)) (then (return (i32.const -1))))
     (if (i32.gt_u (local.get $from) (local.get $len)) (then (return (i32.const -1))))
     (call $native_sse_scan (local.get $chunk) (local.get $len) (local.get $state) (local.get $out)
-      (i32.div_u (i32.sub (local.get $out_len) (i32.const 12)) (i32.const 12)) (local.get $from)))
+      (i32.div_u (i32.sub (local.get $out_len) (i32.const 16)) (i32.const 12)) (local.get $from)))
+
+  ;; sseScanBody: the same scan on the body buffer Envoy holds in this callback (the block at scratch[0],
+  ;; scratch[4] after `status`), never copied into JS; −1 as above, −(2 + status) when it could not be
+  ;; read. The block is freed.
+  (func $sse_scan_body (param $status i32) (param $state i32) (param $state_len i32) (param $out i32) (param $out_len i32) (result i32)
+    (local $ptr i32) (local $result i32)
+    (if (local.get $status) (then (return (i32.sub (i32.const -2) (local.get $status)))))
+    (local.set $ptr (i32.load (global.get $scratch)))
+    (local.set $result (call $sse_scan (local.get $ptr) (i32.load (i32.add (global.get $scratch) (i32.const 4)))
+      (local.get $state) (local.get $state_len) (local.get $out) (local.get $out_len) (i32.const 0)))
+    (if (local.get $ptr) (then (call $free (local.get $ptr))))
+    (local.get $result))
 
   ;; Header maps as one string, each key and value followed by NUL ("k\0v\0…"), which JS splits and
   ;; joins natively. Status Ok → the strings area of the block at (scratch[0], scratch[4]) as a string,

@@ -20,7 +20,8 @@ const S_WANT_MODEL: usize = 5; // set by the caller
 const O_STOP: usize = 0; // where scanning stopped (the chunk length when all was read)
 const O_BLOCK: usize = 1; // start of the open block in this chunk, -1 when it began in an earlier one
 const O_COUNT: usize = 2;
-const O_EVENTS: usize = 3; // per event: start (-1: in an earlier chunk), end, flags (1 = usage matched)
+const O_LENGTH: usize = 3; // the chunk's length
+const O_EVENTS: usize = 4; // per event: start (-1: in an earlier chunk), end, flags (1 = usage matched)
 
 const MATCHED: i32 = 10;
 
@@ -132,5 +133,6 @@ export function sse_scan(chunk: usize, len: i32, state: usize, out: usize, outCa
   set(out, O_STOP, i);
   set(out, O_BLOCK, block);
   set(out, O_COUNT, count);
+  set(out, O_LENGTH, len);
   return count;
 }

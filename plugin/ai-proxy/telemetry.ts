@@ -43,8 +43,20 @@ function counters(route: string | undefined, model: string | undefined): Counter
   return found;
 }
 
+/** JSON literals of the names ai_log repeats (providers, APIs, models), kept up to a bound. */
+const literals = new Map<string, string>();
+
+function literal(value: string): string {
+  let found = literals.get(value);
+  if (found === undefined) {
+    found = JSON.stringify(value);
+    if (literals.size < MAX_KEPT) literals.set(value, found);
+  }
+  return found;
+}
+
 /** `"name":"value",` — or nothing for an absent value, as JSON.stringify leaves out undefined members. */
-const member = (name: string, value: string | undefined): string => (value === undefined ? '' : `"${name}":${JSON.stringify(value)},`);
+const member = (name: string, value: string | undefined): string => (value === undefined ? '' : `"${name}":${literal(value)},`);
 
 /** `complete`: the answer's end of stream was seen (false when recorded at log time after a reset). */
 export function recordUsage(request: RequestState, tracker: UsageTracker, complete: boolean): void {

@@ -11,6 +11,7 @@ import { concatBytes } from './codec.ts';
 import type { HookResult, HttpContext } from './contexts.ts';
 
 const TYPES = { request: 'request body', response: 'response body' } as const;
+const EMPTY = new ArrayBuffer(0);
 
 interface Held {
   parts: ArrayBuffer[];
@@ -48,12 +49,19 @@ export function bufferBody(
   options: BufferOptions = {},
 ): HookResult {
   let record = held.get(ctx);
+  const limit = options.maxBytes ?? DEFAULT_MAX_BYTES[direction];
+  if (endOfStream && record?.[direction] === undefined) {
+    const whole = bodySize > 0 ? (readBuffer(TYPES[direction], 0, bodySize) ?? EMPTY) : EMPTY;
+    if (whole.byteLength > limit) return options.tooLarge ? options.tooLarge(whole.byteLength) : envoyTooLarge(ctx, direction);
+    if (whole.byteLength !== bodySize) replaceBuffer(TYPES[direction], whole);
+    return complete(whole);
+  }
   if (!record) held.set(ctx, (record = {}));
   const parts = (record[direction] ??= { parts: [], size: 0 });
   const chunk = bodySize > 0 ? (readBuffer(TYPES[direction], 0, bodySize) ?? new ArrayBuffer(0)) : new ArrayBuffer(0);
   if (chunk.byteLength > 0) parts.parts.push(chunk);
   parts.size += chunk.byteLength;
-  if (parts.size > (options.maxBytes ?? DEFAULT_MAX_BYTES[direction])) {
+  if (parts.size > limit) {
     record[direction] = undefined;
     return options.tooLarge ? options.tooLarge(parts.size) : envoyTooLarge(ctx, direction);
   }

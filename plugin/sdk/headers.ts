@@ -3,8 +3,9 @@
  * exposes it: names are case-insensitive, `get` answers the first value, and a map that is no longer
  * available (e.g. request headers after they were forwarded) reads as empty and refuses writes with a
  * HostError. Whole maps cross the ABI as one string of names and values each followed by NUL, which
- * the engine decodes and encodes natively; `edit()` reads a map once, changes it in JS and writes it
- * back in one host call.
+ * the engine decodes and encodes natively: `flat()` and `headerValue` read a map once for many lookups.
+ * (On QuickJS one host call per changed header costs less than editing the list in JS and writing it
+ * back whole.)
  */
 import * as host from './host-calls.ts';
 import { MapType, Status, raise } from './abi.ts';
@@ -20,6 +21,13 @@ const TYPES: Record<HeaderMapName, number> = {
   'callout headers': MapType.HttpCallResponseHeaders,
   'callout trailers': MapType.HttpCallResponseTrailers,
 };
+
+/** The first value of `name` (lower-case, as Envoy keeps names) in a flat list read by `HeaderMap.flat()`. */
+export function headerValue(flat: readonly string[], name: string): string | undefined {
+  let i = flat.indexOf(name);
+  while (i !== -1 && (i & 1) === 1) i = flat.indexOf(name, i + 1);
+  return i === -1 ? undefined : flat[i + 1];
+}
 
 export class HeaderMap {
   private readonly mapType: number;
@@ -62,11 +70,6 @@ export class HeaderMap {
     const flat: string[] = [];
     for (const [name, value] of decodePairs(answer)) flat.push(name, value);
     return flat;
-  }
-
-  /** Reads the map once for changes made in JS; `commit()` writes them back in one host call. */
-  edit(): HeaderEdit {
-    return new HeaderEdit(this, this.flat());
   }
 
   /** Sets `name` to `value`, replacing any existing values. */
@@ -112,72 +115,5 @@ export class HeaderMap {
   /** Whether Envoy still holds this map (false once it was forwarded, or outside its callbacks). */
   get available(): boolean {
     return host.getHeaderMapSize(this.mapType) !== -Status.BadArgument;
-  }
-}
-
-/**
- * A header map read once (`HeaderMap.edit()`): reads and changes happen in JS with Envoy's semantics
- * (names case-insensitive, `get` the first value, `set` replaces every value), and `commit()` writes
- * the map back in one host call if anything changed.
- */
-export class HeaderEdit {
-  private changed = false;
-
-  constructor(
-    private readonly map: HeaderMap,
-    private readonly list: string[],
-  ) {}
-
-  /** The index of the first entry named `key` at or after `from` (names sit at even indices). */
-  private find(key: string, from = 0): number {
-    let i = this.list.indexOf(key, from);
-    while (i !== -1 && (i & 1) === 1) i = this.list.indexOf(key, i + 1);
-    return i;
-  }
-
-  get(name: string): string | undefined {
-    const i = this.find(name.toLowerCase());
-    return i === -1 ? undefined : this.list[i + 1];
-  }
-
-  has(name: string): boolean {
-    return this.find(name.toLowerCase()) !== -1;
-  }
-
-  set(name: string, value: string): void {
-    const key = name.toLowerCase();
-    const first = this.find(key);
-    if (first === -1) this.list.push(key, value);
-    else {
-      this.list[first + 1] = value;
-      for (let i = this.find(key, first + 2); i !== -1; i = this.find(key, i)) this.list.splice(i, 2);
-    }
-    this.changed = true;
-  }
-
-  add(name: string, value: string): void {
-    this.list.push(name.toLowerCase(), value);
-    this.changed = true;
-  }
-
-  remove(name: string): void {
-    const key = name.toLowerCase();
-    for (let i = this.find(key); i !== -1; i = this.find(key, i)) {
-      this.list.splice(i, 2);
-      this.changed = true;
-    }
-  }
-
-  entries(): HeaderPairs {
-    const pairs: HeaderPairs = [];
-    for (let i = 0; i < this.list.length; i += 2) pairs.push([this.list[i], this.list[i + 1]]);
-    return pairs;
-  }
-
-  /** Writes the map back when anything changed. */
-  commit(): void {
-    if (!this.changed) return;
-    this.map.replaceFlat(this.list);
-    this.changed = false;
   }
 }

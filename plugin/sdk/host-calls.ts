@@ -44,3 +44,4 @@ export const jsonScan = host[38] as (text: ArrayBuffer, keys: ArrayBuffer, out: 
 export const sseScan = host[39] as (chunk: ArrayBuffer, state: ArrayBuffer, out: ArrayBuffer, from: number) => number;
 export const getHeaderMapText = host[40] as (map: number) => string | ArrayBuffer | number;
 export const setHeaderMapText = host[41] as (pairs: string, count: number, map: number) => number;
+export const sseScanBody = host[42] as (type: number, state: ArrayBuffer, out: ArrayBuffer) => number;

@@ -6,7 +6,7 @@
 export { Action, BufferType, HostError, LogLevel, MapType, Status } from './abi.ts';
 export { HOOK_ERROR_REPLY, RootContext, HttpContext, type HookResult, type CalloutHandler, type LocalReply } from './contexts.ts';
 export { registerRootContext, describeError } from './dispatcher.ts';
-export { HeaderEdit, HeaderMap, type HeaderMapName } from './headers.ts';
+export { HeaderMap, headerValue, type HeaderMapName } from './headers.ts';
 export { log } from './log.ts';
 export { getProperty, getPropertyBoolean, getPropertyBytes, getPropertyInt64, getPropertyNumber, setProperty } from './properties.ts';
 export { BodyBuffer, appendBuffer, bufferSize, readBuffer, readText, replaceBuffer, type BufferName } from './buffers.ts';

@@ -57,7 +57,8 @@ export function createScriptGuest(vm: VmInstance, script: ScriptSource, native: 
   const block = () => bytes(u32(O0), u32(O0 + 4)); // copied at once, then freed with the host call's other blocks
   const ANSWERS: Record<Exclude<GlueAnswer, 'glue'>, (status: number) => unknown> = { status: (s) => s, u32: (s) => (s ? -s : u32(O0)),
     'u64-or-status': (s) => (s ? -s : u64()), u64: () => u64(), bytes: (s) => (s ? s : toBuffer(block())), string: (s) => (s ? s : decoder.decode(block())),
-    'pairs-text': (s) => { if (s) return s; const text = fast.pairsText(block()); return typeof text === 'string' ? text : toBuffer(text); } };
+    'pairs-text': (s) => { if (s) return s; const text = fast.pairsText(block()); return typeof text === 'string' ? text : toBuffer(text); },
+    count: () => fail(GuestTypeError, 'script guest: a count answer is written out below') };
   const fast = nativeGlue(native);
   let trap: { error: unknown } | undefined;
   const imports = buildImportObject(vm) as unknown as Record<string, Record<string, HostFunction>>;
@@ -102,6 +103,10 @@ export function createScriptGuest(vm: VmInstance, script: ScriptSource, native: 
   functions[HostFn.utf8Valid] = (data, start, length) => (utf8Valid(range(data, start, length)) ? 1 : 0);
   functions[HostFn.jsonScan] = (text, keys, out, maxDepth) => fast.jsonScan(view(text), view(keys), view(out), i32(maxDepth));
   functions[HostFn.sseScan] = (chunk, state, out, from) => fast.sseScan(view(chunk), view(state), view(out), i32(from));
+  functions[HostFn.sseScanBody] = (type, state, out) => {
+    const status = env.proxy_get_buffer_bytes!(i32(type), 0, 0x7fffffff, O0, O0 + 4);
+    return status ? -(2 + status) : fast.sseScan(block().slice(), view(state), view(out), 0);
+  };
   functions[HostFn.setHeaderMapText] = (pairs, count, map) => {
     const text = String(pairs);
     const built = text.isWellFormed() ? fast.pairsBlock(encoder.encode(text), i32(count)) : -1;

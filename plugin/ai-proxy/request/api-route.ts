@@ -20,9 +20,11 @@ export function parseClientPath(raw: string): ClientPath {
   const q = raw.indexOf('?');
   const path = q < 0 ? raw : raw.slice(0, q);
   const query = q < 0 ? '' : raw.slice(q + 1);
-  const trimmed = path.replace(/\/+$/, '');
-  const match = SUFFIXES.find(([suffix]) => trimmed.endsWith(suffix));
-  return { api: match?.[1], path, query };
+  let end = path.length;
+  while (end > 0 && path.charCodeAt(end - 1) === 0x2f) end--;
+  const trimmed = end === path.length ? path : path.slice(0, end);
+  for (const [suffix, api] of SUFFIXES) if (trimmed.endsWith(suffix)) return { api, path, query };
+  return { api: undefined, path, query };
 }
 
 /** The upstream path with the client's query appended when the provider's path has none. */

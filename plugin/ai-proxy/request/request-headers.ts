@@ -2,9 +2,9 @@
  * Request headers, once a provider is picked for the route: check the API, method, content type and
  * declared size, choose a token, then rewrite host, path and authentication. The client's own credentials
  * never go upstream, and `accept-encoding`/`content-length` are dropped because the body and answer are
- * inspected. The map is read once and written back once (`HeaderEdit`).
+ * inspected. The map is read once; only what changes is written.
  */
-import { Action, log, setProperty, type HeaderEdit, type HookResult, type HttpContext } from '../../sdk/index.ts';
+import { Action, headerValue, log, setProperty, type HeaderMap, type HookResult, type HttpContext } from '../../sdk/index.ts';
 import { replyError } from '../errors.ts';
 import type { ProviderConfig } from '../config/provider-config.ts';
 import { withBasePath } from '../config/upstream-paths.ts';
@@ -15,24 +15,27 @@ import { upstreamHeaders } from './upstream-headers.ts';
 const DROPPED = ['authorization', 'api-key', 'x-api-key', 'proxy-authorization', 'accept-encoding'];
 const CLEAR_ROUTE_CACHE = ['clear_route_cache'];
 
-function rewriteCommon(headers: HeaderEdit, provider: ProviderConfig, path: string): void {
+/** Rewrites the map (`flat`: its entries as read) for the upstream: only headers present are removed. */
+function rewriteCommon(headers: HeaderMap, flat: readonly string[], provider: ProviderConfig, path: string): void {
   const upstream = upstreamHeaders(provider);
-  for (const name of DROPPED) headers.remove(name);
+  for (let i = 0; i < DROPPED.length; i++) if (headerValue(flat, DROPPED[i]) !== undefined) headers.remove(DROPPED[i]);
   headers.set(':authority', upstream.host);
   headers.set(':path', path);
-  const consumer = provider.tokens.readsConsumer ? headers.get('x-mse-consumer') : undefined;
-  for (const [name, value] of upstream.auth[provider.tokens.pickIndex(consumer)]!) headers.set(name, value);
-  for (const [name, value] of upstream.fixed) headers.set(name, value);
+  const consumer = provider.tokens.readsConsumer ? headerValue(flat, 'x-mse-consumer') : undefined;
+  const auth = upstream.auth[provider.tokens.pickIndex(consumer)]!;
+  for (let i = 0; i < auth.length; i += 2) headers.set(auth[i], auth[i + 1]);
+  const fixed = upstream.fixed;
+  for (let i = 0; i < fixed.length; i += 2) headers.set(fixed[i], fixed[i + 1]);
 }
 
 export function handleRequestHeaders(ctx: HttpContext, request: RequestState, endOfStream: boolean): HookResult {
   const provider = request.provider;
   setProperty(CLEAR_ROUTE_CACHE, 'off');
-  const headers = ctx.requestHeaders.edit();
-  const raw = headers.get(':path') ?? '/';
+  const headers = ctx.requestHeaders;
+  const flat = headers.flat();
+  const raw = headerValue(flat, ':path') ?? '/';
   if (provider.protocol === 'original') {
-    rewriteCommon(headers, provider, withBasePath(raw, provider.paths.basePath));
-    headers.commit();
+    rewriteCommon(headers, flat, provider, withBasePath(raw, provider.paths.basePath));
     return Action.Continue;
   }
   const { api, path, query } = parseClientPath(raw);
@@ -42,18 +45,17 @@ export function handleRequestHeaders(ctx: HttpContext, request: RequestState, en
     return Action.Pause;
   }
   request.api = api;
-  const method = headers.get(':method') ?? 'GET';
+  const method = headerValue(flat, ':method') ?? 'GET';
   if (method !== API_METHOD[api]) {
     replyError(ctx, { status: 405, code: 'method_not_allowed', message: `${path} accepts ${API_METHOD[api]}, not ${method}` });
     return Action.Pause;
   }
   if (api !== 'models') {
-    const problem = checkBodyHeaders(ctx, headers, provider, endOfStream);
+    const problem = checkBodyHeaders(ctx, flat, provider, endOfStream);
     if (problem) return problem;
   }
-  rewriteCommon(headers, provider, withQuery(upstreamPath, query));
-  if (api !== 'models') headers.remove('content-length');
-  headers.commit();
+  rewriteCommon(headers, flat, provider, withQuery(upstreamPath, query));
+  if (api !== 'models' && headerValue(flat, 'content-length') !== undefined) headers.remove('content-length');
   if (log.enabled('debug')) log.debug(`ai-proxy: ${api} request routed to provider "${provider.id}" at ${upstreamHeaders(provider).host}${upstreamPath}`);
   return Action.Continue;
 }
@@ -73,13 +75,13 @@ export function isJsonContentType(type: string): boolean {
   return media.length === 16 && media.toLowerCase() === 'application/json';
 }
 
-function checkBodyHeaders(ctx: HttpContext, headers: HeaderEdit, provider: ProviderConfig, endOfStream: boolean): HookResult | undefined {
-  const type = headers.get('content-type') ?? '';
+function checkBodyHeaders(ctx: HttpContext, flat: readonly string[], provider: ProviderConfig, endOfStream: boolean): HookResult | undefined {
+  const type = headerValue(flat, 'content-type') ?? '';
   if (!isJsonContentType(type)) {
     replyError(ctx, { status: 415, code: 'unsupported_media_type', message: `the request body must be application/json, got ${type === '' ? 'no content-type' : JSON.stringify(type)}` });
     return Action.Pause;
   }
-  const declared = Number(headers.get('content-length') ?? '0');
+  const declared = Number(headerValue(flat, 'content-length') ?? '0');
   if (declared > provider.maxRequestBodyBytes) {
     replyError(ctx, { status: 413, code: 'request_too_large', message: `the request body of ${declared} bytes exceeds the limit of ${provider.maxRequestBodyBytes} bytes` });
     return Action.Pause;

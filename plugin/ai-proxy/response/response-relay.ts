@@ -58,7 +58,7 @@ export class ResponseRelay {
     else if (ok && request.api === 'models' && provider.spec.modelsFormat === 'github-catalog') this.mode = 'catalog';
     else if (ok && isEventStream(headers.get('content-type'))) {
       this.mode = 'sse';
-      this.sse = new SseEventScan(USAGE_COPY_LIMIT);
+      this.sse = new SseEventScan(USAGE_COPY_LIMIT, (data) => this.usage.observeEvent(data));
     } else this.mode = ok ? 'json' : 'pass';
     if ((this.mode === 'replace' || this.mode === 'catalog') && !endOfStream) {
       headers.remove('content-length');
@@ -70,7 +70,7 @@ export class ResponseRelay {
   onResponseBody(ctx: HttpContext, bodySize: number, endOfStream: boolean): HookResult {
     switch (this.mode) {
       case 'sse': {
-        if (bodySize > 0) for (const data of this.sse!.push(ctx.response.body.read(0, bodySize), this.usage.model === undefined)) this.usage.observeEvent(data);
+        if (bodySize > 0) this.sse!.pushBody(this.usage.model === undefined);
         return endOfStream ? this.done() : Action.Continue;
       }
       case 'json': {

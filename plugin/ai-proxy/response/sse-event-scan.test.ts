@@ -26,9 +26,9 @@ function viaParser(chunks: Uint8Array[]) {
 }
 
 function viaScan(chunks: Uint8Array[], maxEventBytes = 1 << 22) {
-  const scan = new SseEventScan(maxEventBytes);
   const tracker = new UsageTracker();
-  for (const chunk of chunks) for (const data of scan.push(buffer(chunk), tracker.model === undefined)) tracker.observeEvent(data);
+  const scan = new SseEventScan(maxEventBytes, (data) => tracker.observeEvent(data));
+  for (const chunk of chunks) scan.push(buffer(chunk), tracker.model === undefined);
   return { state: stateOf(tracker), oversized: scan.oversized };
 }
 
@@ -85,8 +85,8 @@ describe('SseEventScan against SseParser', () => {
   it('reads every usage event when one chunk holds more events than a native call reports', () => {
     const events = Array.from({ length: 100 }, (_, i) => `data: {"model":"m","usage":{"prompt_tokens":${i},"completion_tokens":1}}\r\n\r\n`);
     const bytes = bytesOf(events.join(''));
-    const scan = new SseEventScan(1 << 20);
-    const seen = scan.push(buffer(bytes), false);
+    const seen: string[] = [];
+    new SseEventScan(1 << 20, (data) => seen.push(data)).push(buffer(bytes), false);
     expect(seen).toHaveLength(100);
     expect(viaScan([bytes]).state).toEqual(viaParser([bytes]).state);
   });

@@ -1,58 +1,92 @@
 /**
  * The events of a streamed answer worth reading for usage, found by the engine's native SSE scanner
- * (`sseScan`) without decoding the stream in JS: those whose data holds a `"usage"` object, and, while
- * the answering model is not known yet, any event with data. Each such event's block — the bytes from
- * the end of the previous event to its closing blank line — is parsed alone by `SseParser`, so the
- * data read is what a parser of the whole stream would read. Bytes of an event cut by a chunk end are
- * kept until it ends, up to `maxEventBytes`; a longer event is counted in `oversized`, not parsed.
+ * without decoding the stream in JS: those whose data holds a `"usage"` object, and, while the
+ * answering model is not known yet, any event with data. `pushBody` scans the body chunk where Envoy
+ * holds it, so a chunk with nothing worth reading never crosses into JS. Each event worth reading is
+ * its block — the bytes from the end of the previous event to its closing blank line — parsed alone
+ * by `SseParser`, so the data read is what a parser of the whole stream would read. Bytes of an event
+ * cut by a chunk end are kept until it ends, up to `maxEventBytes`; a longer event is counted in
+ * `oversized`, not parsed.
  */
 import * as host from '../../sdk/host-calls.ts';
-import { concatBytes } from '../../sdk/index.ts';
+import { BufferType, Status, concatBytes, readBuffer } from '../../sdk/index.ts';
+import { raise } from '../../sdk/abi.ts';
 import { SseParser } from './sse-parser.ts';
 
 const EVENTS_PER_CALL = 32;
 const WANT_MODEL = 5;
 const STOP = 0;
 const BLOCK = 1;
-const FIRST_EVENT = 3;
+const LENGTH = 3;
+const FIRST_EVENT = 4;
+const EMPTY = new ArrayBuffer(0);
 
 export class SseEventScan {
   /** Events too long to keep and parse. */
   oversized = 0;
   private readonly state = new ArrayBuffer(24);
   private readonly flags = new Int32Array(this.state);
-  private readonly out = new ArrayBuffer(12 + 12 * EVENTS_PER_CALL);
+  private readonly out = new ArrayBuffer(16 + 12 * EVENTS_PER_CALL);
   private readonly words = new Int32Array(this.out);
   private kept: Uint8Array[] = [];
   private keptBytes = 0;
   private overflowed = false;
 
-  constructor(private readonly maxEventBytes: number) {}
+  constructor(
+    private readonly maxEventBytes: number,
+    private readonly onData: (data: string) => void,
+  ) {}
 
-  /** The data of each event of `chunk` worth reading, in order. */
-  push(chunk: ArrayBuffer, wantModel: boolean): string[] {
-    const found: string[] = [];
-    const bytes = new Uint8Array(chunk);
-    const words = this.words;
+  /** The response body chunk of the running callback, scanned where Envoy holds it. */
+  pushBody(wantModel: boolean): void {
     this.flags[WANT_MODEL] = wantModel ? 1 : 0;
-    let from = 0;
-    do {
-      const count = host.sseScan(chunk, this.state, this.out, from);
-      if (count < 0) throw new RangeError(`the engine's SSE scanner refused its buffers (code ${count})`);
+    const count = host.sseScanBody(BufferType.ResponseBody, this.state, this.out);
+    if (count === -1) throw new RangeError("the engine's SSE scanner refused its buffers");
+    if (count < -1) {
+      if (-count - 2 === Status.NotFound) return;
+      raise('scan response body', -count - 2);
+    }
+    const words = this.words;
+    const length = words[LENGTH];
+    const open = words[BLOCK];
+    if (count === 0 && words[STOP] === length && (open === -1 ? length === 0 : open === length)) {
+      if (open !== -1) this.dropKept();
+      return;
+    }
+    this.finish(new Uint8Array(readBuffer('response body') ?? EMPTY), count);
+  }
+
+  /** A chunk already in JS. */
+  push(chunk: ArrayBuffer, wantModel: boolean): void {
+    this.flags[WANT_MODEL] = wantModel ? 1 : 0;
+    this.finish(new Uint8Array(chunk), this.scan(chunk, 0));
+  }
+
+  private scan(chunk: ArrayBuffer, from: number): number {
+    const count = host.sseScan(chunk, this.state, this.out, from);
+    if (count < 0) throw new RangeError(`the engine's SSE scanner refused its buffers (code ${count})`);
+    return count;
+  }
+
+  /** Reads the `count` events the last scan of `bytes` reported, scans on to its end, keeps an open event. */
+  private finish(bytes: Uint8Array, count: number): void {
+    const words = this.words;
+    for (;;) {
       for (let k = 0; k < count; k++) {
         const start = words[FIRST_EVENT + 3 * k];
         const end = words[FIRST_EVENT + 3 * k + 1];
         const block = start >= 0 ? bytes.subarray(start, end) : this.takeKept(bytes.subarray(0, end));
-        if (block) for (const event of new SseParser(false).push(block)) found.push(event.data);
+        if (block) for (const event of new SseParser(false).push(block)) this.onData(event.data);
       }
-      from = words[STOP];
-    } while (from < bytes.length);
+      const from = words[STOP];
+      if (from >= bytes.length) break;
+      count = this.scan(bytes.buffer as ArrayBuffer, from);
+    }
     const open = words[BLOCK];
     if (open >= 0) {
       this.dropKept();
-      this.keep(bytes.subarray(open));
+      if (open < bytes.length) this.keep(bytes.subarray(open));
     } else this.keep(bytes);
-    return found;
   }
 
   /** The kept bytes of an event that began in an earlier chunk, completed by `rest`; undefined when it was too long. */
@@ -65,6 +99,7 @@ export class SseEventScan {
   }
 
   private dropKept(): void {
+    if (this.keptBytes === 0 && !this.overflowed) return;
     this.kept = [];
     this.keptBytes = 0;
     this.overflowed = false;

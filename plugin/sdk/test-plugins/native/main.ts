@@ -3,11 +3,10 @@
  * `x-op: json` scans the request body with `JsonMembers` (names from `x-names`, a JSON array) and
  * answers, as JSON, what the scanner reported and what `parseJson` made of the same bytes, so the test
  * can hold one against the other with the engine's own JSON.parse. `x-op: headers` replaces the request
- * headers with the pairs of `x-pairs` (a JSON array of [name, value]) through `replaceAll`, applies the
- * `HeaderEdit` steps of `x-edits` (a JSON array of [op, name, value?]), and answers what `entries()`
- * read, what the edit saw and what the map holds after `commit()`.
+ * headers with the pairs of `x-pairs` (a JSON array of [name, value]) through `replaceAll` and answers
+ * what `entries()` and `flat()` read back and what `headerValue` finds for each name of `x-lookups`.
  */
-import { Action, HttpContext, RootContext, bufferBody, registerRootContext, type HookResult } from '../../index.ts';
+import { Action, HttpContext, RootContext, bufferBody, headerValue, registerRootContext, type HookResult } from '../../index.ts';
 import { JsonMembers } from '../../json-members.ts';
 import { parseJson } from '../../json.ts';
 
@@ -73,7 +72,7 @@ class NativeProbe extends HttpContext {
     this.names = header(h.get('x-names'), ['model']);
     if (this.op !== 'headers') return Action.Continue;
     const pairs = header<Array<[string, string]>>(h.get('x-pairs'), []);
-    const edits = header<Array<[string, string, string?]>>(h.get('x-edits'), []);
+    const lookups = header<string[]>(h.get('x-lookups'), []);
     let refused: string | null = null;
     try {
       h.replaceAll(pairs);
@@ -81,17 +80,9 @@ class NativeProbe extends HttpContext {
       refused = String(error);
     }
     const read = h.entries();
-    const edit = h.edit();
-    const gets: Array<string | null> = [];
-    for (const [op, name, value] of edits) {
-      if (op === 'set') edit.set(name, value ?? '');
-      else if (op === 'add') edit.add(name, value ?? '');
-      else if (op === 'remove') edit.remove(name);
-      else gets.push(edit.get(name) ?? null);
-    }
-    const edited = edit.entries();
-    edit.commit();
-    return this.answer({ refused, read, edited, gets, committed: h.entries() });
+    const flat = h.flat();
+    const values = lookups.map((name) => headerValue(flat, name) ?? null);
+    return this.answer({ refused, read, flat, values });
   }
 
   override onRequestBody(size: number, end: boolean): HookResult {
