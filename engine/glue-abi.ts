@@ -8,22 +8,23 @@
  * Arguments, each written `kind name`: `i32`/`i64` numbers, `string` (UTF-8, passed as pointer and
  * length), `bytes` (an ArrayBuffer, pointer and length). `outs` are the glue's scratch out-parameters (0, 1, 2) appended to
  * the import's arguments. Answers: `status` the import's status; `u32` the first out-parameter, or
- * −status on failure; `bytes`/`string` the block the host returned, or the status on failure; `u64` the
+ * −status on failure; `bytes`/`string` the block the host returned, or the status on failure; `text` the
+ * block as a string when it is UTF-8, else as bytes, or the status; `u64` the
  * first out-parameter as a number, status ignored; `pairs-text` a header-pairs block as the string of its
  * keys and values each followed by NUL (the block as bytes when that string would not be faithful), or
  * the status; `count` what a native fast path of the glue computed from what the import returned (a
- * count, or a negative code); `u64-or-status` the same, or −status on failure;
+ * count, or a negative code); `scan` a native scan's code, or the string it found; `u64-or-status` the same, or −status on failure;
  * `glue` the glue answers itself (no import, or a WASI one), as its own line in the WAT says.
  */
 
 export type GlueArg = 'i32' | 'i64' | 'string' | 'bytes';
 /** An argument: its kind and its name, as the WAT comment of the function names it (`'i32 level'`). */
 export type GlueParam = `${GlueArg} ${string}`;
-export type GlueAnswer = 'status' | 'u32' | 'bytes' | 'string' | 'pairs-text' | 'count' | 'u64' | 'u64-or-status' | 'glue';
+export type GlueAnswer = 'status' | 'u32' | 'bytes' | 'string' | 'text' | 'pairs-text' | 'count' | 'scan' | 'u64' | 'u64-or-status' | 'glue';
 
 export interface HostFunctionSpec {
   readonly name: string;
-  /** The Proxy-Wasm import it calls, if any. */
+  /** The Proxy-Wasm import it calls, if any (a native fast path may also read what it rewrites, as its WAT comment says). */
   readonly proxy?: string;
   readonly params: readonly GlueParam[];
   readonly outs: readonly number[];
@@ -80,6 +81,11 @@ export const HOST_FUNCTIONS = [
   f('getHeaderMapText', 'proxy_get_header_map_pairs', ['i32 map'], [0, 1], 'pairs-text'),
   f('setHeaderMapText', 'proxy_set_header_map_pairs', ['string pairs', 'i32 count', 'i32 map'], [], 'status'),
   f('sseScanBody', 'proxy_get_buffer_bytes', ['i32 type', 'bytes state', 'bytes out'], [0, 1], 'count'),
+  f('getPropertyText', 'proxy_get_property', ['bytes path'], [0, 1], 'text'),
+  f('setPropertyText', 'proxy_set_property', ['bytes path', 'string value'], [], 'status'),
+  f('rewriteHeaderMap', 'proxy_set_header_map_pairs', ['bytes remove', 'string set', 'i32 count', 'i32 map'], [], 'status'),
+  f('spliceBody', 'proxy_set_buffer_bytes', ['i32 type', 'bytes splices'], [], 'status'),
+  f('jsonScanBody', 'proxy_get_buffer_bytes', ['i32 type', 'bytes keys', 'bytes out', 'i32 maxDepth', 'i32 stringIndex'], [0, 1], 'scan'),
 ] as const satisfies readonly HostFunctionSpec[];
 
 export type HostFunctionName = (typeof HOST_FUNCTIONS)[number]['name'];

@@ -23,7 +23,16 @@ const DISABLED = ['simd', 'relaxed-simd', 'threads', 'exception-handling', 'tail
 const FLAGS = ['-O3', '--runtime', 'stub', '--importMemory', '--noExportMemory', '--initialMemory', '0', '--noAssert', '--disable', DISABLED.join(',')];
 
 /** What the native module exports, with its Wasm signature (`i` = i32). */
-export const NATIVE_EXPORTS: Readonly<Record<string, string>> = { json_scan: 'iiiiiii:i', sse_scan: 'iiiiii:i', pairs_strings: 'ii:i', pairs_header: 'iiii:i' };
+export const NATIVE_EXPORTS: Readonly<Record<string, string>> = {
+  json_scan: 'iiiiiii:i',
+  sse_scan: 'iiiiii:i',
+  pairs_strings: 'ii:i',
+  pairs_header: 'iiii:i',
+  find_byte: 'iii:i',
+  splice_size: 'iii:i',
+  splice_write: 'iiii:',
+  pairs_rewrite: 'iiiiiiii:i',
+};
 
 /** Rewrites the import `env.memory` to `qjs.memory` in place (both module names are three bytes). */
 function importQuickJsMemory(bytes: Uint8Array): Uint8Array {
@@ -105,6 +114,12 @@ export interface NativeGlue {
   pairsText(block: Uint8Array): string | Uint8Array;
   /** The block `setHeaderMapText` builds from the UTF-8 of "k\0v\0…", or its failure (−1, −2). */
   pairsBlock(text: Uint8Array, count: number): Uint8Array | -1 | -2;
+  /** The block `rewriteHeaderMap` sets, or its failure (−1, −2). */
+  pairsRewrite(block: Uint8Array, remove: Uint8Array, set: Uint8Array, count: number): Uint8Array | -1 | -2;
+  /** The body `spliceBody` sets, or −1. */
+  splice(body: Uint8Array, splices: Uint8Array): Uint8Array | -1;
+  /** What `jsonScanBody` answers for `body`. */
+  jsonScanBody(body: Uint8Array, keys: Uint8Array, out: Uint8Array, maxDepth: number, index: number): number | string;
 }
 
 /**
@@ -147,6 +162,28 @@ export function nativeGlue(module: WebAssembly.Module): NativeGlue {
       if (block.length === 0) return '';
       const at = inPlace([block], 0, ([b]) => fast.pairs_strings(b!, block.length));
       return at < 0 ? block : (utf8(block.subarray(at)) ?? block);
+    },
+    pairsRewrite(block, remove, set, count) {
+      if (count >>> 0 > 1024 || set.length > 1048576) return -2;
+      if (utf8(set) === undefined) return -1;
+      const out = new Uint8Array(block.length + set.length + 4 + 8 * count);
+      const size = inPlace([block, remove, set, out], 1, ([b, r, s, o]) => fast.pairs_rewrite(b!, block.length, r!, remove.length, s!, set.length, count, o!));
+      if (size < 0) return -1;
+      return size > 1048576 || new DataView(out.buffer).getUint32(0, true) > 1024 ? -2 : out.slice(0, size);
+    },
+    splice(body, splices) {
+      const size = inPlace([splices], 0, ([s]) => fast.splice_size(body.length, s!, splices.length));
+      if (size < 0) return -1;
+      const out = new Uint8Array(size);
+      inPlace([body, splices, out], 1, ([b, s, o]) => (fast.splice_write(b!, body.length, s!, o!), 0));
+      return out;
+    },
+    jsonScanBody(body, keys, out, maxDepth, index) {
+      const code = this.jsonScan(body, keys, out, maxDepth);
+      if (code !== 0 || index >>> 0 >= 8) return code;
+      const record = new DataView(out.buffer, out.byteOffset + 4 * (8 + 5 * index), 20);
+      if (record.getInt32(0, true) <= 0 || record.getInt32(16, true) !== 0x22) return code;
+      return strict.decode(body.subarray(record.getInt32(8, true) + 1, record.getInt32(12, true) - 1));
     },
     pairsBlock(text, count) {
       if (count >>> 0 > 1024 || text.length > 1048576 - 4 - 8 * count) return -2;

@@ -16,8 +16,10 @@ const ANSWER_TYPES: Record<Exclude<GlueAnswer, 'glue'>, string> = {
   u32: 'number',
   bytes: 'ArrayBuffer | number',
   string: 'string | number',
+  text: 'string | ArrayBuffer | number',
   'pairs-text': 'string | ArrayBuffer | number',
   count: 'number',
+  scan: 'number | string',
   u64: 'number',
   'u64-or-status': 'number',
 };

@@ -66,3 +66,6 @@
   (import "native" "sse_scan" (func $native_sse_scan (param i32 i32 i32 i32 i32 i32) (result i32)))
   (import "native" "pairs_strings" (func $native_pairs_strings (param i32 i32) (result i32)))
   (import "native" "pairs_header" (func $native_pairs_header (param i32 i32 i32 i32) (result i32)))
+  (import "native" "splice_size" (func $native_splice_size (param i32 i32 i32) (result i32)))
+  (import "native" "splice_write" (func $native_splice_write (param i32 i32 i32 i32)))
+  (import "native" "pairs_rewrite" (func $native_pairs_rewrite (param i32 i32 i32 i32 i32 i32 i32 i32) (result i32)))

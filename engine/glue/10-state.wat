@@ -13,6 +13,8 @@
   ;; A header-pairs block built for one host call, freed after it.
   (global $block_ptr (mut i32) (i32.const 0))
   (global $block_len (mut i32) (i32.const 0))
+  ;; The length of the body a splice was made from.
+  (global $body_len (mut i32) (i32.const 0))
   ;; The three log prefixes, copied out of the passive segments at build time (segments are dropped by the snapshot).
   (global $texts (mut i32) (i32.const 0))
 

@@ -51,6 +51,18 @@
     (if (local.get $ptr) (then (call $free (local.get $ptr))))
     (local.get $value))
 
+  ;; Status Ok → the block as a string when it is UTF-8, else as an ArrayBuffer (freed); otherwise the status.
+  (func $text_or_status (param $status i32) (result i32)
+    (local $ptr i32) (local $len i32) (local $value i32)
+    (if (local.get $status) (then (return (call $num (local.get $status)))))
+    (local.set $ptr (i32.load (global.get $scratch)))
+    (local.set $len (i32.load (i32.add (global.get $scratch) (i32.const 4))))
+    (if (call $utf8_valid (local.get $ptr) (local.get $len))
+      (then (local.set $value (call $new_string (select (local.get $ptr) (global.get $scratch) (local.get $ptr)) (local.get $len))))
+      (else (local.set $value (call $new_array_buffer (local.get $ptr) (local.get $len)))))
+    (if (local.get $ptr) (then (call $free (local.get $ptr))))
+    (local.get $value))
+
   (func $str_or_status (param $status i32) (result i32)
     (local $ptr i32) (local $len i32) (local $value i32)
     (if (local.get $status) (then (return (call $num (local.get $status)))))

@@ -14,13 +14,13 @@
 
   (func $host_fn (param $id i32) (result i32)
     (local $result i32)
-    (block $bad (block $b42 (block $b41 (block $b40 (block $b39 (block $b38 (block $b37 (block $b36 (block $b35 (block $b34 (block $b33 (block $b32 (block $b31 (block $b30 (block $b29 (block $b28 (block $b27
+    (block $bad (block $b47 (block $b46 (block $b45 (block $b44 (block $b43 (block $b42 (block $b41 (block $b40 (block $b39 (block $b38 (block $b37 (block $b36 (block $b35 (block $b34 (block $b33 (block $b32 (block $b31 (block $b30 (block $b29 (block $b28 (block $b27
     (block $b26 (block $b25 (block $b24 (block $b23 (block $b22 (block $b21 (block $b20 (block $b19
     (block $b18 (block $b17 (block $b16 (block $b15 (block $b14 (block $b13 (block $b12 (block $b11
     (block $b10 (block $b9 (block $b8 (block $b7 (block $b6 (block $b5 (block $b4 (block $b3 (block $b2
     (block $b1 (block $b0
       (br_table $b0 $b1 $b2 $b3 $b4 $b5 $b6 $b7 $b8 $b9 $b10 $b11 $b12 $b13 $b14 $b15 $b16 $b17 $b18
-        $b19 $b20 $b21 $b22 $b23 $b24 $b25 $b26 $b27 $b28 $b29 $b30 $b31 $b32 $b33 $b34 $b35 $b36 $b37 $b38 $b39 $b40 $b41 $b42 $bad (local.get $id)))
+        $b19 $b20 $b21 $b22 $b23 $b24 $b25 $b26 $b27 $b28 $b29 $b30 $b31 $b32 $b33 $b34 $b35 $b36 $b37 $b38 $b39 $b40 $b41 $b42 $b43 $b44 $b45 $b46 $b47 $bad (local.get $id)))
       ;; 0 log(level, message)
       (return (call $num (call $proxy_log (call $arg_i32 (i32.const 0)) (call $arg_str (i32.const 1))))))
       ;; 1 getLogLevel()
@@ -125,6 +125,22 @@
     ;; 42 sseScanBody(type, state, out) → sseScan on the whole body buffer; −(2 + status) when it cannot be read
     (return (call $num (call $sse_scan_body (call $proxy_get_buffer_bytes (call $arg_i32 (i32.const 0)) (i32.const 0) (i32.const 0x7fffffff)
       (call $out0) (call $out1)) (call $arg_buf (i32.const 1)) (call $arg_buf (i32.const 2))))))
+    ;; 43 getPropertyText(path) → string (or the bytes when they are not UTF-8) | status
+    (return (call $text_or_status (call $proxy_get_property (call $arg_buf (i32.const 0)) (call $out0) (call $out1)))))
+    ;; 44 setPropertyText(path, value) → status
+    (return (call $num (call $proxy_set_property (call $arg_buf (i32.const 0)) (call $arg_str (i32.const 1))))))
+    ;; 45 rewriteHeaderMap(remove, set, count, map) → status; −1 when a list is malformed or not UTF-8, −2 past Envoy's limits (the map is read by $rewrite_block)
+    (local.set $result (call $rewrite_block (call $arg_buf (i32.const 0)) (call $arg_str (i32.const 1)) (call $arg_i32 (i32.const 2))
+      (local.tee $id (call $arg_i32 (i32.const 3)))))
+    (if (i32.ne (local.get $result) (i32.const 1)) (then (return (call $num (local.get $result)))))
+    (return (call $num (call $proxy_set_header_map_pairs (local.get $id) (global.get $block_ptr) (global.get $block_len)))))
+    ;; 46 spliceBody(type, splices) → status; −1 when the splices do not fit the body, −(2 + status) when it cannot be read (by $splice_block)
+    (local.set $result (call $splice_block (local.tee $id (call $arg_i32 (i32.const 0))) (call $arg_buf (i32.const 1))))
+    (if (i32.ne (local.get $result) (i32.const 1)) (then (return (call $num (local.get $result)))))
+    (return (call $num (call $proxy_set_buffer_bytes (local.get $id) (i32.const 0) (global.get $body_len) (global.get $block_ptr) (global.get $block_len)))))
+    ;; 47 jsonScanBody(type, keys, out, maxDepth, stringIndex) → jsonScan's code on the body, or member stringIndex's plain string value
+    (return (call $json_scan_body (call $proxy_get_buffer_bytes (call $arg_i32 (i32.const 0)) (i32.const 0) (i32.const 0x7fffffff) (call $out0) (call $out1))
+      (call $arg_buf (i32.const 1)) (call $arg_buf (i32.const 2)) (call $arg_i32 (i32.const 3)) (call $arg_i32 (i32.const 4)))))
     (drop (call $qjs_throw (call $new_error)))
     (i32.const 0))
   (func $random_bytes (param $n i32) (result i32)

@@ -66,3 +66,74 @@
       (then (return (i32.const 0))))
     (memory.copy (i32.add (global.get $block_ptr) (local.get $head)) (local.get $text) (local.get $len))
     (i32.const 1))
+
+  ;; rewriteHeaderMap: the map's pairs without those named in `remove` ("name\0…") or in `set` ("k\0v\0…",
+  ;; `count` pairs), then the pairs of `set`, built into $block_ptr/$block_len: 1, −1 when a list is
+  ;; malformed or not UTF-8, −2 past Envoy's limits (1024 pairs, 1 MiB).
+  (func $rewrite_block (param $remove i32) (param $remove_len i32) (param $set i32) (param $set_len i32) (param $count i32) (param $map i32) (result i32)
+    (local $ptr i32) (local $len i32) (local $size i32)
+    (if (i32.gt_u (local.get $count) (i32.const 1024)) (then (return (i32.const -2))))
+    (if (i32.gt_u (local.get $set_len) (i32.const 1048576)) (then (return (i32.const -2))))
+    (if (i32.eqz (call $utf8_valid (local.get $set) (local.get $set_len))) (then (return (i32.const -1))))
+    (if (call $proxy_get_header_map_pairs (local.get $map) (call $out0) (call $out1)) (then (return (i32.const -1))))
+    (local.set $ptr (i32.load (global.get $scratch)))
+    (local.set $len (i32.load (i32.add (global.get $scratch) (i32.const 4))))
+    (global.set $block_ptr (call $malloc (i32.add (i32.add (local.get $len) (local.get $set_len))
+      (i32.add (i32.const 4) (i32.shl (local.get $count) (i32.const 3))))))
+    (local.set $size (select
+      (call $native_pairs_rewrite (local.get $ptr) (local.get $len) (local.get $remove) (local.get $remove_len)
+        (local.get $set) (local.get $set_len) (local.get $count) (global.get $block_ptr))
+      (i32.const -1)
+      (global.get $block_ptr)))
+    (if (local.get $ptr) (then (call $free (local.get $ptr))))
+    (if (i32.lt_s (local.get $size) (i32.const 0)) (then (return (i32.const -1))))
+    (if (i32.or (i32.gt_u (local.get $size) (i32.const 1048576)) (i32.gt_u (i32.load (global.get $block_ptr)) (i32.const 1024)))
+      (then (return (i32.const -2))))
+    (global.set $block_len (local.get $size))
+    (i32.const 1))
+
+  ;; spliceBody: the body buffer `type` with the splices applied (engine/native/splice.ts), built into
+  ;; $block_ptr/$block_len with the body's length in $body_len: 1, −1 when the splices do not fit it,
+  ;; −(2 + status) when it could not be read.
+  (func $splice_block (param $type i32) (param $splices i32) (param $splices_len i32) (result i32)
+    (local $status i32) (local $ptr i32) (local $len i32) (local $size i32)
+    (local.set $status (call $proxy_get_buffer_bytes (local.get $type) (i32.const 0) (i32.const 0x7fffffff) (call $out0) (call $out1)))
+    (if (local.get $status) (then (return (i32.sub (i32.const -2) (local.get $status)))))
+    (local.set $ptr (i32.load (global.get $scratch)))
+    (local.set $len (i32.load (i32.add (global.get $scratch) (i32.const 4))))
+    (local.set $size (call $native_splice_size (local.get $len) (local.get $splices) (local.get $splices_len)))
+    (if (i32.ge_s (local.get $size) (i32.const 0))
+      (then (global.set $block_ptr (call $malloc (select (local.get $size) (i32.const 1) (local.get $size))))))
+    (if (i32.or (i32.lt_s (local.get $size) (i32.const 0)) (i32.eqz (global.get $block_ptr)))
+      (then
+        (if (local.get $ptr) (then (call $free (local.get $ptr))))
+        (return (i32.const -1))))
+    (call $native_splice_write (local.get $ptr) (local.get $len) (local.get $splices) (global.get $block_ptr))
+    (global.set $block_len (local.get $size))
+    (global.set $body_len (local.get $len))
+    (if (local.get $ptr) (then (call $free (local.get $ptr))))
+    (i32.const 1))
+
+  ;; jsonScanBody: jsonScan on the body buffer Envoy holds (the block at scratch[0], scratch[4] after
+  ;; `status`), never copied into JS. Answers the scan's code, −(2 + status) when the body could not be
+  ;; read, or — when the body is an object whose member `index` is a string without escapes — that
+  ;; string. The block is freed.
+  (func $json_scan_body (param $status i32) (param $keys i32) (param $keys_len i32) (param $out i32) (param $out_len i32)
+      (param $max_depth i32) (param $index i32) (result i32)
+    (local $ptr i32) (local $len i32) (local $code i32) (local $record i32) (local $start i32) (local $value i32)
+    (if (local.get $status) (then (return (call $num (i32.sub (i32.const -2) (local.get $status))))))
+    (local.set $ptr (i32.load (global.get $scratch)))
+    (local.set $len (i32.load (i32.add (global.get $scratch) (i32.const 4))))
+    (local.set $code (call $json_scan (local.get $ptr) (local.get $len) (local.get $keys) (local.get $keys_len)
+      (local.get $out) (local.get $out_len) (local.get $max_depth)))
+    (if (i32.and (i32.eqz (local.get $code)) (i32.lt_u (local.get $index) (i32.const 8)))
+      (then
+        (local.set $record (i32.add (local.get $out) (i32.shl (i32.add (i32.const 8) (i32.mul (local.get $index) (i32.const 5))) (i32.const 2))))
+        (if (i32.and (i32.gt_s (i32.load (local.get $record)) (i32.const 0)) (i32.eq (i32.load offset=16 (local.get $record)) (i32.const 0x22)))
+          (then
+            (local.set $start (i32.add (i32.load offset=8 (local.get $record)) (i32.const 1)))
+            (local.set $value (call $new_string (i32.add (local.get $ptr) (local.get $start))
+              (i32.sub (i32.sub (i32.load offset=12 (local.get $record)) (i32.const 1)) (local.get $start))))))))
+    (if (i32.eqz (local.get $value)) (then (local.set $value (call $num (local.get $code)))))
+    (if (local.get $ptr) (then (call $free (local.get $ptr))))
+    (local.get $value))

@@ -18,7 +18,9 @@ const O_OBJECT_END: usize = 2; // index of the closing brace
 const O_LAST_END: usize = 3; // end of the last member's value, -1 for {}
 const O_END: usize = 4; // end of the scanned value
 const O_MEMBERS: usize = 5;
-const O_KEYS: usize = 8; // per key: count, keyStart, valueStart, valueEnd
+const O_FIRST: usize = 6; // the first byte of the scanned value
+const O_KEYS: usize = 8; // per key: count, keyStart, valueStart, valueEnd, kind (first byte of the value, | 0x100 for a string with escapes)
+const KEY_WORDS: usize = 5;
 const MAX_KEYS: i32 = 8;
 const STACK: usize = 256;
 
@@ -124,8 +126,8 @@ function matchKey(text: usize, start: i32, end: i32, keys: usize, keysLen: i32):
  * (out[0] = where) or DECLINED (a top-level member name holds an escape, so names cannot be compared).
  */
 export function json_scan(text: usize, len: i32, keys: usize, keysLen: i32, out: usize, maxDepth: i32, whole: i32): i32 {
-  for (let w: usize = 0; w < O_KEYS + (<usize>MAX_KEYS << 2); w++) put(out, w, -1);
-  for (let k: usize = 0; k < <usize>MAX_KEYS; k++) put(out, O_KEYS + (k << 2), 0);
+  for (let w: usize = 0; w < O_KEYS + <usize>MAX_KEYS * KEY_WORDS; w++) put(out, w, -1);
+  for (let k: usize = 0; k < <usize>MAX_KEYS; k++) put(out, O_KEYS + k * KEY_WORDS, 0);
   put(out, O_MEMBERS, 0);
   let i = ws(text, 0, len);
   if (i >= len) {
@@ -133,12 +135,14 @@ export function json_scan(text: usize, len: i32, keys: usize, keysLen: i32, out:
     return INVALID;
   }
   const topObject = load<u8>(text + i) == 0x7b;
+  put(out, O_FIRST, load<u8>(text + i));
   put(out, topObject ? O_OBJECT_START : O_AUX, i);
   let depth = 0;
   let mode = VALUE;
   let member = -1;
   let valueStart = -1;
   let members = 0;
+  let escapedValue = false;
   while (true) {
     if (mode == VALUE) {
       if (i >= len) break;
@@ -161,7 +165,10 @@ export function json_scan(text: usize, len: i32, keys: usize, keysLen: i32, out:
       if (c == 0x22) i = skipString(text, i, len);
       else if (c == 0x2d || isDigit(c)) i = skipNumber(text, i, len);
       else i = skipLiteral(text, i, len);
-      if (i < -1) i = -(i + 2);
+      if (i < -1) {
+        i = -(i + 2);
+        if (depth == 1) escapedValue = true;
+      }
       if (i < 0) break;
       mode = AFTER;
     } else if (mode == KEY) {
@@ -178,22 +185,26 @@ export function json_scan(text: usize, len: i32, keys: usize, keysLen: i32, out:
       }
       if (depth == 1 && topObject) {
         member = matchKey(text, keyStart + 1, end - 1, keys, keysLen);
-        if (member >= 0) put(out, O_KEYS + (<usize>member << 2) + 1, keyStart);
+        if (member >= 0) put(out, O_KEYS + <usize>member * KEY_WORDS + 1, keyStart);
       }
       i = ws(text, end, len);
       if (i >= len || load<u8>(text + i) != 0x3a) break;
       i = ws(text, i + 1, len);
-      if (depth == 1) valueStart = i;
+      if (depth == 1) {
+        valueStart = i;
+        escapedValue = false;
+      }
       mode = VALUE;
     } else {
       if (depth == 1 && topObject) {
         members++;
         put(out, O_LAST_END, i);
         if (member >= 0) {
-          const at = O_KEYS + (<usize>member << 2);
+          const at = O_KEYS + <usize>member * KEY_WORDS;
           store<i32>(out + (at << 2), load<i32>(out + (at << 2)) + 1);
           put(out, at + 2, valueStart);
           put(out, at + 3, i);
+          put(out, at + 4, <i32>load<u8>(text + valueStart) | (escapedValue ? 0x100 : 0));
           member = -1;
         }
       }

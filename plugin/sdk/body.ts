@@ -36,6 +36,11 @@ function envoyTooLarge(ctx: HttpContext, direction: 'request' | 'response'): Hoo
   return Action.Pause;
 }
 
+/** Whether `bufferBody` holds chunks of this stream's body in `direction` (so the current chunk is not all of it). */
+export function holdsBody(ctx: HttpContext, direction: 'request' | 'response'): boolean {
+  return held.get(ctx)?.[direction] !== undefined;
+}
+
 /**
  * In a body hook: consumes chunks until the end of stream, then calls `complete` with the whole body,
  * which is what Envoy forwards unless `complete` sets another with `setRequestBody`/`setResponseBody`.

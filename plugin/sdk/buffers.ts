@@ -74,4 +74,39 @@ export class BodyBuffer {
   prepend(data: string | ArrayBuffer): void {
     replaceBuffer(this.name, data, 0);
   }
+  /**
+   * Replaces byte ranges of the body where Envoy holds it, in one host call and without reading it
+   * into JS: each splice replaces [start, end) with its bytes; splices must be in order and disjoint.
+   */
+  splice(splices: ReadonlyArray<BodySplice>): void {
+    const status = host.spliceBody(typeOf(this.name), encodeSplices(splices));
+    if (status === -1) throw new RangeError(`splice ${this.name}: splices must be in order, disjoint and within the body`);
+    check(`splice ${this.name}`, status < -1 ? -status - 2 : status);
+  }
+}
+
+export interface BodySplice {
+  start: number;
+  end: number;
+  bytes: Uint8Array;
+}
+
+/** The engine's splice list: u32 count, (start, end, length) per splice, then the bytes end to end. */
+function encodeSplices(splices: ReadonlyArray<BodySplice>): ArrayBuffer {
+  let data = 0;
+  for (let k = 0; k < splices.length; k++) data += splices[k].bytes.length;
+  const head = 4 + 12 * splices.length;
+  const out = new Uint8Array(head + data);
+  const words = new Uint32Array(out.buffer, 0, 1 + 3 * splices.length);
+  words[0] = splices.length;
+  let at = head;
+  for (let k = 0; k < splices.length; k++) {
+    const splice = splices[k];
+    words[1 + 3 * k] = splice.start;
+    words[2 + 3 * k] = splice.end;
+    words[3 + 3 * k] = splice.bytes.length;
+    out.set(splice.bytes, at);
+    at += splice.bytes.length;
+  }
+  return out.buffer;
 }

@@ -13,10 +13,11 @@ export type HeaderPairs = Array<[string, string]>;
 export function concatBytes(parts: ReadonlyArray<ArrayBuffer | Uint8Array>): ArrayBuffer {
   if (parts.length === 1 && parts[0] instanceof ArrayBuffer) return parts[0];
   let size = 0;
-  for (const part of parts) size += part.byteLength;
+  for (let i = 0; i < parts.length; i++) size += parts[i].byteLength;
   const out = new Uint8Array(size);
   let offset = 0;
-  for (const part of parts) {
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i];
     out.set(part instanceof ArrayBuffer ? new Uint8Array(part) : part, offset);
     offset += part.byteLength;
   }

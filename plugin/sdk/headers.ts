@@ -3,13 +3,12 @@
  * exposes it: names are case-insensitive, `get` answers the first value, and a map that is no longer
  * available (e.g. request headers after they were forwarded) reads as empty and refuses writes with a
  * HostError. Whole maps cross the ABI as one string of names and values each followed by NUL, which
- * the engine decodes and encodes natively: `flat()` and `headerValue` read a map once for many lookups.
- * (On QuickJS one host call per changed header costs less than editing the list in JS and writing it
- * back whole.)
+ * the engine decodes and encodes natively: `flat()` and `headerValue` read a map once for many lookups,
+ * and `rewrite` removes and sets many headers in one call.
  */
 import * as host from './host-calls.ts';
 import { MapType, Status, raise } from './abi.ts';
-import { decodePairs, encodePairs, type HeaderPairs } from './codec.ts';
+import { decodePairs, encodeUtf8, encodePairs, type HeaderPairs } from './codec.ts';
 
 export type HeaderMapName = 'request headers' | 'request trailers' | 'response headers' | 'response trailers' | 'callout headers' | 'callout trailers';
 
@@ -27,6 +26,17 @@ export function headerValue(flat: readonly string[], name: string): string | und
   let i = flat.indexOf(name);
   while (i !== -1 && (i & 1) === 1) i = flat.indexOf(name, i + 1);
   return i === -1 ? undefined : flat[i + 1];
+}
+
+/** Header names for `HeaderMap.rewrite`, lower-cased and encoded once. */
+export class HeaderNames {
+  readonly names: readonly string[];
+  readonly encoded: ArrayBuffer;
+
+  constructor(names: readonly string[]) {
+    this.names = names.map((name) => name.toLowerCase());
+    this.encoded = encodeUtf8(this.names.map((name) => `${name}\0`).join(''));
+  }
 }
 
 export class HeaderMap {
@@ -110,6 +120,25 @@ export class HeaderMap {
       status = host.setHeaderMapPairs(this.mapType, encodePairs(pairs));
     }
     if (status !== Status.Ok) raise(`replace ${this.name}`, status);
+  }
+
+  /**
+   * Removes every header named in `remove` or in `set` (names at even, values at odd indices; names
+   * compared without case) and then adds every pair of `set`, as `remove` and `add` would one by one,
+   * in one host call that reads and writes the map where Envoy holds it. Past 1024 entries or 1 MiB it
+   * throws a RangeError, as `replaceAll` does.
+   */
+  rewrite(remove: HeaderNames, set: readonly string[]): void {
+    const count = set.length >> 1;
+    const status = host.rewriteHeaderMap(remove.encoded, count === 0 ? '' : set.join('\0') + '\0', count, this.mapType);
+    if (status === -2) throw new RangeError(`rewrite ${this.name}: the result exceeds what Envoy accepts at once (1024 entries, 1 MiB)`);
+    if (status === -1) {
+      for (const name of remove.names) this.remove(name);
+      for (let i = 0; i + 1 < set.length; i += 2) this.remove(set[i]);
+      for (let i = 0; i + 1 < set.length; i += 2) this.add(set[i], set[i + 1].toWellFormed());
+      return;
+    }
+    if (status !== Status.Ok) raise(`rewrite ${this.name}`, status);
   }
 
   /** Whether Envoy still holds this map (false once it was forwarded, or outside its callbacks). */

@@ -45,3 +45,8 @@ export const sseScan = host[39] as (chunk: ArrayBuffer, state: ArrayBuffer, out:
 export const getHeaderMapText = host[40] as (map: number) => string | ArrayBuffer | number;
 export const setHeaderMapText = host[41] as (pairs: string, count: number, map: number) => number;
 export const sseScanBody = host[42] as (type: number, state: ArrayBuffer, out: ArrayBuffer) => number;
+export const getPropertyText = host[43] as (path: ArrayBuffer) => string | ArrayBuffer | number;
+export const setPropertyText = host[44] as (path: ArrayBuffer, value: string) => number;
+export const rewriteHeaderMap = host[45] as (remove: ArrayBuffer, set: string, count: number, map: number) => number;
+export const spliceBody = host[46] as (type: number, splices: ArrayBuffer) => number;
+export const jsonScanBody = host[47] as (type: number, keys: ArrayBuffer, out: ArrayBuffer, maxDepth: number, stringIndex: number) => number | string;

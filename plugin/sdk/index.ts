@@ -6,11 +6,11 @@
 export { Action, BufferType, HostError, LogLevel, MapType, Status } from './abi.ts';
 export { HOOK_ERROR_REPLY, RootContext, HttpContext, type HookResult, type CalloutHandler, type LocalReply } from './contexts.ts';
 export { registerRootContext, describeError } from './dispatcher.ts';
-export { HeaderMap, headerValue, type HeaderMapName } from './headers.ts';
+export { HeaderMap, HeaderNames, headerValue, type HeaderMapName } from './headers.ts';
 export { log } from './log.ts';
 export { getProperty, getPropertyBoolean, getPropertyBytes, getPropertyInt64, getPropertyNumber, setProperty } from './properties.ts';
-export { BodyBuffer, appendBuffer, bufferSize, readBuffer, readText, replaceBuffer, type BufferName } from './buffers.ts';
-export { bufferBody, streamChunks, type BufferOptions } from './body.ts';
+export { BodyBuffer, appendBuffer, bufferSize, readBuffer, readText, replaceBuffer, type BodySplice, type BufferName } from './buffers.ts';
+export { bufferBody, holdsBody, streamChunks, type BufferOptions } from './body.ts';
 export { CalloutError, type CalloutRequest, type CalloutResponse } from './callouts.ts';
 export { sharedData, sharedQueue, type SharedValue } from './shared.ts';
 export { Counter, Gauge, Histogram, metric } from './metrics.ts';

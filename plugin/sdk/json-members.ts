@@ -5,9 +5,10 @@
  * occurrence (as JSON.parse keeps the last). A scanner is made once per set of names and reused; its
  * spans describe the last text scanned. `declined` means a top-level name holds an escape, so names
  * could not be compared: parse such text with `parseJson`; `invalid` text gets its reason from
- * `parseJson` too.
+ * `parseJson` too. `scanBody` scans a body where Envoy holds it, so it never crosses into JS.
  */
 import * as host from './host-calls.ts';
+import { BufferType, raise } from './abi.ts';
 import { decodeUtf8, encodeUtf8 } from './codec.ts';
 import { MAX_JSON_DEPTH, parseJson } from './json.ts';
 
@@ -20,7 +21,11 @@ const OBJECT_START = 1;
 const OBJECT_END = 2;
 const LAST_END = 3;
 const MEMBERS = 5;
+const FIRST = 6;
 const KEYS = 8;
+const KEY_WORDS = 5;
+const ESCAPED = 0x100;
+const BODY_TYPES = { 'request body': BufferType.RequestBody, 'response body': BufferType.ResponseBody } as const;
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 
@@ -37,12 +42,35 @@ export class JsonMembers {
     if (names.some((name) => name === '' || name.includes('\0'))) throw new RangeError('JsonMembers: member names must be non-empty and free of NUL');
     this.keys = encodeUtf8(names.join('\0'));
     this.out = new ArrayBuffer(257 + maxDepth);
-    this.words = new Int32Array(this.out, 0, 64);
+    this.words = new Int32Array(this.out, 0, KEYS + MAX_NAMES * KEY_WORDS);
   }
+
+  /** The string value `scanBody` found for its `stringIndex` member (undefined: none, or not a plain string). */
+  found?: string;
 
   /** Scans `text`; after `object`, the accessors below describe its members. */
   scan(text: ArrayBuffer): JsonScanResult {
-    const code = host.jsonScan(text, this.keys, this.out, this.maxDepth);
+    this.found = undefined;
+    return this.result(host.jsonScan(text, this.keys, this.out, this.maxDepth));
+  }
+
+  /**
+   * Scans the body Envoy holds in the running body callback without copying it into JS. When the body
+   * is an object whose member `stringIndex` is a string without escapes, that string is in `found`;
+   * other values are read with `readBuffer` at the spans reported.
+   */
+  scanBody(body: 'request body' | 'response body', stringIndex = -1): JsonScanResult {
+    const answer = host.jsonScanBody(BODY_TYPES[body], this.keys, this.out, this.maxDepth, stringIndex);
+    if (typeof answer === 'string') {
+      this.found = answer;
+      return 'object';
+    }
+    this.found = undefined;
+    if (answer < -1) raise(`scan ${body}`, -answer - 2);
+    return this.result(answer);
+  }
+
+  private result(code: number): JsonScanResult {
     const result = RESULTS[code];
     if (result === undefined) throw new RangeError(`the engine's JSON scanner refused its buffers (code ${code})`);
     return result;
@@ -50,22 +78,22 @@ export class JsonMembers {
 
   /** How often the `index`th name occurs at the top level. */
   count(index: number): number {
-    return this.words[KEYS + index * 4];
+    return this.words[KEYS + index * KEY_WORDS];
   }
 
   /** Where the last occurrence of the `index`th name starts (its opening quote), −1 when absent. */
   keyStart(index: number): number {
-    return this.words[KEYS + index * 4 + 1];
+    return this.words[KEYS + index * KEY_WORDS + 1];
   }
 
   /** Where its value starts, −1 when absent. */
   valueStart(index: number): number {
-    return this.words[KEYS + index * 4 + 2];
+    return this.words[KEYS + index * KEY_WORDS + 2];
   }
 
   /** Where its value ends (exclusive), −1 when absent. */
   valueEnd(index: number): number {
-    return this.words[KEYS + index * 4 + 3];
+    return this.words[KEYS + index * KEY_WORDS + 3];
   }
 
   /** The value of the `index`th name in `text` (the bytes last scanned) when it is a string, else undefined. */
@@ -79,6 +107,23 @@ export class JsonMembers {
     const parsed = parseJson(text.subarray(start, end));
     if (!parsed.ok) throw new Error(`the engine's JSON scanner passed a string the parser refuses: ${parsed.message}`);
     return parsed.value as string;
+  }
+
+  /** The first byte of the `index`th member's value (its kind: `"`, `{`, `[`, `t`, `f`, `n` or a digit or `-`), −1 when absent. */
+  firstByte(index: number): number {
+    const kind = this.words[KEYS + index * KEY_WORDS + 4];
+    return kind < 0 ? kind : kind & 0xff;
+  }
+
+  /** Whether the `index`th member's value is a string holding an escape. */
+  escaped(index: number): boolean {
+    const kind = this.words[KEYS + index * KEY_WORDS + 4];
+    return kind >= 0 && (kind & ESCAPED) !== 0;
+  }
+
+  /** The first byte of the scanned value (after `not-object`: what it is instead). */
+  get valueFirstByte(): number {
+    return this.words[FIRST];
   }
 
   /** The index of the object's `{`. */

@@ -27,9 +27,8 @@ const CLOSE_OBJECT = 0x7d;
 /** Whether the bytes hold at most `maxDepth` opening brackets in all: then they cannot nest deeper. */
 function fewBrackets(bytes: Uint8Array, maxDepth: number): boolean {
   let count = 0;
-  for (const opener of [OPEN_ARRAY, OPEN_OBJECT]) {
-    for (let at = bytes.indexOf(opener); at !== -1; at = bytes.indexOf(opener, at + 1)) if (++count > maxDepth) return false;
-  }
+  for (let at = bytes.indexOf(OPEN_ARRAY); at !== -1; at = bytes.indexOf(OPEN_ARRAY, at + 1)) if (++count > maxDepth) return false;
+  for (let at = bytes.indexOf(OPEN_OBJECT); at !== -1; at = bytes.indexOf(OPEN_OBJECT, at + 1)) if (++count > maxDepth) return false;
   return true;
 }
 

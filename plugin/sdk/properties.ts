@@ -27,9 +27,15 @@ export function getPropertyBytes(path: readonly string[]): ArrayBuffer | undefin
   return value as ArrayBuffer;
 }
 
+/** A string attribute; bytes that are not UTF-8 are decoded with U+FFFD as TextDecoder does. */
 export function getProperty(path: readonly string[]): string | undefined {
-  const bytes = getPropertyBytes(path);
-  return bytes === undefined ? undefined : decodeUtf8(bytes);
+  const value = host.getPropertyText(pathBytes(path));
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number') {
+    if (value === Status.NotFound) return undefined;
+    raise(`get property ${path.join('.')}`, value);
+  }
+  return decodeUtf8(value);
 }
 
 /** An int64 attribute (e.g. `response.code`) as a number. */
@@ -52,7 +58,8 @@ export function getPropertyBoolean(path: readonly string[]): boolean | undefined
   return new Uint8Array(bytes)[0] !== 0;
 }
 
+/** Writes `value` as UTF-8 (a lone surrogate becomes U+FFFD). */
 export function setProperty(path: readonly string[], value: string): void {
-  const status = host.setProperty(pathBytes(path), encodeUtf8(value));
+  const status = host.setPropertyText(pathBytes(path), value.isWellFormed() ? value : value.toWellFormed());
   if (status !== Status.Ok) raise(`set property ${path.join('.')}`, status);
 }

@@ -5,7 +5,10 @@
  * mutated and truncated text, deep nesting, raw bytes — and report spans whose text parses to the
  * member's value; whole header maps set and read through the one-string ABI must come back as Envoy
  * keeps them (names lower-cased, pseudo-headers first, lone surrogates as U+FFFD, a NUL kept through
- * the bytes fallback), and `headerValue` must find in a flat list what Envoy's lookup finds.
+ * the bytes fallback), and `headerValue` must find in a flat list what Envoy's lookup finds. The
+ * primitives that work where Envoy holds the data — `HeaderMap.rewrite`, `JsonMembers.scanBody` and
+ * `BodyBuffer.splice` — must do what removing and adding headers one by one, scanning a copy and
+ * splicing the bytes in JS do.
  */
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -106,7 +109,8 @@ const lookupArb = fc.array(headerName, { maxLength: 6 });
 describe.each(MODES)('native fast paths against their JS fallbacks (%s)', (mode) => {
   let host: Host;
   beforeAll(async () => {
-    host = await createHost({ ...pluginSource(await buildPlugin(ENTRY), mode), canary: false });
+    const upstream = () => ({ status: 200, headers: [], chunks: [], trailers: [] });
+    host = await createHost({ ...pluginSource(await buildPlugin(ENTRY), mode), canary: false, clusters: { upstream } });
   });
 
   const scan = async (bytes: Uint8Array, names = NAMES): Promise<JsonReport> => {
@@ -155,5 +159,86 @@ describe.each(MODES)('native fast paths against their JS fallbacks (%s)', (mode)
     const report = await setHeaders(many.slice(0, 1025));
     expect(report.refused).toBe("RangeError: replace request headers: 1025 headers exceed what Envoy accepts at once (1024 entries, 1 MiB)");
     expect(report.read.length).toBeGreaterThan(0);
+  });
+
+  const rewriteArb = fc.record({
+    initial: fc.array(fc.tuple(headerName.map((n) => n.toLowerCase()), fc.stringMatching(/^[ -~]{0,10}$/)), { maxLength: 8 }),
+    remove: fc.array(headerName, { maxLength: 4 }),
+    set: fc.array(fc.tuple(headerName, headerValue), { maxLength: 5 }),
+  });
+
+  it('rewrite removes and adds as remove and add would one by one, on random maps', async () => {
+    await fc.assert(
+      fc.asyncProperty(rewriteArb, async ({ initial, remove, set }) => {
+        const base: Array<[string, string]> = [[':method', 'GET'], [':path', '/'], [':authority', 'svc'], ['x-op', 'rewrite'], ['x-remove', asciiJson(remove)], ['x-set', asciiJson(set.flat())]];
+        const result = await host.exchange({ headers: envoyMap([...base, ...initial]) });
+        const report = result.client.json() as { refused: string | null; before: Array<[string, string]>; read: Array<[string, string]> };
+        const gone = new Set([...remove, ...set.map(([k]) => k)].map((k) => k.toLowerCase()));
+        expect(report.refused).toBeNull();
+        expect(report.read).toEqual(envoyMap([...report.before.filter(([k]) => !gone.has(k)), ...set]));
+      }),
+      runs(150),
+    );
+  });
+
+  it('scanBody on the held body reports what scan reports on a copy, and the plain string asked for', async () => {
+    await fc.assert(
+      fc.asyncProperty(jsonInput, fc.integer({ min: -1, max: NAMES.length }), async (bytes, index) => {
+        const headers = { ':method': 'POST', ':path': '/', ':authority': 'svc', 'x-op': 'held-json', 'x-names': JSON.stringify(NAMES), 'x-index': String(index) };
+        const result = await host.exchange({ headers, body: [bytes] });
+        const { held, copied } = result.client.json() as { held: { result: string; found: string | null; spans: unknown[][] }; copied: JsonReport };
+        expect(held.result).toBe(copied.result);
+        if (held.result !== 'object') {
+          expect(held.found).toBeNull();
+          return;
+        }
+        const spans = copied.members.map((m) => {
+          const first = m.count > 0 ? bytes[m.valueStart] : -1;
+          const escaped = first === 0x22 && bytes.subarray(m.valueStart, m.valueEnd).includes(0x5c);
+          return [m.count, m.keyStart, m.valueStart, m.valueEnd, first, escaped];
+        });
+        expect(held.spans).toEqual(spans);
+        const member = copied.members[index];
+        expect(held.found).toBe(member !== undefined && spans[index][4] === 0x22 && !spans[index][5] ? member.string : null);
+      }),
+      runs(200),
+    );
+  });
+
+  const spliceArb = fc
+    .tuple(fc.uint8Array({ maxLength: 80 }), fc.array(fc.tuple(fc.nat(), fc.nat(), fc.oneof(fc.string({ maxLength: 6 }), nastyString)), { maxLength: 5 }), fc.boolean())
+    .map(([body, raw, ordered]) => {
+      const points = raw.flatMap(([a, b]) => [a % (body.length + 2), b % (body.length + 2)]);
+      if (ordered) points.sort((x, y) => x - y);
+      return { body, splices: raw.map(([, , text], k) => [points[2 * k], points[2 * k + 1], text] as [number, number, string]) };
+    });
+
+  function spliced(body: Uint8Array, splices: Array<[number, number, string]>): Uint8Array | undefined {
+    const parts: Uint8Array[] = [];
+    let from = 0;
+    for (const [start, end, text] of splices) {
+      if (start < from || end < start || end > body.length) return undefined;
+      parts.push(body.subarray(from, start), encoder.encode(text));
+      from = end;
+    }
+    parts.push(body.subarray(from));
+    return Buffer.concat(parts);
+  }
+
+  it('splice forwards the body the splices make, and refuses splices out of order or past the end', async () => {
+    await fc.assert(
+      fc.asyncProperty(spliceArb, async ({ body, splices }) => {
+        const headers = { ':method': 'POST', ':path': '/', ':authority': 'svc', 'x-op': 'splice', 'x-splices': asciiJson(splices) };
+        const result = await host.exchange({ headers, body: [body] });
+        const expected = spliced(body, splices);
+        if (expected === undefined) {
+          expect(result.upstream).toBeUndefined();
+          expect(result.client.json()).toEqual({ refused: 'RangeError: splice request body: splices must be in order, disjoint and within the body' });
+        } else {
+          expect(Buffer.from(result.upstream!.body).equals(Buffer.from(expected))).toBe(true);
+        }
+      }),
+      runs(200),
+    );
   });
 });

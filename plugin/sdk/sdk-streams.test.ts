@@ -142,7 +142,7 @@ describe.each(MODES)('SDK streams (%s)', (mode) => {
       const up = result.upstream!.headers;
       const report = JSON.parse(up.find(([k]) => k === 'x-report')![1]);
       expect(report).toMatchObject({ first: 'one', caseInsensitive: 'one', missing: null, has: [true, false], available: true });
-      expect(report.names.slice(0, 9)).toEqual([':method', ':path', ':authority', 'x-mode', 'x-dup', 'x-multi', 'x-dup', 'x-multi', 'x-remove']);
+      expect(report.names.slice(0, 10)).toEqual([':method', ':path', ':authority', ':scheme', 'x-mode', 'x-dup', 'x-multi', 'x-dup', 'x-multi', 'x-remove']);
       expect(report).toMatchObject({ afterRemove: false, dupAfterAdd: 'one' });
       expect(up.filter(([k]) => k === 'x-dup').map(([, v]) => v)).toEqual(['one', 'two', 'three']);
       expect(up.filter(([k]) => k === 'x-multi').map(([, v]) => v)).toEqual(['single']);

@@ -58,7 +58,9 @@ export function createScriptGuest(vm: VmInstance, script: ScriptSource, native: 
   const ANSWERS: Record<Exclude<GlueAnswer, 'glue'>, (status: number) => unknown> = { status: (s) => s, u32: (s) => (s ? -s : u32(O0)),
     'u64-or-status': (s) => (s ? -s : u64()), u64: () => u64(), bytes: (s) => (s ? s : toBuffer(block())), string: (s) => (s ? s : decoder.decode(block())),
     'pairs-text': (s) => { if (s) return s; const text = fast.pairsText(block()); return typeof text === 'string' ? text : toBuffer(text); },
-    count: () => fail(GuestTypeError, 'script guest: a count answer is written out below') };
+    text: (s) => { if (s) return s; const data = block(); try { return strict.decode(data); } catch { return toBuffer(data); } },
+    count: () => fail(GuestTypeError, 'script guest: a count answer is written out below'),
+    scan: () => fail(GuestTypeError, 'script guest: a scan answer is written out below') };
   const fast = nativeGlue(native);
   let trap: { error: unknown } | undefined;
   const imports = buildImportObject(vm) as unknown as Record<string, Record<string, HostFunction>>;
@@ -106,6 +108,28 @@ export function createScriptGuest(vm: VmInstance, script: ScriptSource, native: 
   functions[HostFn.sseScanBody] = (type, state, out) => {
     const status = env.proxy_get_buffer_bytes!(i32(type), 0, 0x7fffffff, O0, O0 + 4);
     return status ? -(2 + status) : fast.sseScan(block().slice(), view(state), view(out), 0);
+  };
+  const bodyOf = (type: unknown): Uint8Array | number => {
+    const status = env.proxy_get_buffer_bytes!(i32(type), 0, 0x7fffffff, O0, O0 + 4);
+    return status ? status : block().slice();
+  };
+  functions[HostFn.jsonScanBody] = (type, keys, out, maxDepth, index) => {
+    const body = bodyOf(type);
+    return typeof body === 'number' ? -(2 + body) : fast.jsonScanBody(body, view(keys), view(out), i32(maxDepth), i32(index));
+  };
+  functions[HostFn.spliceBody] = (type, splices) => {
+    const body = bodyOf(type);
+    if (typeof body === 'number') return -(2 + body);
+    const spliced = fast.splice(body, view(splices));
+    return typeof spliced === 'number' ? spliced : env.proxy_set_buffer_bytes!(i32(type), 0, body.length, ...put(spliced));
+  };
+  functions[HostFn.rewriteHeaderMap] = (remove, set, count, map) => {
+    const text = String(set);
+    if (i32(count) >>> 0 > 1024 || text.length > 1048576) return -2;
+    if (!text.isWellFormed()) return -1;
+    if (env.proxy_get_header_map_pairs!(i32(map), O0, O0 + 4)) return -1;
+    const rewritten = fast.pairsRewrite(block().slice(), view(remove), encoder.encode(text), i32(count));
+    return typeof rewritten === 'number' ? rewritten : env.proxy_set_header_map_pairs!(i32(map), ...put(rewritten));
   };
   functions[HostFn.setHeaderMapText] = (pairs, count, map) => {
     const text = String(pairs);

@@ -1,7 +1,8 @@
 /**
  * What a test or gateway hands a stream, made into what Envoy's connection manager passes a filter:
  * header names lower-cased, bodies as bytes, and the request headers the connection manager adds
- * (`:authority` from `host`, `:scheme`, `x-forwarded-proto`, `x-request-id`).
+ * (`:authority` from `host`, `:scheme`, `x-forwarded-proto`, `x-request-id`), pseudo-headers first as
+ * Envoy's header map keeps them.
  */
 import { randomUUID } from 'node:crypto';
 import type { HeaderPairs } from '../codec/pairs.ts';
@@ -24,4 +25,6 @@ export function addEnvoyRequestHeaders(headers: HeaderPairs): void {
   if (!has(':scheme')) headers.push([':scheme', 'http']);
   if (!has('x-forwarded-proto')) headers.push(['x-forwarded-proto', 'http']);
   if (!has('x-request-id')) headers.push(['x-request-id', randomUUID()]);
+  const ordered = [...headers.filter(([k]) => k.startsWith(':')), ...headers.filter(([k]) => !k.startsWith(':'))];
+  headers.splice(0, headers.length, ...ordered);
 }

@@ -5,8 +5,13 @@
  * can hold one against the other with the engine's own JSON.parse. `x-op: headers` replaces the request
  * headers with the pairs of `x-pairs` (a JSON array of [name, value]) through `replaceAll` and answers
  * what `entries()` and `flat()` read back and what `headerValue` finds for each name of `x-lookups`.
+ * `x-op: rewrite` rewrites the request headers with `HeaderMap.rewrite` (names of `x-remove`, flat pairs
+ * of `x-set`) and answers the map read back. `x-op: held-json` scans the held request body with
+ * `JsonMembers.scanBody` (string member `x-index`) and answers that next to the report on the copied
+ * bytes. `x-op: splice` splices the held request body with `[start, end, text]` of `x-splices` and lets
+ * it go upstream.
  */
-import { Action, HttpContext, RootContext, bufferBody, headerValue, registerRootContext, type HookResult } from '../../index.ts';
+import { Action, HeaderNames, HttpContext, RootContext, bufferBody, encodeUtf8, headerValue, readBuffer, registerRootContext, type HookResult } from '../../index.ts';
 import { JsonMembers } from '../../json-members.ts';
 import { parseJson } from '../../json.ts';
 
@@ -46,6 +51,13 @@ function jsonReport(body: ArrayBuffer, names: string[]): unknown {
   };
 }
 
+function heldReport(names: string[], index: number): unknown {
+  const members = new JsonMembers(names);
+  const result = members.scanBody('request body', index);
+  const spans = result === 'object' ? names.map((_, i) => [members.count(i), members.keyStart(i), members.valueStart(i), members.valueEnd(i), members.firstByte(i), members.escaped(i)]) : [];
+  return { held: { result, found: members.found ?? null, spans }, copied: jsonReport(readBuffer('request body')!, names) };
+}
+
 function sameJson(span: Uint8Array, expected: unknown): boolean {
   const parsed = parseJson(span);
   return parsed.ok && JSON.stringify(parsed.value) === JSON.stringify(expected);
@@ -65,11 +77,16 @@ class NativeRoot extends RootContext {
 class NativeProbe extends HttpContext {
   private op = '';
   private names: string[] = [];
+  private index = -1;
+  private splices: Array<[number, number, string]> = [];
 
   override onRequestHeaders(): HookResult {
     const h = this.requestHeaders;
     this.op = h.get('x-op') ?? '';
     this.names = header(h.get('x-names'), ['model']);
+    this.index = Number(h.get('x-index') ?? -1);
+    this.splices = header(h.get('x-splices'), []);
+    if (this.op === 'rewrite') return this.rewrite();
     if (this.op !== 'headers') return Action.Continue;
     const pairs = header<Array<[string, string]>>(h.get('x-pairs'), []);
     const lookups = header<string[]>(h.get('x-lookups'), []);
@@ -85,9 +102,35 @@ class NativeProbe extends HttpContext {
     return this.answer({ refused, read, flat, values });
   }
 
+  private rewrite(): HookResult {
+    const h = this.requestHeaders;
+    const remove = header<string[]>(h.get('x-remove'), []);
+    const set = header<string[]>(h.get('x-set'), []);
+    const before = h.entries();
+    let refused: string | null = null;
+    try {
+      h.rewrite(new HeaderNames(remove), set);
+    } catch (error) {
+      refused = String(error);
+    }
+    return this.answer({ refused, before, read: h.entries() });
+  }
+
   override onRequestBody(size: number, end: boolean): HookResult {
+    if (!end && (this.op === 'held-json' || this.op === 'splice')) return Action.Pause;
+    if (this.op === 'held-json') return this.answer(heldReport(this.names, this.index));
+    if (this.op === 'splice') return this.splice();
     if (this.op !== 'json') return Action.Continue;
     return bufferBody(this, 'request', size, end, (body) => this.answer(jsonReport(body, this.names)), { maxBytes: 1 << 24 });
+  }
+
+  private splice(): HookResult {
+    try {
+      this.request.body.splice(this.splices.map(([start, end, text]) => ({ start, end, bytes: new Uint8Array(encodeUtf8(text)) })));
+    } catch (error) {
+      return this.answer({ refused: String(error) });
+    }
+    return Action.Continue;
   }
 
   private answer(report: unknown): HookResult {
