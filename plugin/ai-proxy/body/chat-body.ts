@@ -6,17 +6,20 @@
  * mapping can fill it in. The engine's native scanner does all of it in one pass and reports the spans
  * of `model`, `stream` and `stream_options`; text it declines (a top-level name with an escape) or
  * rejects (for the parser's exact reason) goes through `parseJson` and the JS scanner instead.
- * `rewriteBody` replaces the top-level `model` value and asks a streaming request for usage
- * (`stream_options.include_usage`) by splicing byte ranges, so every other byte (whitespace, key order,
- * number spelling, escapes) reaches the upstream unchanged; with nothing to change it returns
- * `parsed.bytes` itself. A `model` absent from the body is added as its first member; an
+ * `parseHeldRequestBody` does the same on the body where Envoy holds it, so a body that arrives in one
+ * piece never crosses into JS. `bodySplices` replaces the top-level `model` value and asks a streaming
+ * request for usage (`stream_options.include_usage`) as byte splices, so every other byte (whitespace,
+ * key order, number spelling, escapes) reaches the upstream unchanged; `rewriteBody` applies them to a
+ * body read into JS (returning `parsed.bytes` itself when nothing changes), `BodyBuffer.splice` to one
+ * Envoy holds. A `model` absent from the body is added as its first member; an
  * `include_usage` the client set (even to false) and a `stream_options` that is not an object are left
  * alone.
  */
 import { scanObjectAt, scanTopLevel, type MemberSpan, type ScanResult } from './json-scan.ts';
 import { utf8 } from '../../sdk/codec.ts';
 import { MAX_JSON_DEPTH, depthMessage, parseJson } from '../../sdk/json.ts';
-import { JsonMembers } from '../../sdk/json-members.ts';
+import { JsonMembers, type JsonScanResult } from '../../sdk/json-members.ts';
+import { readBuffer, type BodySplice } from '../../sdk/buffers.ts';
 
 /** Where the top-level object and the members the rewrite needs are. */
 export interface TopLevel {
@@ -28,11 +31,12 @@ export interface TopLevel {
   stream?: MemberSpan;
   streamOptions?: MemberSpan;
 }
-export interface ParsedBody { bytes: Uint8Array; model?: string; stream: boolean; top: TopLevel }
+/** `bytes`: the body, when it was read into JS; absent when it stays where Envoy holds it. */
+export interface ParsedBody { bytes?: Uint8Array; model?: string; stream: boolean; top: TopLevel }
 export type BodyProblem = { status: number; code: string; message: string };
 export interface BodyEdits { model?: string; includeUsage?: boolean }
 
-interface Splice { start: number; end: number; bytes: Uint8Array }
+type Splice = BodySplice;
 
 const TOP = new JsonMembers(['model', 'stream', 'stream_options']);
 const MODEL = 0;
@@ -72,18 +76,31 @@ function span(scan: JsonMembers, index: number): MemberSpan | undefined {
   return scan.count(index) === 0 ? undefined : { keyStart: scan.keyStart(index), valueStart: scan.valueStart(index), valueEnd: scan.valueEnd(index) };
 }
 
-const isTrue = (bytes: Uint8Array, at?: MemberSpan): boolean =>
-  at !== undefined && at.valueEnd - at.valueStart === 4 && bytes[at.valueStart] === 0x74 && bytes[at.valueStart + 1] === 0x72;
+const EMPTY = new Uint8Array(0);
 
-function fromNativeScan(bytes: Uint8Array): ParsedBody | BodyProblem {
+/** The bytes [start, end) of the body, read from `bytes` or from where Envoy holds it. */
+function bodyRange(bytes: Uint8Array | undefined, start: number, end: number): Uint8Array {
+  if (bytes) return bytes.subarray(start, end);
+  const read = readBuffer('request body', start, end - start);
+  return read ? new Uint8Array(read) : EMPTY;
+}
+
+/** The model string of a scanned body: found by the engine, or read and decoded (it holds escapes). */
+function modelString(bytes: Uint8Array | undefined): string {
+  if (TOP.found !== undefined) return TOP.found;
+  if (bytes) return TOP.stringValue(bytes, MODEL) ?? '';
+  const parsed = parseJson(bodyRange(undefined, TOP.valueStart(MODEL), TOP.valueEnd(MODEL)));
+  if (!parsed.ok) throw new Error(`the engine's JSON scanner passed a model the parser refuses: ${parsed.message}`);
+  return parsed.value as string;
+}
+
+function fromNativeScan(bytes: Uint8Array | undefined): ParsedBody | BodyProblem {
   const top: TopLevel = { objectStart: TOP.objectStart, lastValueEnd: TOP.lastValueEnd, memberCount: TOP.memberCount, model: span(TOP, MODEL), stream: span(TOP, STREAM), streamOptions: span(TOP, STREAM_OPTIONS) };
   let model: string | undefined;
-  if (top.model) {
-    const first = bytes[top.model.valueStart];
-    if (first === QUOTE) model = TOP.stringValue(bytes, MODEL) || undefined;
-    else if (first !== 0x6e) return problem('invalid_model', `'model' must be a string, got ${kindAt(first)}`);
-  }
-  return { bytes, model, stream: isTrue(bytes, top.stream), top };
+  const first = TOP.firstByte(MODEL);
+  if (first === QUOTE) model = modelString(bytes) || undefined;
+  else if (first !== -1 && first !== 0x6e) return problem('invalid_model', `'model' must be a string, got ${kindAt(first)}`);
+  return { bytes, model, stream: TOP.firstByte(STREAM) === 0x74, top };
 }
 
 function scanned(result: ScanResult) {
@@ -117,8 +134,8 @@ function fromJsParse(bytes: Uint8Array): ParsedBody | BodyProblem {
   return { bytes, model: (model as string | null | undefined) || undefined, stream: json.stream === true, top };
 }
 
-export function parseRequestBody(bytes: Uint8Array): ParsedBody | BodyProblem {
-  switch (TOP.scan(asBuffer(bytes))) {
+function fromScan(result: JsonScanResult, bytes: Uint8Array | undefined): ParsedBody | BodyProblem {
+  switch (result) {
     case 'object':
       return fromNativeScan(bytes);
     case 'not-utf8':
@@ -126,10 +143,19 @@ export function parseRequestBody(bytes: Uint8Array): ParsedBody | BodyProblem {
     case 'too-deep':
       return TOO_DEEP;
     case 'not-object':
-      return problem('invalid_body', `the request body must be a JSON object, got ${kindAt(bytes[TOP.offset])}`);
+      return problem('invalid_body', `the request body must be a JSON object, got ${kindAt(TOP.valueFirstByte)}`);
     default:
-      return fromJsParse(bytes);
+      return fromJsParse(bytes ?? new Uint8Array(readBuffer('request body') ?? EMPTY.buffer));
   }
+}
+
+export function parseRequestBody(bytes: Uint8Array): ParsedBody | BodyProblem {
+  return fromScan(TOP.scan(asBuffer(bytes)), bytes);
+}
+
+/** The request body of the running callback, scanned where Envoy holds it (read into JS only for the JS fallback). */
+export function parseHeldRequestBody(): ParsedBody | BodyProblem {
+  return fromScan(TOP.scanBody('request body', MODEL), undefined);
 }
 
 export function jsonStringLiteral(text: string): string {
@@ -173,19 +199,21 @@ function modelLiteral(model: string): Uint8Array {
 }
 
 function usageSplice(parsed: ParsedBody): Splice | undefined {
-  const { top, bytes } = parsed;
+  const { top } = parsed;
   const options = top.streamOptions;
   if (options === undefined) {
     const after = top.stream ? top.stream.valueEnd : top.lastValueEnd;
     return after < 0 ? { start: top.objectStart + 1, end: top.objectStart + 1, bytes: STREAM_OPTIONS_MEMBER } : { start: after, end: after, bytes: STREAM_OPTIONS_AFTER };
   }
-  if (bytes[options.valueStart] !== 0x7b) return undefined;
-  const inner = scanned(scanObjectAt(bytes, options.valueStart));
+  const value = bodyRange(parsed.bytes, options.valueStart, options.valueEnd);
+  if (value[0] !== 0x7b) return undefined;
+  const inner = scanned(scanObjectAt(value, 0));
   if (inner.members.has('include_usage')) return undefined;
   let after = -1;
   for (const member of inner.members.values()) after = Math.max(after, member.valueEnd);
-  if (after < 0) return { start: inner.objectStart + 1, end: inner.objectStart + 1, bytes: INCLUDE_USAGE_MEMBER };
-  return { start: after, end: after, bytes: INCLUDE_USAGE_AFTER };
+  const at = options.valueStart;
+  if (after < 0) return { start: at + inner.objectStart + 1, end: at + inner.objectStart + 1, bytes: INCLUDE_USAGE_MEMBER };
+  return { start: at + after, end: at + after, bytes: INCLUDE_USAGE_AFTER };
 }
 
 function modelSplice(model: string, top: TopLevel): Splice {
@@ -196,13 +224,13 @@ function modelSplice(model: string, top: TopLevel): Splice {
 }
 
 function applySplices(bytes: Uint8Array, splices: Splice[]): Uint8Array {
-  if (splices.length > 1 && splices[1].start < splices[0].start) splices.reverse();
   let size = bytes.length;
-  for (const splice of splices) size += splice.bytes.length - (splice.end - splice.start);
+  for (let k = 0; k < splices.length; k++) size += splices[k].bytes.length - (splices[k].end - splices[k].start);
   const out = new Uint8Array(size);
   let from = 0;
   let o = 0;
-  for (const splice of splices) {
+  for (let k = 0; k < splices.length; k++) {
+    const splice = splices[k];
     out.set(bytes.subarray(from, splice.start), o);
     o += splice.start - from;
     out.set(splice.bytes, o);
@@ -217,16 +245,22 @@ function applySplices(bytes: Uint8Array, splices: Splice[]): Uint8Array {
 function modelIs(parsed: ParsedBody, model: string): boolean {
   if (parsed.model !== undefined) return parsed.model === model;
   const at = parsed.top.model;
-  return model === '' && at !== undefined && parsed.bytes[at.valueStart] === QUOTE;
+  return model === '' && at !== undefined && at.valueEnd - at.valueStart === 2;
 }
 
-export function rewriteBody(parsed: ParsedBody, edits: BodyEdits): Uint8Array {
-  const changeModel = edits.model !== undefined && !modelIs(parsed, edits.model);
-  const wantUsage = edits.includeUsage === true && parsed.stream;
-  if (!changeModel && !wantUsage) return parsed.bytes;
+/** The splices, in order, that make the edits; none when nothing changes. */
+export function bodySplices(parsed: ParsedBody, edits: BodyEdits): Splice[] {
   const splices: Splice[] = [];
-  if (changeModel) splices.push(modelSplice(edits.model as string, parsed.top));
-  const usage = wantUsage ? usageSplice(parsed) : undefined;
+  if (edits.model !== undefined && !modelIs(parsed, edits.model)) splices.push(modelSplice(edits.model, parsed.top));
+  const usage = edits.includeUsage === true && parsed.stream ? usageSplice(parsed) : undefined;
   if (usage) splices.push(usage);
-  return splices.length === 0 ? parsed.bytes : applySplices(parsed.bytes, splices);
+  if (splices.length > 1 && splices[1].start < splices[0].start) splices.reverse();
+  return splices;
+}
+
+/** The body with the edits made (the very `parsed.bytes` when nothing changes); for a body read into JS. */
+export function rewriteBody(parsed: ParsedBody, edits: BodyEdits): Uint8Array {
+  const bytes = parsed.bytes!;
+  const splices = bodySplices(parsed, edits);
+  return splices.length === 0 ? bytes : applySplices(bytes, splices);
 }

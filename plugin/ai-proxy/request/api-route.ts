@@ -23,7 +23,7 @@ export function parseClientPath(raw: string): ClientPath {
   let end = path.length;
   while (end > 0 && path.charCodeAt(end - 1) === 0x2f) end--;
   const trimmed = end === path.length ? path : path.slice(0, end);
-  for (const [suffix, api] of SUFFIXES) if (trimmed.endsWith(suffix)) return { api, path, query };
+  for (let i = 0; i < SUFFIXES.length; i++) if (trimmed.endsWith(SUFFIXES[i][0])) return { api: SUFFIXES[i][1], path, query };
   return { api: undefined, path, query };
 }
 

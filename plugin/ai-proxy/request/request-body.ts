@@ -3,45 +3,45 @@
  * (UTF-8, nesting depth, a JSON object, a model — or the `*` mapping's target for a request that names
  * none, as Higress fills it in), then only `model` is rewritten by `modelMapping` and, for streaming
  * chat, `stream_options.include_usage` added unless the client set it or usage stats are disabled. Every
- * other byte is forwarded as received.
+ * other byte is forwarded as received. A body that arrives in one callback is scanned and spliced where
+ * Envoy holds it; one in several chunks is gathered in JS.
  */
-import { Action, bufferBody, type HookResult, type HttpContext } from '../../sdk/index.ts';
-import { parseRequestBody, rewriteBody } from '../body/chat-body.ts';
+import { Action, bufferBody, holdsBody, type HookResult, type HttpContext } from '../../sdk/index.ts';
+import { bodySplices, parseHeldRequestBody, parseRequestBody, rewriteBody, type BodyProblem, type ParsedBody } from '../body/chat-body.ts';
 import { replyError } from '../errors.ts';
 import type { RequestState } from '../request-state.ts';
 
 export function handleRequestBody(ctx: HttpContext, request: RequestState, bodySize: number, endOfStream: boolean): HookResult {
-  const provider = request.provider;
+  const limit = request.provider.maxRequestBodyBytes;
   const tooLarge = () => {
-    replyError(ctx, { status: 413, code: 'request_too_large', message: `the request body exceeds the limit of ${provider.maxRequestBodyBytes} bytes` });
+    replyError(ctx, { status: 413, code: 'request_too_large', message: `the request body exceeds the limit of ${limit} bytes` });
     return Action.Pause;
   };
-  return bufferBody(
-    ctx,
-    'request',
-    bodySize,
-    endOfStream,
-    (body) => {
-      const parsed = parseRequestBody(new Uint8Array(body));
-      if ('code' in parsed) {
-        replyError(ctx, parsed);
-        return Action.Pause;
-      }
-      const upstreamModel = parsed.model === undefined ? provider.mapping.fallback : provider.mapping.map(parsed.model);
-      if (upstreamModel === undefined) {
-        replyError(ctx, { status: 400, code: 'missing_model', message: "you must provide a model parameter ('model')" });
-        return Action.Pause;
-      }
-      request.requestModel = parsed.model;
-      request.upstreamModel = upstreamModel;
-      request.streaming = parsed.stream;
-      const rewritten = rewriteBody(parsed, {
-        model: upstreamModel === parsed.model ? undefined : upstreamModel,
-        includeUsage: request.api === 'chat' && parsed.stream && provider.includeUsage,
-      });
-      if (rewritten !== parsed.bytes) ctx.request.body.replace(rewritten.buffer as ArrayBuffer);
-      return Action.Continue;
-    },
-    { maxBytes: provider.maxRequestBodyBytes, tooLarge },
-  );
+  if (endOfStream && !holdsBody(ctx, 'request')) return bodySize > limit ? tooLarge() : complete(ctx, request, parseHeldRequestBody());
+  return bufferBody(ctx, 'request', bodySize, endOfStream, (body) => complete(ctx, request, parseRequestBody(new Uint8Array(body))), { maxBytes: limit, tooLarge });
+}
+
+function complete(ctx: HttpContext, request: RequestState, parsed: ParsedBody | BodyProblem): HookResult {
+  if ('code' in parsed) {
+    replyError(ctx, parsed);
+    return Action.Pause;
+  }
+  const provider = request.provider;
+  const upstreamModel = parsed.model === undefined ? provider.mapping.fallback : provider.mapping.map(parsed.model);
+  if (upstreamModel === undefined) {
+    replyError(ctx, { status: 400, code: 'missing_model', message: "you must provide a model parameter ('model')" });
+    return Action.Pause;
+  }
+  request.requestModel = parsed.model;
+  request.upstreamModel = upstreamModel;
+  request.streaming = parsed.stream;
+  const edits = { model: upstreamModel === parsed.model ? undefined : upstreamModel, includeUsage: request.api === 'chat' && parsed.stream && provider.includeUsage };
+  if (parsed.bytes) {
+    const rewritten = rewriteBody(parsed, edits);
+    if (rewritten !== parsed.bytes) ctx.request.body.replace(rewritten.buffer as ArrayBuffer);
+  } else {
+    const splices = bodySplices(parsed, edits);
+    if (splices.length > 0) ctx.request.body.splice(splices);
+  }
+  return Action.Continue;
 }

@@ -2,30 +2,27 @@
  * Request headers, once a provider is picked for the route: check the API, method, content type and
  * declared size, choose a token, then rewrite host, path and authentication. The client's own credentials
  * never go upstream, and `accept-encoding`/`content-length` are dropped because the body and answer are
- * inspected. The map is read once; only what changes is written.
+ * inspected. The map is read once and rewritten in one host call.
  */
-import { Action, headerValue, log, setProperty, type HeaderMap, type HookResult, type HttpContext } from '../../sdk/index.ts';
+import { Action, HeaderNames, headerValue, log, setProperty, type HeaderMap, type HookResult, type HttpContext } from '../../sdk/index.ts';
 import { replyError } from '../errors.ts';
 import type { ProviderConfig } from '../config/provider-config.ts';
 import { withBasePath } from '../config/upstream-paths.ts';
 import type { RequestState } from '../request-state.ts';
 import { API_METHOD, CLIENT_PATH, parseClientPath, withQuery } from './api-route.ts';
-import { upstreamHeaders } from './upstream-headers.ts';
+import { PATH_SLOT, upstreamHeaders } from './upstream-headers.ts';
 
-const DROPPED = ['authorization', 'api-key', 'x-api-key', 'proxy-authorization', 'accept-encoding'];
+const CREDENTIALS = ['authorization', 'api-key', 'x-api-key', 'proxy-authorization', 'accept-encoding'];
+const DROPPED = new HeaderNames(CREDENTIALS);
+const DROPPED_WITH_LENGTH = new HeaderNames([...CREDENTIALS, 'content-length']);
 const CLEAR_ROUTE_CACHE = ['clear_route_cache'];
 
-/** Rewrites the map (`flat`: its entries as read) for the upstream: only headers present are removed. */
-function rewriteCommon(headers: HeaderMap, flat: readonly string[], provider: ProviderConfig, path: string): void {
-  const upstream = upstreamHeaders(provider);
-  for (let i = 0; i < DROPPED.length; i++) if (headerValue(flat, DROPPED[i]) !== undefined) headers.remove(DROPPED[i]);
-  headers.set(':authority', upstream.host);
-  headers.set(':path', path);
+/** Rewrites the map (`flat`: its entries as read) for the upstream in one host call. */
+function rewriteCommon(headers: HeaderMap, flat: readonly string[], provider: ProviderConfig, path: string, dropLength: boolean): void {
   const consumer = provider.tokens.readsConsumer ? headerValue(flat, 'x-mse-consumer') : undefined;
-  const auth = upstream.auth[provider.tokens.pickIndex(consumer)]!;
-  for (let i = 0; i < auth.length; i += 2) headers.set(auth[i], auth[i + 1]);
-  const fixed = upstream.fixed;
-  for (let i = 0; i < fixed.length; i += 2) headers.set(fixed[i], fixed[i + 1]);
+  const set = upstreamHeaders(provider).sets[provider.tokens.pickIndex(consumer)]!.slice();
+  set[PATH_SLOT] = path;
+  headers.rewrite(dropLength ? DROPPED_WITH_LENGTH : DROPPED, set);
 }
 
 export function handleRequestHeaders(ctx: HttpContext, request: RequestState, endOfStream: boolean): HookResult {
@@ -35,7 +32,7 @@ export function handleRequestHeaders(ctx: HttpContext, request: RequestState, en
   const flat = headers.flat();
   const raw = headerValue(flat, ':path') ?? '/';
   if (provider.protocol === 'original') {
-    rewriteCommon(headers, flat, provider, withBasePath(raw, provider.paths.basePath));
+    rewriteCommon(headers, flat, provider, withBasePath(raw, provider.paths.basePath), false);
     return Action.Continue;
   }
   const { api, path, query } = parseClientPath(raw);
@@ -54,8 +51,7 @@ export function handleRequestHeaders(ctx: HttpContext, request: RequestState, en
     const problem = checkBodyHeaders(ctx, flat, provider, endOfStream);
     if (problem) return problem;
   }
-  rewriteCommon(headers, flat, provider, withQuery(upstreamPath, query));
-  if (api !== 'models' && headerValue(flat, 'content-length') !== undefined) headers.remove('content-length');
+  rewriteCommon(headers, flat, provider, withQuery(upstreamPath, query), api !== 'models');
   if (log.enabled('debug')) log.debug(`ai-proxy: ${api} request routed to provider "${provider.id}" at ${upstreamHeaders(provider).host}${upstreamPath}`);
   return Action.Continue;
 }

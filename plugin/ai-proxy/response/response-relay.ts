@@ -74,6 +74,10 @@ export class ResponseRelay {
         return endOfStream ? this.done() : Action.Continue;
       }
       case 'json': {
+        if (endOfStream && this.copiedBytes === 0) {
+          if (bodySize <= USAGE_COPY_LIMIT) this.usage.observeHeldAnswer();
+          return this.done();
+        }
         this.copiedBytes += bodySize;
         if (this.copiedBytes <= USAGE_COPY_LIMIT) this.copy.push(ctx.response.body.read(0, bodySize));
         if (!endOfStream) return Action.Continue;

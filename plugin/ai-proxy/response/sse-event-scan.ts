@@ -76,7 +76,9 @@ export class SseEventScan {
         const start = words[FIRST_EVENT + 3 * k];
         const end = words[FIRST_EVENT + 3 * k + 1];
         const block = start >= 0 ? bytes.subarray(start, end) : this.takeKept(bytes.subarray(0, end));
-        if (block) for (const event of new SseParser(false).push(block)) this.onData(event.data);
+        if (!block) continue;
+        const events = new SseParser(false).push(block);
+        for (let e = 0; e < events.length; e++) this.onData(events[e].data);
       }
       const from = words[STOP];
       if (from >= bytes.length) break;
