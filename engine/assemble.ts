@@ -26,6 +26,8 @@ export const BUILD_EXPORTS = [
   'qjs_init',
   'qjs_set_max_stack_size',
   'qjs_eval',
+  'qjs_compile',
+  'qjs_eval_bytecode',
   'qjs_run_gc',
   'qjs_is_exception',
   'qjs_get_exception',
