@@ -49,23 +49,37 @@ export function decodePairs(bytes: Uint8Array): Array<[string, string]> {
   if (bytes.length < 4 || bytes.length > MAX_PAIRS_BYTES) return [];
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const n = view.getUint32(0, true);
-  if (n > MAX_PAIRS || 4 + n * 8 > bytes.length) return [];
-  const sizes: Array<[number, number]> = [];
-  let total = 4 + n * 8;
+  const head = 4 + n * 8;
+  if (n > MAX_PAIRS || head > bytes.length) return [];
+  let total = head;
+  for (let i = 0; i < 2 * n; i++) total += view.getUint32(4 + i * 4, true) + 1;
+  if (total !== bytes.length) return [];
+  let offset = head;
+  let nuls = 0;
+  for (let i = 0; i < 2 * n; i++) {
+    offset += view.getUint32(4 + i * 4, true);
+    if (bytes[offset] !== 0) return [];
+    offset++;
+  }
+  for (let i = head; i < bytes.length; i++) if (bytes[i] === 0) nuls++;
+  return nuls === 2 * n ? splitStrings(bytes.subarray(head), n) : decodeEach(bytes, view, n);
+}
+
+/** The pairs of a strings area without NULs inside keys or values: decoded once and split. */
+function splitStrings(area: Uint8Array, n: number): Array<[string, string]> {
+  const parts = decodeUtf8(area).split('\0');
+  const pairs: Array<[string, string]> = new Array(n);
+  for (let i = 0; i < n; i++) pairs[i] = [parts[2 * i]!, parts[2 * i + 1]!];
+  return pairs;
+}
+
+function decodeEach(bytes: Uint8Array, view: DataView, n: number): Array<[string, string]> {
+  const pairs: Array<[string, string]> = [];
+  let offset = 4 + n * 8;
   for (let i = 0; i < n; i++) {
     const k = view.getUint32(4 + i * 8, true);
     const v = view.getUint32(8 + i * 8, true);
-    sizes.push([k, v]);
-    total += k + v + 2;
-  }
-  if (total !== bytes.length) return [];
-  const pairs: Array<[string, string]> = [];
-  let offset = 4 + n * 8;
-  for (const [k, v] of sizes) {
-    if (bytes[offset + k] !== 0 || bytes[offset + k + 1 + v] !== 0) return [];
-    const key = decodeUtf8(bytes.subarray(offset, offset + k));
-    const value = decodeUtf8(bytes.subarray(offset + k + 1, offset + k + 1 + v));
-    pairs.push([key, value]);
+    pairs.push([decodeUtf8(bytes.subarray(offset, offset + k)), decodeUtf8(bytes.subarray(offset + k + 1, offset + k + 1 + v))]);
     offset += k + v + 2;
   }
   return pairs;

@@ -33,7 +33,7 @@ export function encodeUtf8(text: string): Uint8Array {
 
 export function decodeUtf8(bytes: Uint8Array): string {
   const n = bytes.length;
-  if (n > 256) return decoder.decode(bytes);
   for (let i = 0; i < n; i++) if (bytes[i]! > 0x7f) return decoder.decode(bytes);
-  return String.fromCharCode.apply(null, bytes as unknown as number[]);
+  if (n <= 16) return String.fromCharCode.apply(null, bytes as unknown as number[]);
+  return Buffer.from(bytes.buffer, bytes.byteOffset, n).toString('latin1');
 }

@@ -22,6 +22,8 @@ function activationFacts(stream: StreamHandle): StreamFacts {
   };
 }
 
+const NO_FILTER_STATE: ReadonlyMap<string, Uint8Array> = new Map();
+
 const BUFFER_LIMIT_KEYS: Record<string, 'request' | 'response'> = {
   set_decoder_buffer_limit: 'request',
   set_encoder_buffer_limit: 'response',
@@ -37,8 +39,8 @@ export function propertyImports(vm: VmInstance) {
       const value = resolveProperty(path, {
         configured: options.properties,
         plugin: { name: options.pluginName, rootId: options.rootId, vmId: options.vmId },
-        stream: stream && activationFacts(stream),
-        filterState: stream?.filterState ?? new Map(),
+        stream: stream && (() => activationFacts(stream)),
+        filterState: stream?.filterState ?? NO_FILTER_STATE,
         envoy127TopLevel: options.envoy127Properties,
       });
       if (value === undefined) return Status.NotFound;

@@ -13,7 +13,8 @@ import { decodeUtf8 } from '../codec/utf8.ts';
 export interface PropertySources {
   configured: Record<string, PropertyValue>;
   plugin: { name: string; rootId: string; vmId: string };
-  stream?: StreamFacts;
+  /** The stream's facts, or a function that builds them (called only when a path needs them). */
+  stream?: StreamFacts | (() => StreamFacts);
   filterState: ReadonlyMap<string, Uint8Array>;
   envoy127TopLevel: boolean;
 }
@@ -73,11 +74,12 @@ function peer({ address, port }: { address: string; port: number }): Wrapper {
   return fields({ address: address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`, port: BigInt(port) });
 }
 
-const STREAM_TOP: Record<string, (s: StreamFacts, src: PropertySources) => Node | undefined> = {
-  request, response,
-  connection: (s) => fields({ id: BigInt(s.connectionId), mtls: false, requested_server_name: '' }),
-  connection_id: (s) => BigInt(s.connectionId),
-  source: (s) => peer(s.source), destination: (s) => peer(s.destination),
+/** Stream attributes; `s` builds the stream's facts, so attributes that need none cost nothing. */
+const STREAM_TOP: Record<string, (s: () => StreamFacts, src: PropertySources) => Node | undefined> = {
+  request: (s) => request(s()), response: (s) => response(s()),
+  connection: (s) => fields({ id: BigInt(s().connectionId), mtls: false, requested_server_name: '' }),
+  connection_id: (s) => BigInt(s().connectionId),
+  source: (s) => peer(s().source), destination: (s) => peer(s().destination),
   filter_state: (_, src) => new Wrapper((k) => src.filterState.get(k)),
   xds: () => fields({ filter_chain_name: '' }), route_name: () => '',
   upstream: none, metadata: none, cluster_name: none, cluster_metadata: none, route_metadata: none,
@@ -128,6 +130,7 @@ export function resolveProperty(path: string[], sources: PropertySources): Uint8
   const [name, ...rest] = path;
   if (name === undefined) return undefined;
   const stream = sources.stream;
+  const facts = (): StreamFacts => (typeof stream === 'function' ? stream() : stream!);
   const hidden = !sources.envoy127TopLevel && ENVOY127_ONLY.has(name);
   const needsStream = !hidden && Object.hasOwn(STREAM_TOP, name);
   const known = needsStream || (!hidden && Object.hasOwn(PLUGIN_TOP, name));
@@ -135,7 +138,7 @@ export function resolveProperty(path: string[], sources: PropertySources): Uint8
   const configured = hidden ? undefined : fromConfigured(path, sources.configured);
   if (configured !== undefined) return configured;
   if (!known) return stream ? sources.filterState.get(filterStateKey(path))?.slice() : undefined;
-  return toBytes(walk(needsStream ? STREAM_TOP[name](stream!, sources) : PLUGIN_TOP[name](sources), rest));
+  return toBytes(walk(needsStream ? STREAM_TOP[name](facts, sources) : PLUGIN_TOP[name](sources), rest));
 }
 
 /** Splits a NUL-joined property path; one trailing NUL is tolerated, empty input is no segments. */

@@ -10,7 +10,7 @@ import type { ProviderConfig } from '../config/provider-config.ts';
 import { withBasePath } from '../config/upstream-paths.ts';
 import type { RequestState } from '../request-state.ts';
 import { API_METHOD, CLIENT_PATH, parseClientPath, withQuery } from './api-route.ts';
-import { PATH_SLOT, upstreamHeaders } from './upstream-headers.ts';
+import { upstreamHeaders } from './upstream-headers.ts';
 
 const CREDENTIALS = ['authorization', 'api-key', 'x-api-key', 'proxy-authorization', 'accept-encoding'];
 const DROPPED = new HeaderNames(CREDENTIALS);
@@ -20,9 +20,8 @@ const CLEAR_ROUTE_CACHE = ['clear_route_cache'];
 /** Rewrites the map (`flat`: its entries as read) for the upstream in one host call. */
 function rewriteCommon(headers: HeaderMap, flat: readonly string[], provider: ProviderConfig, path: string, dropLength: boolean): void {
   const consumer = provider.tokens.readsConsumer ? headerValue(flat, 'x-mse-consumer') : undefined;
-  const set = upstreamHeaders(provider).sets[provider.tokens.pickIndex(consumer)]!.slice();
-  set[PATH_SLOT] = path;
-  headers.rewrite(dropLength ? DROPPED_WITH_LENGTH : DROPPED, set);
+  const set = upstreamHeaders(provider).sets[provider.tokens.pickIndex(consumer)]!;
+  headers.rewriteText(dropLength ? DROPPED_WITH_LENGTH : DROPPED, set.head + path + set.tail, set.count);
 }
 
 export function handleRequestHeaders(ctx: HttpContext, request: RequestState, endOfStream: boolean): HookResult {

@@ -1,18 +1,23 @@
 /**
  * The headers a provider's upstream requests carry, computed once per provider configuration instead
- * of per request: per token, the flat list (names at even, values at odd indices) of the host, the path
- * (a slot filled per request), the authentication, the provider's extra headers and Envoy's timeouts.
+ * of per request: per token, the host, the path (filled in per request), the authentication, the
+ * provider's extra headers and Envoy's timeouts, joined as `HeaderMap.rewriteText` takes them.
  */
 import type { HeaderPairs } from '../../sdk/index.ts';
 import type { ProviderConfig } from '../config/provider-config.ts';
 
-export interface UpstreamHeaders {
-  host: string;
-  /** Per token, in the order of `provider.tokens.tokens`; the value at PATH_SLOT is the path to fill in. */
-  sets: ReadonlyArray<readonly string[]>;
+/** The headers of one token as `HeaderMap.rewriteText` takes them: `head` + path + `tail`, `count` pairs. */
+export interface UpstreamSet {
+  head: string;
+  tail: string;
+  count: number;
 }
 
-export const PATH_SLOT = 3;
+export interface UpstreamHeaders {
+  host: string;
+  /** Per token, in the order of `provider.tokens.tokens`. */
+  sets: readonly UpstreamSet[];
+}
 
 const computed = new WeakMap<ProviderConfig, UpstreamHeaders>();
 
@@ -22,7 +27,10 @@ export function upstreamHeaders(provider: ProviderConfig): UpstreamHeaders {
   const host = provider.spec.host(provider.settings);
   const fixed: HeaderPairs = [...provider.spec.extraHeaders(provider.settings), ['x-envoy-upstream-rq-timeout-ms', String(provider.timeoutMs)]];
   if (provider.firstByteTimeoutMs !== undefined) fixed.push(['x-envoy-upstream-rq-first-byte-timeout-ms', String(provider.firstByteTimeoutMs)]);
-  const sets = provider.tokens.tokens.map((token) => [':authority', host, ':path', '', ...[...provider.spec.authHeaders(token), ...fixed].flat()]);
+  const sets = provider.tokens.tokens.map((token): UpstreamSet => {
+    const rest = [...provider.spec.authHeaders(token), ...fixed].flat();
+    return { head: `:authority\0${host}\0:path\0`, tail: rest.map((part) => `\0${part}`).join('') + '\0', count: 2 + rest.length / 2 };
+  });
   headers = { host, sets };
   computed.set(provider, headers);
   return headers;
