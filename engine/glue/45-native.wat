@@ -92,15 +92,25 @@
     (global.set $block_len (local.get $size))
     (i32.const 1))
 
-  ;; spliceBody: the body buffer `type` with the splices applied (engine/native/splice.ts), built into
-  ;; $block_ptr/$block_len with the body's length in $body_len: 1, −1 when the splices do not fit it,
+  ;; spliceBody: the body buffer `type` up to the end of the last splice, with the splices applied
+  ;; (engine/native/splice.ts), built into $block_ptr/$block_len with that prefix's length in $body_len
+  ;; (Envoy's set_buffer_bytes from 0 replaces that many bytes and keeps the rest, so only the prefix
+  ;; crosses): 1, −1 when the splices do not fit it,
   ;; −(2 + status) when it could not be read.
   (func $splice_block (param $type i32) (param $splices i32) (param $splices_len i32) (result i32)
-    (local $status i32) (local $ptr i32) (local $len i32) (local $size i32)
-    (local.set $status (call $proxy_get_buffer_bytes (local.get $type) (i32.const 0) (i32.const 0x7fffffff) (call $out0) (call $out1)))
-    (if (local.get $status) (then (return (i32.sub (i32.const -2) (local.get $status)))))
-    (local.set $ptr (i32.load (global.get $scratch)))
-    (local.set $len (i32.load (i32.add (global.get $scratch) (i32.const 4))))
+    (local $status i32) (local $ptr i32) (local $len i32) (local $size i32) (local $count i32) (local $last i32)
+    (if (i32.ge_u (local.get $splices_len) (i32.const 16))
+      (then
+        (local.set $count (i32.load (local.get $splices)))
+        (if (i32.and (i32.ne (local.get $count) (i32.const 0))
+              (i32.le_u (local.get $count) (i32.div_u (i32.sub (local.get $splices_len) (i32.const 4)) (i32.const 12))))
+          (then (local.set $last (i32.load (i32.sub (i32.add (local.get $splices) (i32.mul (local.get $count) (i32.const 12))) (i32.const 4))))))))
+    (if (local.get $last)
+      (then
+        (local.set $status (call $proxy_get_buffer_bytes (local.get $type) (i32.const 0) (local.get $last) (call $out0) (call $out1)))
+        (if (local.get $status) (then (return (i32.sub (i32.const -2) (local.get $status)))))
+        (local.set $ptr (i32.load (global.get $scratch)))
+        (local.set $len (i32.load (i32.add (global.get $scratch) (i32.const 4))))))
     (local.set $size (call $native_splice_size (local.get $len) (local.get $splices) (local.get $splices_len)))
     (if (i32.ge_s (local.get $size) (i32.const 0))
       (then (global.set $block_ptr (call $malloc (select (local.get $size) (i32.const 1) (local.get $size))))))
