@@ -9,8 +9,10 @@ const rows: Array<Record<string, string | number>> = [];
 const add = (metric: string, wasm: number, node: number, unit: string, target: string) =>
   rows.push({ metric, quickjs_wasm: wasm, node_v8: node, ratio: node > 0 ? wasm / node : 0, unit, target });
 
-const size = statSync('dist/passthrough.wasm').size;
-rows.push({ metric: 'module size (passthrough)', quickjs_wasm: Math.round(size / 1024), node_v8: 0, ratio: 0, unit: 'KiB', target: '≤ 1536' });
+for (const name of ['passthrough', 'ai-proxy']) {
+  const size = statSync(`dist/${name}.wasm`).size;
+  rows.push({ metric: `module size (${name})`, quickjs_wasm: Math.round(size / 1024), node_v8: 0, ratio: 0, unit: 'KiB', target: '≤ 1536' });
+}
 rows.push({ metric: 'compile (V8 default)', quickjs_wasm: compileMillis('dist/passthrough.wasm', []), node_v8: 0, ratio: 0, unit: 'ms', target: '' });
 rows.push({
   metric: 'compile (--no-liftoff --no-wasm-lazy-compilation, as Envoy)',
@@ -34,6 +36,16 @@ for (const [op, label, iterations, rounds] of [
   const wasm = await callbackMicros('wasm', op, iterations, rounds);
   const node = await callbackMicros('node', op, iterations, rounds);
   add(label, (wasm - empty.wasm) / iterations, (node - empty.node) / iterations, 'µs', '');
+}
+for (const [op, label, bytes, iterations, rounds] of [
+  ['scan1k', 'native JSON scan, 1 KB chat body', 1024, 100, 100],
+  ['scan100k', 'native JSON scan, 100 KB chat body', 100 * 1024, 4, 30],
+  ['scan1m', 'native JSON scan, 1 MB chat body', 1024 * 1024, 1, 10],
+] as const) {
+  const wasm = (await callbackMicros('wasm', op, iterations, rounds) - empty.wasm) / iterations;
+  const node = (await callbackMicros('node', op, iterations, rounds) - empty.node) / iterations;
+  rows.push({ metric: `${label}: µs per KB`, quickjs_wasm: wasm / (bytes / 1024), node_v8: node / (bytes / 1024), ratio: wasm / node, unit: 'µs/KB', target: '' });
+  rows.push({ metric: `${label}: throughput`, quickjs_wasm: bytes / wasm, node_v8: bytes / node, ratio: 0, unit: 'MB/s', target: '≥ 200' });
 }
 const memory = await memoryAfterRequests('wasm', 100_000);
 rows.push({ metric: 'linear memory before → after 100k requests (rewrite-body)', quickjs_wasm: `${memory.before} → ${memory.after}`, node_v8: '', ratio: '', unit: 'pages', target: 'no growth' });

@@ -1,14 +1,20 @@
 /**
  * Benchmark plugin: on each request-headers callback it repeats one operation `iterations` times, chosen
- * by the configuration `{"op": "empty" | "header" | "json1k" | "json100k", "iterations": N}`. It holds the
+ * by the configuration `{"op": "empty" | "header" | "json1k" | "json100k" | "scan1k" | "scan100k" | "scan1m",
+ * "iterations": N}` (`scan…`: the engine's native JSON scanner, `JsonMembers`, over a chat body of that size). It holds the
  * request headers (Pause) so that header reads stay valid across repeated callbacks.
  */
-import { Action, HttpContext, RootContext, registerRootContext, type HookResult } from '../../../plugin/sdk/index.ts';
+import { Action, HttpContext, RootContext, encodeUtf8, registerRootContext, type HookResult } from '../../../plugin/sdk/index.ts';
+import { JsonMembers } from '../../../plugin/sdk/json-members.ts';
+
+const SIZES: Record<string, number> = { json1k: 1024, json100k: 100 * 1024, scan1k: 1024, scan100k: 100 * 1024, scan1m: 1024 * 1024 };
+const TOP = new JsonMembers(['model', 'stream', 'stream_options']);
 
 interface BenchConfig {
   op: string;
   iterations: number;
   payload: string;
+  bytes: ArrayBuffer;
 }
 
 function payload(bytes: number): string {
@@ -23,13 +29,13 @@ function payload(bytes: number): string {
 }
 
 class BenchRoot extends RootContext {
-  config: BenchConfig = { op: 'empty', iterations: 1, payload: '' };
+  config: BenchConfig = { op: 'empty', iterations: 1, payload: '', bytes: new ArrayBuffer(0) };
 
   override onConfigure(raw: string): boolean {
     const parsed = JSON.parse(raw || '{}') as { op?: string; iterations?: number };
     const op = parsed.op ?? 'empty';
-    const size = op === 'json1k' ? 1024 : op === 'json100k' ? 100 * 1024 : 0;
-    this.config = { op, iterations: parsed.iterations ?? 1, payload: size ? payload(size) : '' };
+    const text = SIZES[op] ? payload(SIZES[op]) : '';
+    this.config = { op, iterations: parsed.iterations ?? 1, payload: text, bytes: encodeUtf8(text) };
     return true;
   }
 
@@ -40,11 +46,12 @@ class BenchRoot extends RootContext {
 
 class Bench extends HttpContext<BenchRoot> {
   override onRequestHeaders(): HookResult {
-    const { op, iterations, payload } = this.root.config;
+    const { op, iterations, payload, bytes } = this.root.config;
     let sink = 0;
     for (let i = 0; i < iterations; i++) {
       if (op === 'header') sink += (this.requestHeaders.get(':path') ?? '').length;
       else if (op === 'json1k' || op === 'json100k') sink += JSON.stringify(JSON.parse(payload)).length;
+      else if (op.startsWith('scan') && TOP.scan(bytes) === 'object') sink += TOP.objectEnd;
     }
     return sink < 0 ? Action.Continue : Action.Pause;
   }
