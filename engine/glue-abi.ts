@@ -85,7 +85,7 @@ export const HOST_FUNCTIONS = [
   f('setPropertyText', 'proxy_set_property', ['bytes path', 'string value'], [], 'status'),
   f('rewriteHeaderMap', 'proxy_set_header_map_pairs', ['bytes remove', 'string set', 'i32 count', 'i32 map'], [], 'status'),
   f('spliceBody', 'proxy_set_buffer_bytes', ['i32 type', 'bytes splices'], [], 'status'),
-  f('jsonScanBody', 'proxy_get_buffer_bytes', ['i32 type', 'bytes keys', 'bytes out', 'i32 maxDepth', 'i32 stringIndex'], [0, 1], 'scan'),
+  f('jsonScanBody', 'proxy_get_buffer_bytes', ['i32 type', 'bytes keys', 'bytes out', 'i32 maxDepth', 'i32 stringIndex', 'i32 rawIndex'], [0, 1], 'scan'),
 ] as const satisfies readonly HostFunctionSpec[];
 
 export type HostFunctionName = (typeof HOST_FUNCTIONS)[number]['name'];

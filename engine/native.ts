@@ -119,7 +119,7 @@ export interface NativeGlue {
   /** The body `spliceBody` sets, or −1. */
   splice(body: Uint8Array, splices: Uint8Array): Uint8Array | -1;
   /** What `jsonScanBody` answers for `body`. */
-  jsonScanBody(body: Uint8Array, keys: Uint8Array, out: Uint8Array, maxDepth: number, index: number): number | string;
+  jsonScanBody(body: Uint8Array, keys: Uint8Array, out: Uint8Array, maxDepth: number, index: number, raw: number): number | string;
 }
 
 /**
@@ -178,12 +178,16 @@ export function nativeGlue(module: WebAssembly.Module): NativeGlue {
       inPlace([body, splices, out], 1, ([b, s, o]) => (fast.splice_write(b!, body.length, s!, o!), 0));
       return out;
     },
-    jsonScanBody(body, keys, out, maxDepth, index) {
+    jsonScanBody(body, keys, out, maxDepth, index, raw) {
       const code = this.jsonScan(body, keys, out, maxDepth);
-      if (code !== 0 || index >>> 0 >= 8) return code;
-      const record = new DataView(out.buffer, out.byteOffset + 4 * (8 + 5 * index), 20);
-      if (record.getInt32(0, true) <= 0 || record.getInt32(16, true) !== 0x22) return code;
-      return strict.decode(body.subarray(record.getInt32(8, true) + 1, record.getInt32(12, true) - 1));
+      if (code !== 0) return code;
+      const record = (i: number) => (i >>> 0 < 8 ? new DataView(out.buffer, out.byteOffset + 4 * (8 + 5 * i), 20) : undefined);
+      const span = (r: DataView | undefined, kinds: number[], trim: number) =>
+        r && r.getInt32(0, true) > 0 && kinds.includes(r.getInt32(16, true)) ? strict.decode(body.subarray(r.getInt32(8, true) + trim, r.getInt32(12, true) - trim)) : undefined;
+      const text = span(record(index), [0x22], 1);
+      const json = span(record(raw), [0x7b, 0x5b], 0);
+      if (json !== undefined) return `${text ?? ''}\0${json}`;
+      return text ?? code;
     },
     pairsBlock(text, count) {
       if (count >>> 0 > 1024 || text.length > 1048576 - 4 - 8 * count) return -2;

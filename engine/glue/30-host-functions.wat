@@ -138,9 +138,9 @@
     (local.set $result (call $splice_block (local.tee $id (call $arg_i32 (i32.const 0))) (call $arg_buf (i32.const 1))))
     (if (i32.ne (local.get $result) (i32.const 1)) (then (return (call $num (local.get $result)))))
     (return (call $num (call $proxy_set_buffer_bytes (local.get $id) (i32.const 0) (global.get $body_len) (global.get $block_ptr) (global.get $block_len)))))
-    ;; 47 jsonScanBody(type, keys, out, maxDepth, stringIndex) → jsonScan's code on the body, or member stringIndex's plain string value
+    ;; 47 jsonScanBody(type, keys, out, maxDepth, stringIndex, rawIndex) → jsonScan's code on the body, or the text of members stringIndex and rawIndex (by $json_scan_body)
     (return (call $json_scan_body (call $proxy_get_buffer_bytes (call $arg_i32 (i32.const 0)) (i32.const 0) (i32.const 0x7fffffff) (call $out0) (call $out1))
-      (call $arg_buf (i32.const 1)) (call $arg_buf (i32.const 2)) (call $arg_i32 (i32.const 3)) (call $arg_i32 (i32.const 4)))))
+      (call $arg_buf (i32.const 1)) (call $arg_buf (i32.const 2)) (call $arg_i32 (i32.const 3)) (call $arg_i32 (i32.const 4)) (call $arg_i32 (i32.const 5)))))
     (drop (call $qjs_throw (call $new_error)))
     (i32.const 0))
   (func $random_bytes (param $n i32) (result i32)

@@ -124,26 +124,56 @@
     (if (local.get $ptr) (then (call $free (local.get $ptr))))
     (i32.const 1))
 
-  ;; jsonScanBody: jsonScan on the body buffer Envoy holds (the block at scratch[0], scratch[4] after
+;; jsonScanBody: jsonScan on the body buffer Envoy holds (the block at scratch[0], scratch[4] after
   ;; `status`), never copied into JS. Answers the scan's code, −(2 + status) when the body could not be
-  ;; read, or — when the body is an object whose member `index` is a string without escapes — that
-  ;; string. The block is freed.
+  ;; read, or — when the body is an object whose member `index` is a string without escapes, or whose
+  ;; member `raw` is an object or array — a string: that string's contents (or nothing), then, for `raw`,
+  ;; NUL and the member's JSON text (neither can hold a NUL). The block is freed.
   (func $json_scan_body (param $status i32) (param $keys i32) (param $keys_len i32) (param $out i32) (param $out_len i32)
-      (param $max_depth i32) (param $index i32) (result i32)
-    (local $ptr i32) (local $len i32) (local $code i32) (local $record i32) (local $start i32) (local $value i32)
+      (param $max_depth i32) (param $index i32) (param $raw i32) (result i32)
+    (local $ptr i32) (local $len i32) (local $code i32) (local $record i32) (local $value i32)
+    (local $s_start i32) (local $s_len i32) (local $r_start i32) (local $r_len i32) (local $kind i32) (local $tmp i32) (local $total i32)
     (if (local.get $status) (then (return (call $num (i32.sub (i32.const -2) (local.get $status))))))
     (local.set $ptr (i32.load (global.get $scratch)))
     (local.set $len (i32.load (i32.add (global.get $scratch) (i32.const 4))))
     (local.set $code (call $json_scan (local.get $ptr) (local.get $len) (local.get $keys) (local.get $keys_len)
       (local.get $out) (local.get $out_len) (local.get $max_depth)))
+    (local.set $s_len (i32.const -1))
+    (local.set $r_len (i32.const -1))
     (if (i32.and (i32.eqz (local.get $code)) (i32.lt_u (local.get $index) (i32.const 8)))
       (then
-        (local.set $record (i32.add (local.get $out) (i32.shl (i32.add (i32.const 8) (i32.mul (local.get $index) (i32.const 5))) (i32.const 2))))
+        (local.set $record (call $key_record (local.get $out) (local.get $index)))
         (if (i32.and (i32.gt_s (i32.load (local.get $record)) (i32.const 0)) (i32.eq (i32.load offset=16 (local.get $record)) (i32.const 0x22)))
           (then
-            (local.set $start (i32.add (i32.load offset=8 (local.get $record)) (i32.const 1)))
-            (local.set $value (call $new_string (i32.add (local.get $ptr) (local.get $start))
-              (i32.sub (i32.sub (i32.load offset=12 (local.get $record)) (i32.const 1)) (local.get $start))))))))
+            (local.set $s_start (i32.add (i32.load offset=8 (local.get $record)) (i32.const 1)))
+            (local.set $s_len (i32.sub (i32.sub (i32.load offset=12 (local.get $record)) (i32.const 1)) (local.get $s_start)))))))
+    (if (i32.and (i32.eqz (local.get $code)) (i32.lt_u (local.get $raw) (i32.const 8)))
+      (then
+        (local.set $record (call $key_record (local.get $out) (local.get $raw)))
+        (local.set $kind (i32.load offset=16 (local.get $record)))
+        (if (i32.and (i32.gt_s (i32.load (local.get $record)) (i32.const 0)) (i32.or (i32.eq (local.get $kind) (i32.const 0x7b)) (i32.eq (local.get $kind) (i32.const 0x5b))))
+          (then
+            (local.set $r_start (i32.load offset=8 (local.get $record)))
+            (local.set $r_len (i32.sub (i32.load offset=12 (local.get $record)) (local.get $r_start)))))))
+    (if (i32.ge_s (local.get $r_len) (i32.const 0))
+      (then
+        (local.set $s_len (select (local.get $s_len) (i32.const 0) (i32.ge_s (local.get $s_len) (i32.const 0))))
+        (local.set $total (i32.add (i32.add (local.get $s_len) (i32.const 1)) (local.get $r_len)))
+        (local.set $tmp (call $malloc (local.get $total)))
+        (if (local.get $tmp)
+          (then
+            (memory.copy (local.get $tmp) (i32.add (local.get $ptr) (local.get $s_start)) (local.get $s_len))
+            (i32.store8 (i32.add (local.get $tmp) (local.get $s_len)) (i32.const 0))
+            (memory.copy (i32.add (i32.add (local.get $tmp) (local.get $s_len)) (i32.const 1)) (i32.add (local.get $ptr) (local.get $r_start)) (local.get $r_len))
+            (local.set $value (call $new_string (local.get $tmp) (local.get $total)))
+            (call $free (local.get $tmp)))))
+      (else
+        (if (i32.ge_s (local.get $s_len) (i32.const 0))
+          (then (local.set $value (call $new_string (i32.add (local.get $ptr) (local.get $s_start)) (local.get $s_len)))))))
     (if (i32.eqz (local.get $value)) (then (local.set $value (call $num (local.get $code)))))
     (if (local.get $ptr) (then (call $free (local.get $ptr))))
     (local.get $value))
+
+  ;; The address of key record `index` (5 words: count, keyStart, valueStart, valueEnd, kind) in jsonScan's results.
+  (func $key_record (param $out i32) (param $index i32) (result i32)
+    (i32.add (local.get $out) (i32.shl (i32.add (i32.const 8) (i32.mul (local.get $index) (i32.const 5))) (i32.const 2))))

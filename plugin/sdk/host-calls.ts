@@ -49,4 +49,4 @@ export const getPropertyText = host[43] as (path: ArrayBuffer) => string | Array
 export const setPropertyText = host[44] as (path: ArrayBuffer, value: string) => number;
 export const rewriteHeaderMap = host[45] as (remove: ArrayBuffer, set: string, count: number, map: number) => number;
 export const spliceBody = host[46] as (type: number, splices: ArrayBuffer) => number;
-export const jsonScanBody = host[47] as (type: number, keys: ArrayBuffer, out: ArrayBuffer, maxDepth: number, stringIndex: number) => number | string;
+export const jsonScanBody = host[47] as (type: number, keys: ArrayBuffer, out: ArrayBuffer, maxDepth: number, stringIndex: number, rawIndex: number) => number | string;

@@ -47,25 +47,32 @@ export class JsonMembers {
 
   /** The string value `scanBody` found for its `stringIndex` member (undefined: none, or not a plain string). */
   found?: string;
+  /** The JSON text of `scanBody`'s `rawIndex` member when it is an object or an array (valid, within the depth bound). */
+  raw?: string;
 
   /** Scans `text`; after `object`, the accessors below describe its members. */
   scan(text: ArrayBuffer): JsonScanResult {
     this.found = undefined;
+    this.raw = undefined;
     return this.result(host.jsonScan(text, this.keys, this.out, this.maxDepth));
   }
 
   /**
    * Scans the body Envoy holds in the running body callback without copying it into JS. When the body
-   * is an object whose member `stringIndex` is a string without escapes, that string is in `found`;
-   * other values are read with `readBuffer` at the spans reported.
+   * is an object, the value of member `stringIndex` is in `found` if it is a string without escapes, and
+   * the JSON text of member `rawIndex` in `raw` if it is an object or an array; other values are read
+   * with `readBuffer` at the spans reported.
    */
-  scanBody(body: 'request body' | 'response body', stringIndex = -1): JsonScanResult {
-    const answer = host.jsonScanBody(BODY_TYPES[body], this.keys, this.out, this.maxDepth, stringIndex);
+  scanBody(body: 'request body' | 'response body', stringIndex = -1, rawIndex = -1): JsonScanResult {
+    const answer = host.jsonScanBody(BODY_TYPES[body], this.keys, this.out, this.maxDepth, stringIndex, rawIndex);
+    this.found = undefined;
+    this.raw = undefined;
     if (typeof answer === 'string') {
-      this.found = answer;
+      const nul = answer.indexOf('\0');
+      if (stringIndex >= 0 && this.firstByte(stringIndex) === QUOTE && !this.escaped(stringIndex)) this.found = nul < 0 ? answer : answer.slice(0, nul);
+      if (nul >= 0) this.raw = answer.slice(nul + 1);
       return 'object';
     }
-    this.found = undefined;
     if (answer < -1) raise(`scan ${body}`, -answer - 2);
     return this.result(answer);
   }

@@ -181,15 +181,16 @@ describe.each(MODES)('native fast paths against their JS fallbacks (%s)', (mode)
     );
   });
 
-  it('scanBody on the held body reports what scan reports on a copy, and the plain string asked for', async () => {
+  it('scanBody on the held body reports what scan reports on a copy, the plain string and the raw object asked for', async () => {
+    const index = fc.integer({ min: -1, max: NAMES.length });
     await fc.assert(
-      fc.asyncProperty(jsonInput, fc.integer({ min: -1, max: NAMES.length }), async (bytes, index) => {
-        const headers = { ':method': 'POST', ':path': '/', ':authority': 'svc', 'x-op': 'held-json', 'x-names': JSON.stringify(NAMES), 'x-index': String(index) };
+      fc.asyncProperty(jsonInput, index, index, async (bytes, stringIndex, rawIndex) => {
+        const headers = { ':method': 'POST', ':path': '/', ':authority': 'svc', 'x-op': 'held-json', 'x-names': JSON.stringify(NAMES), 'x-index': String(stringIndex), 'x-raw': String(rawIndex) };
         const result = await host.exchange({ headers, body: [bytes] });
-        const { held, copied } = result.client.json() as { held: { result: string; found: string | null; spans: unknown[][] }; copied: JsonReport };
+        const { held, copied } = result.client.json() as { held: { result: string; found: string | null; raw: string | null; spans: unknown[][] }; copied: JsonReport };
         expect(held.result).toBe(copied.result);
         if (held.result !== 'object') {
-          expect(held.found).toBeNull();
+          expect([held.found, held.raw]).toEqual([null, null]);
           return;
         }
         const spans = copied.members.map((m) => {
@@ -198,8 +199,11 @@ describe.each(MODES)('native fast paths against their JS fallbacks (%s)', (mode)
           return [m.count, m.keyStart, m.valueStart, m.valueEnd, first, escaped];
         });
         expect(held.spans).toEqual(spans);
-        const member = copied.members[index];
-        expect(held.found).toBe(member !== undefined && spans[index][4] === 0x22 && !spans[index][5] ? member.string : null);
+        const member = copied.members[stringIndex];
+        expect(held.found).toBe(member !== undefined && spans[stringIndex][4] === 0x22 && !spans[stringIndex][5] ? member.string : null);
+        const raw = copied.members[rawIndex];
+        const structured = raw !== undefined && (spans[rawIndex][4] === 0x7b || spans[rawIndex][4] === 0x5b);
+        expect(held.raw).toBe(structured ? strict.decode(bytes.subarray(raw.valueStart, raw.valueEnd)) : null);
       }),
       runs(200),
     );

@@ -113,9 +113,9 @@ export function createScriptGuest(vm: VmInstance, script: ScriptSource, native: 
     const status = env.proxy_get_buffer_bytes!(i32(type), 0, 0x7fffffff, O0, O0 + 4);
     return status ? status : block().slice();
   };
-  functions[HostFn.jsonScanBody] = (type, keys, out, maxDepth, index) => {
+  functions[HostFn.jsonScanBody] = (type, keys, out, maxDepth, index, raw) => {
     const body = bodyOf(type);
-    return typeof body === 'number' ? -(2 + body) : fast.jsonScanBody(body, view(keys), view(out), i32(maxDepth), i32(index));
+    return typeof body === 'number' ? -(2 + body) : fast.jsonScanBody(body, view(keys), view(out), i32(maxDepth), i32(index), i32(raw));
   };
   functions[HostFn.spliceBody] = (type, splices) => {
     const body = bodyOf(type);

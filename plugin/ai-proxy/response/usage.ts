@@ -75,9 +75,15 @@ export class UsageTracker {
     this.observeScanned(ANSWER.scan(buffer), (start, end) => body.subarray(start, end));
   }
 
-  /** The same for a whole answer in the response body Envoy holds: only the spans needed are read into JS. */
+  /** The same for a whole answer in the response body Envoy holds: the engine answers the model and the usage text, so nothing else is read into JS. */
   observeHeldAnswer(): void {
-    this.observeScanned(ANSWER.scanBody('response body', MODEL), heldRange);
+    const scan = ANSWER.scanBody('response body', MODEL, USAGE);
+    if (scan === 'object' && ANSWER.raw !== undefined && ANSWER.firstByte(USAGE) === 0x7b) {
+      if (this.model === undefined) this.model = modelOf(heldRange) || undefined;
+      this.observeUsage(JSON.parse(ANSWER.raw));
+      return;
+    }
+    this.observeScanned(scan, heldRange);
   }
 
   private observeScanned(scan: JsonScanResult, range: (start: number, end: number) => Uint8Array): void {

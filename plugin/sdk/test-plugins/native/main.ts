@@ -7,7 +7,7 @@
  * what `entries()` and `flat()` read back and what `headerValue` finds for each name of `x-lookups`.
  * `x-op: rewrite` rewrites the request headers with `HeaderMap.rewrite` (names of `x-remove`, flat pairs
  * of `x-set`) and answers the map read back. `x-op: held-json` scans the held request body with
- * `JsonMembers.scanBody` (string member `x-index`) and answers that next to the report on the copied
+ * `JsonMembers.scanBody` (string member `x-index`, raw member `x-raw`) and answers that next to the report on the copied
  * bytes. `x-op: splice` splices the held request body with `[start, end, text]` of `x-splices` and lets
  * it go upstream.
  */
@@ -51,11 +51,11 @@ function jsonReport(body: ArrayBuffer, names: string[]): unknown {
   };
 }
 
-function heldReport(names: string[], index: number): unknown {
+function heldReport(names: string[], index: number, raw: number): unknown {
   const members = new JsonMembers(names);
-  const result = members.scanBody('request body', index);
+  const result = members.scanBody('request body', index, raw);
   const spans = result === 'object' ? names.map((_, i) => [members.count(i), members.keyStart(i), members.valueStart(i), members.valueEnd(i), members.firstByte(i), members.escaped(i)]) : [];
-  return { held: { result, found: members.found ?? null, spans }, copied: jsonReport(readBuffer('request body')!, names) };
+  return { held: { result, found: members.found ?? null, raw: members.raw ?? null, spans }, copied: jsonReport(readBuffer('request body')!, names) };
 }
 
 function sameJson(span: Uint8Array, expected: unknown): boolean {
@@ -78,6 +78,7 @@ class NativeProbe extends HttpContext {
   private op = '';
   private names: string[] = [];
   private index = -1;
+  private raw = -1;
   private splices: Array<[number, number, string]> = [];
 
   override onRequestHeaders(): HookResult {
@@ -85,6 +86,7 @@ class NativeProbe extends HttpContext {
     this.op = h.get('x-op') ?? '';
     this.names = header(h.get('x-names'), ['model']);
     this.index = Number(h.get('x-index') ?? -1);
+    this.raw = Number(h.get('x-raw') ?? -1);
     this.splices = header(h.get('x-splices'), []);
     if (this.op === 'rewrite') return this.rewrite();
     if (this.op !== 'headers') return Action.Continue;
@@ -118,7 +120,7 @@ class NativeProbe extends HttpContext {
 
   override onRequestBody(size: number, end: boolean): HookResult {
     if (!end && (this.op === 'held-json' || this.op === 'splice')) return Action.Pause;
-    if (this.op === 'held-json') return this.answer(heldReport(this.names, this.index));
+    if (this.op === 'held-json') return this.answer(heldReport(this.names, this.index, this.raw));
     if (this.op === 'splice') return this.splice();
     if (this.op !== 'json') return Action.Continue;
     return bufferBody(this, 'request', size, end, (body) => this.answer(jsonReport(body, this.names)), { maxBytes: 1 << 24 });
