@@ -58,6 +58,20 @@ function literal(value: string): string {
 /** `"name":"value",` — or nothing for an absent value, as JSON.stringify leaves out undefined members. */
 const member = (name: string, value: string | undefined): string => (value === undefined ? '' : `"${name}":${literal(value)},`);
 
+/** The names part of ai_log (provider, API, models), which few requests differ in: built once per combination, kept up to a bound. */
+const prefixes = new Map<string, string>();
+const ABSENT = '\u0001';
+
+function namesPart(request: RequestState, model: string | undefined): string {
+  const key = `${request.provider.id}\0${request.api ?? ABSENT}\0${request.requestModel ?? ABSENT}\0${request.upstreamModel ?? ABSENT}\0${model ?? ABSENT}`;
+  let found = prefixes.get(key);
+  if (found === undefined) {
+    found = `{${member('provider', request.provider.id)}${member('api', request.api)}${member('request_model', request.requestModel)}${member('upstream_model', request.upstreamModel)}${member('model', model)}`;
+    if (prefixes.size < MAX_KEPT) prefixes.set(key, found);
+  }
+  return found;
+}
+
 /** `complete`: the answer's end of stream was seen (false when recorded at log time after a reset). */
 export function recordUsage(request: RequestState, tracker: UsageTracker, complete: boolean): void {
   const usage = tracker.usage;
@@ -67,7 +81,7 @@ export function recordUsage(request: RequestState, tracker: UsageTracker, comple
   const total = usage ? usage.totalTokens : 0;
   setProperty(
     AI_LOG,
-    `{${member('provider', request.provider.id)}${member('api', request.api)}${member('request_model', request.requestModel)}${member('upstream_model', request.upstreamModel)}${member('model', model)}"stream":${request.streaming},"status":${request.status},"input_token":${input},"output_token":${output},"total_token":${total},"complete":${complete}}`,
+    `${namesPart(request, model)}"stream":${request.streaming},"status":${request.status},"input_token":${input},"output_token":${output},"total_token":${total},"complete":${complete}}`,
   );
   if (request.upstreamModel === undefined) return;
   const found = counters(getProperty(ROUTE_NAME), model);
