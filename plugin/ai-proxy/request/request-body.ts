@@ -13,12 +13,13 @@ import type { RequestState } from '../request-state.ts';
 
 export function handleRequestBody(ctx: HttpContext, request: RequestState, bodySize: number, endOfStream: boolean): HookResult {
   const limit = request.provider.maxRequestBodyBytes;
-  const tooLarge = () => {
-    replyError(ctx, { status: 413, code: 'request_too_large', message: `the request body exceeds the limit of ${limit} bytes` });
-    return Action.Pause;
-  };
-  if (endOfStream && !holdsBody(ctx, 'request')) return bodySize > limit ? tooLarge() : complete(ctx, request, parseHeldRequestBody());
-  return bufferBody(ctx, 'request', bodySize, endOfStream, (body) => complete(ctx, request, parseRequestBody(new Uint8Array(body))), { maxBytes: limit, tooLarge });
+  if (endOfStream && !holdsBody(ctx, 'request')) return bodySize > limit ? tooLarge(ctx, limit) : complete(ctx, request, parseHeldRequestBody());
+  return bufferBody(ctx, 'request', bodySize, endOfStream, (body) => complete(ctx, request, parseRequestBody(new Uint8Array(body))), { maxBytes: limit, tooLarge: () => tooLarge(ctx, limit) });
+}
+
+function tooLarge(ctx: HttpContext, limit: number): HookResult {
+  replyError(ctx, { status: 413, code: 'request_too_large', message: `the request body exceeds the limit of ${limit} bytes` });
+  return Action.Pause;
 }
 
 function complete(ctx: HttpContext, request: RequestState, parsed: ParsedBody | BodyProblem): HookResult {
