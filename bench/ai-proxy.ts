@@ -55,12 +55,14 @@ export function sseStream(host: Host): { chunk: () => void } {
   };
 }
 
-/** µs per call of each `run`, the minimum over `rounds` interleaved rounds of `perRound` calls each. */
+/** µs per call of each `run`, the minimum over `rounds` interleaved rounds of `perRound` calls each, the order rotating every round. */
 export function interleaved(runs: Array<() => void>, perRound: number, rounds = 9): number[] {
   for (const run of runs) for (let i = 0; i < 200; i++) run();
   const best = runs.map(() => Infinity);
   for (let r = 0; r < rounds; r++) {
-    runs.forEach((run, k) => {
+    runs.forEach((_, j) => {
+      const k = (j + r) % runs.length;
+      const run = runs[k]!;
       const started = performance.now();
       for (let i = 0; i < perRound; i++) run();
       best[k] = Math.min(best[k]!, ((performance.now() - started) * 1000) / perRound);
