@@ -63,6 +63,14 @@ export function jsonDepth(bytes: Uint8Array, stopAbove = Infinity): number {
   return deepest;
 }
 
+/**
+ * Parses JSON text that the engine's scanner already validated within its depth bound (`JsonMembers`'s
+ * `raw` member text), without measuring its depth again.
+ */
+export function parseScanned(text: string): unknown {
+  return JSON.parse(text);
+}
+
 /** Parses JSON text (a string, or its UTF-8 bytes) unless it nests deeper than `maxDepth`. */
 export function parseJson(input: string | Uint8Array, maxDepth = MAX_JSON_DEPTH): JsonResult {
   const bytes = typeof input === 'string' ? utf8.encode(input) : input;

@@ -13,7 +13,7 @@
  * count is 0, a missing total is the sum), and a usage object without any valid count is ignored.
  */
 import { decodeUtf8 } from '../../sdk/codec.ts';
-import { parseJson } from '../../sdk/json.ts';
+import { parseJson, parseScanned } from '../../sdk/json.ts';
 import { JsonMembers, type JsonScanResult } from '../../sdk/json-members.ts';
 import { readBuffer } from '../../sdk/buffers.ts';
 
@@ -80,7 +80,7 @@ export class UsageTracker {
     const scan = ANSWER.scanBody('response body', MODEL, USAGE);
     if (scan === 'object' && ANSWER.raw !== undefined && ANSWER.firstByte(USAGE) === 0x7b) {
       if (this.model === undefined) this.model = modelOf(heldRange) || undefined;
-      this.observeUsage(JSON.parse(ANSWER.raw));
+      this.observeUsage(parseScanned(ANSWER.raw));
       return;
     }
     this.observeScanned(scan, heldRange);
