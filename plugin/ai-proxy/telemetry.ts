@@ -28,7 +28,17 @@ export function label(value: string | undefined): string {
   return (value || 'unknown').replace(/[^A-Za-z0-9_\-/]/g, '_');
 }
 
+/** The counters of the last route and model, which the next request most often shares. */
+let last: { route: string | undefined; model: string | undefined; counters: Counters } | undefined;
+
 function counters(route: string | undefined, model: string | undefined): Counters {
+  if (last !== undefined && last.route === route && last.model === model) return last.counters;
+  const found = lookup(route, model);
+  last = { route, model, counters: found };
+  return found;
+}
+
+function lookup(route: string | undefined, model: string | undefined): Counters {
   const key = `${route ?? ''}\0${model ?? ''}`;
   let found = kept.get(key);
   if (found) return found;
@@ -62,7 +72,18 @@ const member = (name: string, value: string | undefined): string => (value === u
 const prefixes = new Map<string, string>();
 const ABSENT = '\u0001';
 
+/** The names part of the last request, which the next one most often shares. */
+let lastNames: { provider: string; api?: string; requestModel?: string; upstreamModel?: string; model?: string; text: string } | undefined;
+
 function namesPart(request: RequestState, model: string | undefined): string {
+  const l = lastNames;
+  if (l !== undefined && l.provider === request.provider.id && l.api === request.api && l.requestModel === request.requestModel && l.upstreamModel === request.upstreamModel && l.model === model) return l.text;
+  const text = namesLookup(request, model);
+  lastNames = { provider: request.provider.id, api: request.api, requestModel: request.requestModel, upstreamModel: request.upstreamModel, model, text };
+  return text;
+}
+
+function namesLookup(request: RequestState, model: string | undefined): string {
   const key = `${request.provider.id}\0${request.api ?? ABSENT}\0${request.requestModel ?? ABSENT}\0${request.upstreamModel ?? ABSENT}\0${model ?? ABSENT}`;
   let found = prefixes.get(key);
   if (found === undefined) {
