@@ -5,9 +5,9 @@
 import type { ApiName } from '../providers/types.ts';
 
 export interface ClientPath {
-  api?: ApiName;
-  path: string;
-  query: string;
+  readonly api?: ApiName;
+  readonly path: string;
+  readonly query: string;
 }
 
 const SUFFIXES: Array<[string, ApiName]> = [
@@ -16,7 +16,18 @@ const SUFFIXES: Array<[string, ApiName]> = [
   ['/models', 'models'],
 ];
 
+/** The last path parsed, which the next request most often repeats. */
+let last: { raw: string; parsed: ClientPath } | undefined;
+
+/** `raw` parsed (the result of a repeated path is shared). */
 export function parseClientPath(raw: string): ClientPath {
+  if (last !== undefined && last.raw === raw) return last.parsed;
+  const parsed = parse(raw);
+  last = { raw, parsed };
+  return parsed;
+}
+
+function parse(raw: string): ClientPath {
   const q = raw.indexOf('?');
   const path = q < 0 ? raw : raw.slice(0, q);
   const query = q < 0 ? '' : raw.slice(q + 1);

@@ -63,8 +63,17 @@ function supported(provider: ProviderConfig): string {
     .join(', ');
 }
 
+let lastType: { type: string; json: boolean } | undefined;
+
 /** Whether a content type is `application/json`, parameters allowed (`application/json; charset=utf-8`). */
 export function isJsonContentType(type: string): boolean {
+  if (lastType !== undefined && lastType.type === type) return lastType.json;
+  const json = isJson(type);
+  lastType = { type, json };
+  return json;
+}
+
+function isJson(type: string): boolean {
   const semicolon = type.indexOf(';');
   const media = (semicolon < 0 ? type : type.slice(0, semicolon)).trimEnd();
   return media.length === 16 && media.toLowerCase() === 'application/json';
