@@ -83,6 +83,13 @@ export class JsonMembers {
     return result;
   }
 
+  /** Where the last occurrence of the `index`th name and its value are, in one call; undefined when absent. */
+  span(index: number): { keyStart: number; valueStart: number; valueEnd: number } | undefined {
+    const at = KEYS + index * KEY_WORDS;
+    const words = this.words;
+    return words[at] === 0 ? undefined : { keyStart: words[at + 1], valueStart: words[at + 2], valueEnd: words[at + 3] };
+  }
+
   /** How often the `index`th name occurs at the top level. */
   count(index: number): number {
     return this.words[KEYS + index * KEY_WORDS];

@@ -72,10 +72,6 @@ function asBuffer(bytes: Uint8Array): ArrayBuffer {
   return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? (bytes.buffer as ArrayBuffer) : bytes.slice().buffer;
 }
 
-function span(scan: JsonMembers, index: number): MemberSpan | undefined {
-  return scan.count(index) === 0 ? undefined : { keyStart: scan.keyStart(index), valueStart: scan.valueStart(index), valueEnd: scan.valueEnd(index) };
-}
-
 const EMPTY = new Uint8Array(0);
 
 /** The bytes [start, end) of the body, read from `bytes` or from where Envoy holds it. */
@@ -95,7 +91,7 @@ function modelString(bytes: Uint8Array | undefined): string {
 }
 
 function fromNativeScan(bytes: Uint8Array | undefined): ParsedBody | BodyProblem {
-  const top: TopLevel = { objectStart: TOP.objectStart, lastValueEnd: TOP.lastValueEnd, memberCount: TOP.memberCount, model: span(TOP, MODEL), stream: span(TOP, STREAM), streamOptions: span(TOP, STREAM_OPTIONS) };
+  const top: TopLevel = { objectStart: TOP.objectStart, lastValueEnd: TOP.lastValueEnd, memberCount: TOP.memberCount, model: TOP.span(MODEL), stream: TOP.span(STREAM), streamOptions: TOP.span(STREAM_OPTIONS) };
   let model: string | undefined;
   const first = TOP.firstByte(MODEL);
   if (first === QUOTE) model = modelString(bytes) || undefined;

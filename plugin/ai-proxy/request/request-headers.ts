@@ -20,8 +20,8 @@ const CLEAR_ROUTE_CACHE = ['clear_route_cache'];
 
 /** Rewrites the map for the upstream in one host call. */
 function rewriteCommon(headers: HeaderMap, provider: ProviderConfig, path: string, dropLength: boolean): void {
-  const consumer = provider.tokens.readsConsumer ? headers.get('x-mse-consumer') : undefined;
-  const set = upstreamHeaders(provider).sets[provider.tokens.pickIndex(consumer)]!;
+  const sets = upstreamHeaders(provider).sets;
+  const set = sets.length === 1 ? sets[0]! : sets[provider.tokens.pickIndex(provider.tokens.readsConsumer ? headers.get('x-mse-consumer') : undefined)]!;
   headers.rewriteText(dropLength ? DROPPED_WITH_LENGTH : DROPPED, set.head + path + set.tail, set.count);
 }
 
@@ -50,7 +50,7 @@ export function handleRequestHeaders(ctx: HttpContext, request: RequestState, en
     const problem = checkBodyHeaders(ctx, headers, provider, endOfStream);
     if (problem) return problem;
   }
-  rewriteCommon(headers, provider, withQuery(upstreamPath, query), api !== 'models');
+  rewriteCommon(headers, provider, query === '' ? upstreamPath : withQuery(upstreamPath, query), api !== 'models');
   if (log.enabled('debug')) log.debug(`ai-proxy: ${api} request routed to provider "${provider.id}" at ${upstreamHeaders(provider).host}${upstreamPath}`);
   return Action.Continue;
 }

@@ -123,15 +123,16 @@ function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function count(value: unknown): number | undefined {
-  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
-}
-
+/** The usage in `value` when it is an object holding at least one valid count (a finite number ≥ 0). */
 function readUsage(value: unknown): Usage | undefined {
-  if (!isObject(value)) return undefined;
-  const prompt = count(value.prompt_tokens);
-  const completion = count(value.completion_tokens);
-  const total = count(value.total_tokens);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const object = value as JsonObject;
+  const p = object.prompt_tokens;
+  const c = object.completion_tokens;
+  const t = object.total_tokens;
+  const prompt = typeof p === 'number' && Number.isFinite(p) && p >= 0 ? p : undefined;
+  const completion = typeof c === 'number' && Number.isFinite(c) && c >= 0 ? c : undefined;
+  const total = typeof t === 'number' && Number.isFinite(t) && t >= 0 ? t : undefined;
   if (prompt === undefined && completion === undefined && total === undefined) return undefined;
   const promptTokens = prompt ?? 0;
   const completionTokens = completion ?? 0;
