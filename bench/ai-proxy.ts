@@ -55,20 +55,36 @@ export function sseStream(host: Host): { chunk: () => void } {
   };
 }
 
-/** µs per call of each `run`, the minimum over `rounds` interleaved rounds of `perRound` calls each, the order rotating every round. */
-export function interleaved(runs: Array<() => void>, perRound: number, rounds = 9): number[] {
+export interface SideBySide {
+  /** µs per call of each run: the minimum over the rounds. */
+  best: number[];
+  /** The median over the rounds of the first run's time divided by the second's, measured in the same round. */
+  medianRatio: number;
+}
+
+/**
+ * µs per call of each `run` over `rounds` interleaved rounds of `perRound` calls each, the order rotating
+ * every round: the minimum per run, and the median of the per-round ratio of the first run to the second
+ * (both timed in the same round, so drift of this noisy machine between rounds cancels).
+ */
+export function interleaved(runs: Array<() => void>, perRound: number, rounds = 9): SideBySide {
   for (const run of runs) for (let i = 0; i < 200; i++) run();
   const best = runs.map(() => Infinity);
+  const ratios: number[] = [];
   for (let r = 0; r < rounds; r++) {
+    const times = runs.map(() => 0);
     runs.forEach((_, j) => {
       const k = (j + r) % runs.length;
       const run = runs[k]!;
       const started = performance.now();
       for (let i = 0; i < perRound; i++) run();
-      best[k] = Math.min(best[k]!, ((performance.now() - started) * 1000) / perRound);
+      times[k] = ((performance.now() - started) * 1000) / perRound;
+      best[k] = Math.min(best[k]!, times[k]!);
     });
+    ratios.push(times[0]! / times[1]!);
   }
-  return best;
+  ratios.sort((a, b) => a - b);
+  return { best, medianRatio: ratios[Math.floor(ratios.length / 2)]! };
 }
 
 export interface PhaseRow {
