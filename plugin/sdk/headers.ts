@@ -138,9 +138,7 @@ export class HeaderMap {
    * `count` pairs (names and values hold no NUL), e.g. parts precomputed once and joined per request.
    */
   rewriteText(remove: HeaderNames, text: string, count: number): void {
-    const status = host.rewriteHeaderMap(remove.encoded, text, count, this.mapType);
-    if (status === Status.Ok) return;
-    if (status !== -1) return this.rewriteFailed(status);
+    if (!this.rewriteCall(remove, text, count)) return;
     const set = text.split('\0');
     if (set.length !== 2 * count + 1 || set[2 * count] !== '') throw new RangeError(`rewrite ${this.name}: ${count} pairs expected, each name and value followed by NUL`);
     this.rewriteEach(remove, set);
@@ -150,13 +148,9 @@ export class HeaderMap {
   private rewriteCall(remove: HeaderNames, text: string, count: number): boolean {
     const status = host.rewriteHeaderMap(remove.encoded, text, count, this.mapType);
     if (status === -1) return true;
-    if (status !== Status.Ok) this.rewriteFailed(status);
-    return false;
-  }
-
-  private rewriteFailed(status: number): never {
     if (status === -2) throw new RangeError(`rewrite ${this.name}: the result exceeds what Envoy accepts at once (1024 entries, 1 MiB)`);
-    raise(`rewrite ${this.name}`, status);
+    if (status !== Status.Ok) raise(`rewrite ${this.name}`, status);
+    return false;
   }
 
   private rewriteEach(remove: HeaderNames, set: readonly string[]): void {

@@ -110,8 +110,10 @@ class NativeProbe extends HttpContext {
     const set = header<string[]>(h.get('x-set'), []);
     const before = h.entries();
     let refused: string | null = null;
+    const asText = h.get('x-as-text') === '1';
     try {
-      h.rewrite(new HeaderNames(remove), set);
+      if (asText) h.rewriteText(new HeaderNames(remove), set.map((part) => `${part}\0`).join(''), set.length >> 1);
+      else h.rewrite(new HeaderNames(remove), set);
     } catch (error) {
       refused = String(error);
     }
