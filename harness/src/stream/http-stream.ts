@@ -175,9 +175,9 @@ export class HttpStream implements StreamHandle {
 
   bodyBuffer(kind: 'request' | 'response'): BufferAccess {
     const dir = kind === 'request' ? this.request : this.response;
-    if (dir.inBodyCallback) return { read: () => dir.body, write: (data) => (dir.body = data) };
-    if (dir.bufferingBody) return { read: () => dir.heldBody, write: (data) => (dir.heldBody = data) };
-    return { read: () => new Uint8Array(0) };
+    if (dir.inBodyCallback) return (dir.callbackBodyAccess ??= { read: () => dir.body, write: (data) => (dir.body = data) });
+    if (dir.bufferingBody) return (dir.heldBodyAccess ??= { read: () => dir.heldBody, write: (data) => (dir.heldBody = data) });
+    return NO_BODY;
   }
 
   setBufferLimit(kind: 'request' | 'response', bytes: number): void {
@@ -264,6 +264,8 @@ export class HttpStream implements StreamHandle {
     };
   }
 }
+
+const NO_BODY: BufferAccess = { read: () => new Uint8Array(0) };
 
 export interface StepResult {
   /** The action as Envoy applies it (after its mapping), or undefined when the plugin was not called. */
