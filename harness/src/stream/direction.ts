@@ -9,7 +9,6 @@
 import { BodyAction, HeadersAction, TrailersAction } from '../../../facts/proxy-wasm/enums.ts';
 import { concat } from '../codec/bytes.ts';
 import type { HeaderPairs } from '../codec/pairs.ts';
-import type { BufferAccess } from '../vm/stream-handle.ts';
 
 export interface Sink {
   sendHeaders(headers: HeaderPairs, endOfStream: boolean): void;
@@ -37,9 +36,6 @@ export class Direction {
   inBodyCallback = false;
   /** The body the plugin sees during a body callback. */
   body: Uint8Array = EMPTY;
-  /** How host functions reach the body of the running callback and the held body (made on first use). */
-  callbackBodyAccess?: BufferAccess;
-  heldBodyAccess?: BufferAccess;
   state: 'waiting' | 'headers-held' | 'streaming' | 'trailers-held' | 'ended' | 'aborted' = 'waiting';
   receivedBytes = 0;
   /** Data stopped at this filter and not forwarded yet (Envoy's buffered data for this direction). */

@@ -34,6 +34,8 @@ export class HttpStream implements StreamHandle {
   /** Resolves when the stream is over: the response ended or the stream was reset (on_log has run). */
   readonly finished: Promise<void>;
   private finish!: () => void;
+  /** How host functions reach each direction's body in its callback and while held (made on first use). */
+  private readonly bodyAccess: Record<'request' | 'response', { callback?: BufferAccess; held?: BufferAccess }> = { request: {}, response: {} };
   private created = false;
   private bypass = false;
   private localReplyRequested = false;
@@ -175,8 +177,9 @@ export class HttpStream implements StreamHandle {
 
   bodyBuffer(kind: 'request' | 'response'): BufferAccess {
     const dir = kind === 'request' ? this.request : this.response;
-    if (dir.inBodyCallback) return (dir.callbackBodyAccess ??= { read: () => dir.body, write: (data) => (dir.body = data) });
-    if (dir.bufferingBody) return (dir.heldBodyAccess ??= { read: () => dir.heldBody, write: (data) => (dir.heldBody = data) });
+    const access = this.bodyAccess[kind];
+    if (dir.inBodyCallback) return (access.callback ??= { read: () => dir.body, write: (data) => (dir.body = data) });
+    if (dir.bufferingBody) return (access.held ??= { read: () => dir.heldBody, write: (data) => (dir.heldBody = data) });
     return NO_BODY;
   }
 

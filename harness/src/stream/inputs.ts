@@ -15,7 +15,17 @@ export function toBytes(chunk: Uint8Array | string): Uint8Array {
 
 export function normalizeHeaders(input: HeadersInput): HeaderPairs {
   const pairs = Array.isArray(input) ? input : Object.entries(input);
-  return pairs.map(([k, v]) => [k.toLowerCase(), String(v)]);
+  const headers: HeaderPairs = pairs.map(([k, v]) => [k.toLowerCase(), String(v)]);
+  pseudoFirst(headers);
+  return headers;
+}
+
+/** Moves every pseudo-header ahead of the regular ones, each kind in its order, as Envoy's header map keeps them. */
+function pseudoFirst(headers: HeaderPairs): void {
+  const firstRegular = headers.findIndex(([k]) => !k.startsWith(':'));
+  if (firstRegular < 0 || !headers.some(([k], i) => i > firstRegular && k.startsWith(':'))) return;
+  const ordered = [...headers.filter(([k]) => k.startsWith(':')), ...headers.filter(([k]) => !k.startsWith(':'))];
+  headers.splice(0, headers.length, ...ordered);
 }
 
 export function addEnvoyRequestHeaders(headers: HeaderPairs): void {
@@ -25,6 +35,5 @@ export function addEnvoyRequestHeaders(headers: HeaderPairs): void {
   if (!has(':scheme')) headers.push([':scheme', 'http']);
   if (!has('x-forwarded-proto')) headers.push(['x-forwarded-proto', 'http']);
   if (!has('x-request-id')) headers.push(['x-request-id', randomUUID()]);
-  const ordered = [...headers.filter(([k]) => k.startsWith(':')), ...headers.filter(([k]) => !k.startsWith(':'))];
-  headers.splice(0, headers.length, ...ordered);
+  pseudoFirst(headers);
 }
