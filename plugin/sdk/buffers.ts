@@ -31,6 +31,16 @@ export function readBuffer(buffer: BufferName | number, start = 0, length = 0x7f
   return value as ArrayBuffer;
 }
 
+/**
+ * The bytes [start, end) of a body: of `bytes` when it was read into JS, else read where Envoy holds it
+ * (empty when it holds none).
+ */
+export function bodyBytes(body: 'request body' | 'response body', bytes: Uint8Array | undefined, start = 0, end = 0x7fffffff): Uint8Array {
+  if (bytes) return bytes.subarray(start, end);
+  const read = readBuffer(body, start, end - start);
+  return read ? new Uint8Array(read) : new Uint8Array(0);
+}
+
 export function bufferSize(buffer: BufferName | number): number {
   const value = host.getBufferStatus(typeOf(buffer)) as number;
   return value < 0 ? 0 : value;

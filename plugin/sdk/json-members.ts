@@ -10,6 +10,7 @@
 import * as host from './host-calls.ts';
 import { BufferType, raise } from './abi.ts';
 import { decodeUtf8, encodeUtf8 } from './codec.ts';
+import { bodyBytes } from './buffers.ts';
 import { MAX_JSON_DEPTH, parseJson } from './json.ts';
 
 export type JsonScanResult = 'object' | 'invalid' | 'too-deep' | 'not-object' | 'declined' | 'not-utf8';
@@ -115,12 +116,16 @@ export class JsonMembers {
     if (this.count(index) === 0) return undefined;
     const start = this.valueStart(index);
     const end = this.valueEnd(index);
-    if (text[start] !== QUOTE) return undefined;
-    const inner = text.subarray(start + 1, end - 1);
-    if (!inner.includes(BACKSLASH)) return decodeUtf8(inner.buffer as ArrayBuffer, inner.byteOffset, inner.byteLength);
-    const parsed = parseJson(text.subarray(start, end));
-    if (!parsed.ok) throw new Error(`the engine's JSON scanner passed a string the parser refuses: ${parsed.message}`);
-    return parsed.value as string;
+    return text[start] === QUOTE ? stringLiteral(text.subarray(start, end)) : undefined;
+  }
+
+  /**
+   * The same for the body `scanBody` scanned, where Envoy still holds it: only the value's bytes are
+   * read (`found` already holds a plain string value asked for as `stringIndex`).
+   */
+  heldString(body: 'request body' | 'response body', index: number): string | undefined {
+    if (this.firstByte(index) !== QUOTE) return undefined;
+    return stringLiteral(bodyBytes(body, undefined, this.valueStart(index), this.valueEnd(index)));
   }
 
   /** The first byte of the `index`th member's value (its kind: `"`, `{`, `[`, `t`, `f`, `n` or a digit or `-`), −1 when absent. */
@@ -164,4 +169,13 @@ export class JsonMembers {
   get offset(): number {
     return this.words[AUX];
   }
+}
+
+/** The string a JSON string literal the scanner validated stands for. */
+function stringLiteral(literal: Uint8Array): string {
+  const inner = literal.subarray(1, literal.length - 1);
+  if (!inner.includes(BACKSLASH)) return decodeUtf8(inner.buffer as ArrayBuffer, inner.byteOffset, inner.byteLength);
+  const parsed = parseJson(literal);
+  if (!parsed.ok) throw new Error(`the engine's JSON scanner passed a string the parser refuses: ${parsed.message}`);
+  return parsed.value as string;
 }

@@ -19,7 +19,7 @@ import { scanObjectAt, scanTopLevel, type MemberSpan, type ScanResult } from './
 import { utf8 } from '../../sdk/codec.ts';
 import { MAX_JSON_DEPTH, depthMessage, parseJson } from '../../sdk/json.ts';
 import { JsonMembers, type JsonScanResult } from '../../sdk/json-members.ts';
-import { readBuffer, type BodySplice } from '../../sdk/buffers.ts';
+import { bodyBytes, type BodySplice } from '../../sdk/buffers.ts';
 
 /** Where the top-level object and the members the rewrite needs are. */
 export interface TopLevel {
@@ -72,22 +72,10 @@ function asBuffer(bytes: Uint8Array): ArrayBuffer {
   return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? (bytes.buffer as ArrayBuffer) : bytes.slice().buffer;
 }
 
-const EMPTY = new Uint8Array(0);
-
-/** The bytes [start, end) of the body, read from `bytes` or from where Envoy holds it. */
-function bodyRange(bytes: Uint8Array | undefined, start: number, end: number): Uint8Array {
-  if (bytes) return bytes.subarray(start, end);
-  const read = readBuffer('request body', start, end - start);
-  return read ? new Uint8Array(read) : EMPTY;
-}
 
 /** The model string of a scanned body: found by the engine, or read and decoded (it holds escapes). */
 function modelString(bytes: Uint8Array | undefined): string {
-  if (TOP.found !== undefined) return TOP.found;
-  if (bytes) return TOP.stringValue(bytes, MODEL) ?? '';
-  const parsed = parseJson(bodyRange(undefined, TOP.valueStart(MODEL), TOP.valueEnd(MODEL)));
-  if (!parsed.ok) throw new Error(`the engine's JSON scanner passed a model the parser refuses: ${parsed.message}`);
-  return parsed.value as string;
+  return (TOP.found ?? (bytes ? TOP.stringValue(bytes, MODEL) : TOP.heldString('request body', MODEL))) ?? '';
 }
 
 function fromNativeScan(bytes: Uint8Array | undefined): ParsedBody | BodyProblem {
@@ -141,7 +129,7 @@ function fromScan(result: JsonScanResult, bytes: Uint8Array | undefined): Parsed
     case 'not-object':
       return problem('invalid_body', `the request body must be a JSON object, got ${kindAt(TOP.valueFirstByte)}`);
     default:
-      return fromJsParse(bytes ?? new Uint8Array(readBuffer('request body') ?? EMPTY.buffer));
+      return fromJsParse(bodyBytes('request body', bytes));
   }
 }
 
@@ -201,7 +189,7 @@ function usageSplice(parsed: ParsedBody): Splice | undefined {
     const after = top.stream ? top.stream.valueEnd : top.lastValueEnd;
     return after < 0 ? { start: top.objectStart + 1, end: top.objectStart + 1, bytes: STREAM_OPTIONS_MEMBER } : { start: after, end: after, bytes: STREAM_OPTIONS_AFTER };
   }
-  const value = bodyRange(parsed.bytes, options.valueStart, options.valueEnd);
+  const value = bodyBytes('request body', parsed.bytes, options.valueStart, options.valueEnd);
   if (value[0] !== 0x7b) return undefined;
   const inner = scanned(scanObjectAt(value, 0));
   if (inner.members.has('include_usage')) return undefined;

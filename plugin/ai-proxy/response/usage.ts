@@ -12,27 +12,19 @@
  * `completion_tokens` and `total_tokens`; a value that is not a finite number ≥ 0 is ignored (a missing
  * count is 0, a missing total is the sum), and a usage object without any valid count is ignored.
  */
-import { decodeUtf8 } from '../../sdk/codec.ts';
 import { parseJson, parseScanned } from '../../sdk/json.ts';
 import { JsonMembers, type JsonScanResult } from '../../sdk/json-members.ts';
-import { readBuffer } from '../../sdk/buffers.ts';
+import { bodyBytes } from '../../sdk/buffers.ts';
 
 const ANSWER = new JsonMembers(['model', 'usage']);
 const MODEL = 0;
 const USAGE = 1;
-const EMPTY = new ArrayBuffer(0);
 
-function heldRange(start: number, end: number): Uint8Array {
-  return new Uint8Array(readBuffer('response body', start, end - start) ?? EMPTY);
+/** The answer's top-level `model` string as the last scan found it (in `body`, or in the body Envoy holds), or undefined. */
+function modelOf(body: Uint8Array | undefined): string | undefined {
+  return ANSWER.found ?? (body ? ANSWER.stringValue(body, MODEL) : ANSWER.heldString('response body', MODEL));
 }
 
-/** The answer's top-level `model` string as the last scan found it, or undefined. */
-function modelOf(range: (start: number, end: number) => Uint8Array): string | undefined {
-  if (ANSWER.found !== undefined) return ANSWER.found;
-  if (ANSWER.firstByte(MODEL) !== 0x22) return undefined;
-  const literal = range(ANSWER.valueStart(MODEL), ANSWER.valueEnd(MODEL));
-  return ANSWER.escaped(MODEL) ? (parseJson(literal) as { value?: string }).value : decodeUtf8(literal.buffer as ArrayBuffer, literal.byteOffset + 1, literal.length - 2);
-}
 
 export interface Usage {
   promptTokens: number;
@@ -72,28 +64,29 @@ export class UsageTracker {
   /** A whole JSON answer: only its top-level `model` and `usage` are read, by the engine's scanner. */
   observeAnswer(body: Uint8Array): void {
     const buffer = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength ? (body.buffer as ArrayBuffer) : body.slice().buffer;
-    this.observeScanned(ANSWER.scan(buffer), (start, end) => body.subarray(start, end));
+    this.observeScanned(ANSWER.scan(buffer), body);
   }
 
   /** The same for a whole answer in the response body Envoy holds: the engine answers the model and the usage text, so nothing else is read into JS. */
   observeHeldAnswer(): void {
     const scan = ANSWER.scanBody('response body', MODEL, USAGE);
     if (scan === 'object' && ANSWER.raw !== undefined && ANSWER.firstByte(USAGE) === 0x7b) {
-      if (this.model === undefined) this.model = modelOf(heldRange) || undefined;
+      if (this.model === undefined) this.model = modelOf(undefined) || undefined;
       this.observeUsage(parseScanned(ANSWER.raw));
       return;
     }
-    this.observeScanned(scan, heldRange);
+    this.observeScanned(scan, undefined);
   }
 
-  private observeScanned(scan: JsonScanResult, range: (start: number, end: number) => Uint8Array): void {
+  /** After a scan of `body`, or of the body Envoy holds when `body` is undefined. */
+  private observeScanned(scan: JsonScanResult, body: Uint8Array | undefined): void {
     if (scan === 'not-object') this.malformedEvents++;
     else if (scan === 'too-deep') this.tooDeep++;
-    else if (scan !== 'object') this.observeJson(range(0, 0x7fffffff));
+    else if (scan !== 'object') this.observeJson(bodyBytes('response body', body));
     else {
-      if (this.model === undefined) this.model = modelOf(range) || undefined;
+      if (this.model === undefined) this.model = modelOf(body) || undefined;
       if (ANSWER.firstByte(USAGE) === 0x7b) {
-        const usage = parseJson(range(ANSWER.valueStart(USAGE), ANSWER.valueEnd(USAGE)));
+        const usage = parseJson(bodyBytes('response body', body, ANSWER.valueStart(USAGE), ANSWER.valueEnd(USAGE)));
         if (usage.ok) this.observeUsage(usage.value);
       }
     }
