@@ -17,3 +17,4 @@ export { Counter, Gauge, Histogram, metric } from './metrics.ts';
 export { now, randomBytes, randomInt } from './runtime.ts';
 export { MAX_JSON_DEPTH, jsonDepth, parseJson, type JsonResult } from './json.ts';
 export { concatBytes, encodeUtf8, decodeUtf8, isValidUtf8, utf8, encodePairs, decodePairs, type HeaderPairs } from './codec.ts';
+export { rememberLast } from './remember-last.ts';

@@ -2,6 +2,7 @@
  * Which OpenAI API a client path addresses: `…/v1/chat/completions` (or `…/chat/completions`),
  * `…/embeddings`, `…/models`; anything else is unsupported. The query string is kept separately.
  */
+import { rememberLast } from '../../sdk/index.ts';
 import type { ApiName } from '../providers/types.ts';
 
 export interface ClientPath {
@@ -16,16 +17,8 @@ const SUFFIXES: Array<[string, ApiName]> = [
   ['/models', 'models'],
 ];
 
-/** The last path parsed, which the next request most often repeats. */
-let last: { raw: string; parsed: ClientPath } | undefined;
-
-/** `raw` parsed (the result of a repeated path is shared). */
-export function parseClientPath(raw: string): ClientPath {
-  if (last !== undefined && last.raw === raw) return last.parsed;
-  const parsed = parse(raw);
-  last = { raw, parsed };
-  return parsed;
-}
+/** `raw` parsed; a path repeated from the request before is not parsed again (its result is shared). */
+export const parseClientPath: (raw: string) => ClientPath = rememberLast(parse);
 
 function parse(raw: string): ClientPath {
   const q = raw.indexOf('?');

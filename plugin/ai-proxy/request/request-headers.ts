@@ -5,7 +5,7 @@
  * inspected. The few headers checked are read one by one (cheaper on QuickJS than the whole map) and
  * the map is rewritten in one host call.
  */
-import { Action, HeaderNames, log, setProperty, type HeaderMap, type HookResult, type HttpContext } from '../../sdk/index.ts';
+import { Action, HeaderNames, log, rememberLast, setProperty, type HeaderMap, type HookResult, type HttpContext } from '../../sdk/index.ts';
 import { replyError } from '../errors.ts';
 import type { ProviderConfig } from '../config/provider-config.ts';
 import { withBasePath } from '../config/upstream-paths.ts';
@@ -63,15 +63,8 @@ function supported(provider: ProviderConfig): string {
     .join(', ');
 }
 
-let lastType: { type: string; json: boolean } | undefined;
-
-/** Whether a content type is `application/json`, parameters allowed (`application/json; charset=utf-8`). */
-export function isJsonContentType(type: string): boolean {
-  if (lastType !== undefined && lastType.type === type) return lastType.json;
-  const json = isJson(type);
-  lastType = { type, json };
-  return json;
-}
+/** Whether a content type is `application/json`, parameters allowed (`application/json; charset=utf-8`); the last one is remembered. */
+export const isJsonContentType: (type: string) => boolean = rememberLast(isJson);
 
 function isJson(type: string): boolean {
   const semicolon = type.indexOf(';');
