@@ -15,6 +15,7 @@ import binaryen from 'binaryen';
 import wabtInit from 'wabt';
 import { ALLOWED_FEATURES, FEATURE_FLAGS, WABT_FEATURES } from './features.ts';
 import { nativeModule } from './native.ts';
+import { TARGET_NAMES, abiMarker, type TargetName } from './targets.ts';
 
 const require = createRequire(import.meta.url);
 const here = dirname(fileURLToPath(import.meta.url));
@@ -41,7 +42,7 @@ export const BUILD_EXPORTS = [
 export const RUNTIME_EXPORTS = ['memory', 'malloc'];
 
 export function isProxyExport(name: string): boolean {
-  return name.startsWith('proxy_on_') || name === 'proxy_abi_version_0_2_1';
+  return name.startsWith('proxy_on_') || TARGET_NAMES.some((target) => name === abiMarker(target));
 }
 
 /**
@@ -50,18 +51,22 @@ export function isProxyExport(name: string): boolean {
  * functions of `globalThis.__host` (engine/glue-abi.ts lists them). Values cross as JSValue pointers:
  * numbers as f64, strings as UTF-8, bytes as ArrayBuffers; host-returned blocks are freed once copied.
  */
-export function glueText(): string {
+export function glueText(target: TargetName): string {
   const dir = join(here, 'glue');
+  const ofTarget = (name: string) => {
+    const parts = name.split('.');
+    return parts.length === 2 || parts[1] === target;
+  };
   const fields = readdirSync(dir)
-    .filter((name) => name.endsWith('.wat'))
+    .filter((name) => name.endsWith('.wat') && ofTarget(name))
     .sort()
     .map((name) => readFileSync(join(dir, name), 'utf8'));
   return `(module\n${fields.join('\n')})\n`;
 }
 
-export async function assembleGlue(): Promise<Uint8Array> {
+export async function assembleGlue(target: TargetName): Promise<Uint8Array> {
   const wabt = await wabtInit();
-  const module = wabt.parseWat('glue.wat', glueText(), WABT_FEATURES);
+  const module = wabt.parseWat(`glue.${target}.wat`, glueText(target), WABT_FEATURES);
   try {
     module.resolveNames();
     module.validate();
@@ -87,9 +92,9 @@ function wasmMerge(engine: string, native: Uint8Array, glue: Uint8Array): Uint8A
   }
 }
 
-/** Glue + engine as one module exporting only what the snapshot step and Envoy use. */
-export async function linkEngine(): Promise<Uint8Array> {
-  const merged = wasmMerge(require.resolve('quickjs-wasi/quickjs.wasm'), await nativeModule(), await assembleGlue());
+/** Glue + engine as one module for `target`, exporting only what the snapshot step and that gateway use. */
+export async function linkEngine(target: TargetName): Promise<Uint8Array> {
+  const merged = wasmMerge(require.resolve('quickjs-wasi/quickjs.wasm'), await nativeModule(), await assembleGlue(target));
   const module = binaryen.readBinary(merged);
   try {
     module.setFeatures(ALLOWED_FEATURES);

@@ -2,13 +2,17 @@
  * engine/glue-abi.ts says what the WAT does: each `__host[i]` block of glue/30-host-functions.wat calls the
  * import the table names, marshals the arguments in the table's order and kinds, passes the listed
  * scratch out-parameters and answers with the helper for the table's answer; glue/70-build.wat registers
- * exactly that many functions; each `proxy_on_*` export of glue/60-dispatch.wat forwards with the
- * table's kind, arity and result on failure; and the imports the table names are in Envoy's host table.
+ * exactly that many functions; each `proxy_on_*` export of each build's glue forwards with the table's
+ * kind, arity and result on failure (Higress's Redis callback only in the Higress build); and the
+ * imports the table names are declared by each build as its gateway's host table has them (the Envoy
+ * build answers Higress's Redis functions itself).
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { hostTable } from '../facts/proxy-wasm/host-table.ts';
 import { CALLBACKS, HOST_FUNCTIONS, argKind, type GlueAnswer, type GlueArg } from './glue-abi.ts';
+import { glueText } from './assemble.ts';
+import { TARGET_NAMES, TARGETS } from './targets.ts';
 
 const glue = (file: string) => readFileSync(new URL(`./glue/${file}`, import.meta.url), 'utf8');
 
@@ -62,25 +66,33 @@ describe('the host functions in engine/glue-abi.ts', () => {
     else expect(spec.proxy).toBeUndefined();
   });
 
-  it('are all registered by glue_init, and call only imports Envoy provides with the same types', () => {
+  it('are all registered by glue_init', () => {
     const last = Number(glue('70-build.wat').match(/\(br_if \$done \(i32\.gt_u \(local\.get \$i\) \(i32\.const (\d+)\)\)\)/)![1]);
     expect(last).toBe(HOST_FUNCTIONS.length - 1);
-    const imports = glue('00-imports.wat');
-    const envoy = hostTable('0_2_1');
+  });
+
+  it.each(TARGET_NAMES)('call, in the %s build, imports its gateway provides with the same types, or glue stand-ins', (target) => {
+    const text = glueText(target);
+    const table = hostTable(TARGETS[target].abi, target);
     for (const spec of HOST_FUNCTIONS.filter((s) => s.proxy)) {
-      const declared = imports.match(new RegExp(`\\(import "env" "${spec.proxy}" \\(func \\$${spec.proxy} ((?:\\(param[^)]*\\) ?)?(?:\\(result[^)]*\\))?)\\)\\)`));
+      if (!table.has(`env.${spec.proxy}`)) {
+        expect(text, spec.proxy).toMatch(new RegExp(`\\(func \\$${spec.proxy} (\\(param[^)]*\\) )?\\(result i32\\) \\(i32\\.const 12\\)\\)`));
+        expect(text).not.toContain(`"${spec.proxy}"`);
+        continue;
+      }
+      const declared = text.match(new RegExp(`\\(import "env" "${spec.proxy}" \\(func \\$${spec.proxy} ((?:\\(param[^)]*\\) ?)?(?:\\(result[^)]*\\))?)\\)\\)`));
       expect(declared, spec.proxy).not.toBeNull();
       const params = (declared![1]!.match(/\(param ([^)]*)\)/)?.[1] ?? '').split(' ').filter(Boolean);
       const results = (declared![1]!.match(/\(result ([^)]*)\)/)?.[1] ?? '').split(' ').filter(Boolean);
       const letters = (types: string[]) => types.map((t) => (t === 'i64' ? 'I' : 'i')).join('');
-      expect(`${letters(params)}:${letters(results)}`, spec.proxy).toBe(envoy.get(`env.${spec.proxy}`));
+      expect(`${letters(params)}:${letters(results)}`, spec.proxy).toBe(table.get(`env.${spec.proxy}`));
     }
   });
 });
 
 describe('the callback kinds in engine/glue-abi.ts', () => {
-  it('are what each proxy_on_* export of the glue passes to the dispatcher', () => {
-    const text = glue('60-dispatch.wat');
+  it.each(TARGET_NAMES)('are what each proxy_on_* export of the %s build passes to the dispatcher', (target) => {
+    const text = glueText(target);
     const exports = [...text.matchAll(/\(func \(export "(proxy_on_\w+)"\)((?: \(param[^)]*\))*)( \(result i32\))?\s*(?:\(drop )?\(call \$dispatch \(i32\.const (\d+)\)((?: \((?:local\.get|i32\.const) \d+\)){5}) \(i32\.const (\d+)\)/g)];
     const seen = exports.map((m) => ({
       export: m[1],
@@ -89,6 +101,8 @@ describe('the callback kinds in engine/glue-abi.ts', () => {
       params: (m[2]!.match(/i32/g) ?? []).length,
       onThrow: m[3] ? Number(m[6]) : undefined,
     }));
-    expect(seen).toEqual(CALLBACKS.map((spec, kind) => ({ export: spec.export, kind, arity: spec.arity, params: spec.arity, onThrow: spec.onThrow })));
+    const expected = CALLBACKS.map((spec, kind) => ({ export: spec.export, kind, arity: spec.arity, params: spec.arity, onThrow: spec.onThrow }));
+    expect(seen).toEqual(expected.filter((e) => target === 'higress' || e.export !== 'proxy_on_redis_call_response'));
+    expect(text).toContain(`(func (export "proxy_abi_version_${TARGETS[target].abi}"))`);
   });
 });

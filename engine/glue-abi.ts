@@ -86,6 +86,9 @@ export const HOST_FUNCTIONS = [
   f('rewriteHeaderMap', 'proxy_set_header_map_pairs', ['bytes remove', 'string set', 'i32 count', 'i32 map'], [], 'status'),
   f('spliceBody', 'proxy_set_buffer_bytes', ['i32 type', 'bytes splices'], [], 'status'),
   f('jsonScanBody', 'proxy_get_buffer_bytes', ['i32 type', 'bytes keys', 'bytes out', 'i32 maxDepth', 'i32 stringIndex', 'i32 rawIndex'], [0, 1], 'scan'),
+  f('redisInit', 'proxy_redis_init', ['string cluster', 'string username', 'string password', 'i32 timeoutMs'], [], 'status'),
+  f('redisCall', 'proxy_redis_call', ['string cluster', 'bytes query'], [0], 'u32'),
+  f('buildTarget', undefined, [], [], 'glue'),
 ] as const satisfies readonly HostFunctionSpec[];
 
 export type HostFunctionName = (typeof HOST_FUNCTIONS)[number]['name'];
@@ -122,6 +125,7 @@ export const CALLBACKS = [
   c('Done', 'done', 1, 1),
   c('Log', 'log', 1),
   c('Delete', 'delete', 1),
+  c('RedisCallResponse', 'redis_call_response', 4),
 ] as const satisfies readonly CallbackSpec[];
 
 export type CallbackName = (typeof CALLBACKS)[number]['name'];

@@ -6,6 +6,7 @@ import { linkEngine } from './assemble.ts';
 import { bake } from './bake.ts';
 import { preinitialize } from './snapshot.ts';
 import { verifyModule, type ModuleReport } from './verify.ts';
+import type { TargetName } from './targets.ts';
 
 export interface BuiltModule {
   bytes: Uint8Array;
@@ -13,15 +14,18 @@ export interface BuiltModule {
   buildLog: string[];
 }
 
-let linked: Promise<Uint8Array> | undefined;
+const linked = new Map<TargetName, Promise<Uint8Array>>();
 
-export async function buildProxyWasmModule(bundle: string, filename: string): Promise<BuiltModule> {
-  linked ??= linkEngine();
-  const engine = await linked;
-  const snapshot = preinitialize(engine, bundle, filename);
-  const bytes = bake(engine, snapshot);
-  return { bytes, report: verifyModule(bytes), buildLog: snapshot.buildLog };
+/** The module of `bundle` for `target` (default Higress): linked, snapshotted, baked and verified against that gateway. */
+export async function buildProxyWasmModule(bundle: string, filename: string, target: TargetName = 'higress'): Promise<BuiltModule> {
+  let engine = linked.get(target);
+  if (!engine) linked.set(target, (engine = linkEngine(target)));
+  const snapshot = preinitialize(await engine, bundle, filename);
+  const bytes = bake(await engine, snapshot);
+  return { bytes, report: verifyModule(bytes, target), buildLog: snapshot.buildLog };
 }
+
+export { TARGETS, TARGET_NAMES, type TargetName } from './targets.ts';
 
 export { VerifyError } from './verify.ts';
 export { BuildInitError } from './snapshot.ts';

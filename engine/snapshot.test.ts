@@ -10,7 +10,7 @@ import { bake, nonZeroRuns } from './bake.ts';
 import { preinitialize } from './snapshot.ts';
 import { createHost } from '../harness/src/index.ts';
 
-const engine = await linkEngine();
+const engine = await linkEngine('higress');
 const dispatcher = 'globalThis.__proxy_dispatch = function () { return 0; };';
 
 describe('preinitialize', () => {

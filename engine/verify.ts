@@ -1,14 +1,17 @@
 /**
- * The last build step (DESIGN §2.4): the module must be one Envoy/Higress 2.x loads. Checks the ABI
- * marker and required exports, every export's signature, every import against Envoy's host table and the
- * old 15-function WASI set, the Wasm features against V8 10.7, and that `_initialize` calls nothing but
+ * The last build step (DESIGN §2.4): the module must be one its target gateway loads (Higress 2.x, or
+ * vanilla Envoy ≥ 1.27). Checks the target's ABI marker and required exports, every export's signature,
+ * every import against that gateway's host table (Higress adds the Redis functions) and the old
+ * 15-function WASI set, the Wasm features against V8 10.7, and that `_initialize` calls nothing but
  * what Envoy allows then. Each failure names the offending import, export or feature.
  */
 import binaryen from 'binaryen';
 import { EXPORT_SIGNATURES } from '../facts/proxy-wasm/guest-exports.ts';
-import { ALLOWED_DURING_START, hostTable } from '../facts/proxy-wasm/host-table.ts';
+import { ALLOWED_DURING_START, HIGRESS_FUNCTIONS, hostTable } from '../facts/proxy-wasm/host-table.ts';
 import { readModuleInfo } from '../facts/wasm/module-info.ts';
 import { ALLOWED_FEATURES } from './features.ts';
+import { ABI_MARKERS } from '../facts/proxy-wasm/guest-exports.ts';
+import { TARGETS, abiMarker, type TargetName } from './targets.ts';
 
 export class VerifyError extends Error {}
 
@@ -19,7 +22,7 @@ export interface ModuleReport {
   initialPages: number;
 }
 
-const REQUIRED = ['proxy_abi_version_0_2_1', '_initialize', 'malloc', 'memory'];
+const REQUIRED = ['_initialize', 'malloc', 'memory'];
 
 function checkFeatures(bytes: Uint8Array): void {
   const module = binaryen.readBinary(bytes);
@@ -51,19 +54,26 @@ function checkInitialize(bytes: Uint8Array): void {
   (instance.exports._initialize as () => void)();
 }
 
-export function verifyModule(bytes: Uint8Array): ModuleReport {
+/** Checks `bytes` against what `target`'s gateway loads (default Higress); throws VerifyError naming what it would refuse. */
+export function verifyModule(bytes: Uint8Array, targetName: TargetName = 'higress'): ModuleReport {
   const info = readModuleInfo(bytes);
-  const table = hostTable('0_2_1');
+  const target = TARGETS[targetName];
+  const table = hostTable(target.abi, target.name);
   for (const imp of info.imports) {
     const key = `${imp.module}.${imp.name}`;
     const want = table.get(key);
-    if (imp.kind !== 'func' || want === undefined) throw new VerifyError(`import ${key} is not provided by Envoy (Proxy-Wasm 0.2.1 host functions and the old WASI set only)`);
-    if (want !== imp.signature) throw new VerifyError(`import ${key} has signature ${imp.signature}; Envoy provides ${want}`);
+    if (imp.kind !== 'func' || want === undefined) {
+      const higressOnly = imp.module === 'env' && imp.name in HIGRESS_FUNCTIONS ? "; it is Higress's Redis extension, which only the higress build may import" : '';
+      throw new VerifyError(`import ${key} is not provided by ${target.host}${higressOnly}`);
+    }
+    if (want !== imp.signature) throw new VerifyError(`import ${key} has signature ${imp.signature}; ${target.name === 'envoy' ? 'Envoy' : 'Higress'} provides ${want}`);
   }
   const names = new Set(info.exports.map((e) => e.name));
-  for (const name of REQUIRED) if (!names.has(name)) throw new VerifyError(`export ${name} is missing`);
+  const marker = abiMarker(targetName);
+  for (const name of [marker, ...REQUIRED]) if (!names.has(name)) throw new VerifyError(`export ${name} is missing (the ${targetName} build needs it)`);
   for (const e of info.exports) {
-    if (e.name === 'memory' || e.name === 'proxy_abi_version_0_2_1') continue;
+    if (e.name === 'memory' || e.name === marker) continue;
+    if (e.name in ABI_MARKERS) throw new VerifyError(`export ${e.name} is a second ABI marker; the ${targetName} build is ${marker}`);
     const want = EXPORT_SIGNATURES[e.name];
     if (want === undefined) throw new VerifyError(`export ${e.name} is not part of the Proxy-Wasm ABI`);
     if (want !== e.signature) throw new VerifyError(`export ${e.name} has signature ${e.signature}; Envoy expects ${want}`);

@@ -31,6 +31,7 @@ const GLUE_ANSWERS: Record<string, string> = {
   utf8Valid: 'number',
   jsonScan: 'number',
   sseScan: 'number',
+  buildTarget: 'number',
 };
 
 function answerType(spec: HostFunctionSpec): string {

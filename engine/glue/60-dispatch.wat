@@ -42,8 +42,7 @@
             (call $log_value (call $copy_text (i32.const 1)) (i32.const 37) (local.get $exception))
             (call $free_value (local.get $exception))))
         (br $next))))
-  ;; ---- Proxy-Wasm ABI 0.2.1 exports ----
-  (func (export "proxy_abi_version_0_2_1"))
+  ;; ---- Proxy-Wasm callbacks of both builds (the ABI marker and Higress's Redis callback: glue/65-target.*.wat) ----
   (func (export "proxy_on_context_create") (param i32 i32)
     (drop (call $dispatch (i32.const 0) (local.get 0) (local.get 1) (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0))))
   (func (export "proxy_on_vm_start") (param i32 i32) (result i32)

@@ -36,6 +36,7 @@ export const EXPORT_SIGNATURES: Record<string, string> = {
   proxy_on_downstream_connection_close: 'ii:',
   proxy_on_upstream_connection_close: 'ii:',
   proxy_on_foreign_function: 'iii:',
+  proxy_on_redis_call_response: 'iiii:',
   proxy_on_done: 'i:i',
   proxy_on_log: 'i:',
   proxy_on_delete: 'i:',

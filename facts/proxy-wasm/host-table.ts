@@ -1,10 +1,19 @@
 /**
  * What Envoy offers a module to import (reference §4, §7): the `env.proxy_*` host functions per ABI
- * version, the old 15-function WASI set under both module names, and the imports allowed while a VM
- * starts. A signature is written `params:results` with one letter per value: i = i32, I = i64.
+ * version, Higress's Redis extension (traffic-management §A: registered for every ABI, absent from
+ * vanilla Envoy), the old 15-function WASI set under both module names, and the imports allowed while a
+ * VM starts. A signature is written `params:results` with one letter per value: i = i32, I = i64.
  */
 
 export type AbiName = '0_2_0' | '0_2_1' | '0_2_100';
+/** Which gateway's Envoy: vanilla Envoy, or Higress's fork with its extra host functions. */
+export type GatewayName = 'envoy' | 'higress';
+
+/** Higress's Redis host functions (`proxy_redis_init(cluster, user, password, timeout_ms)`, `proxy_redis_call(cluster, query, token_out)`). */
+export const HIGRESS_FUNCTIONS: Record<string, string> = {
+  proxy_redis_init: 'iiiiiii:i',
+  proxy_redis_call: 'iiiii:i',
+};
 
 const HOST_FUNCTIONS: Record<string, string> = {
   proxy_log: 'iii:i',
@@ -92,10 +101,11 @@ export const ALLOWED_DURING_START = new Set([
   ),
 ]);
 
-/** The host function table for one ABI: `module.name` → signature. */
-export function hostTable(abi: AbiName): Map<string, string> {
+/** The host function table for one ABI on one gateway: `module.name` → signature. */
+export function hostTable(abi: AbiName, gateway: GatewayName = 'envoy'): Map<string, string> {
   const table = new Map<string, string>();
-  for (const [name, sig] of Object.entries({ ...HOST_FUNCTIONS, ...ABI_SPECIFIC[abi] })) table.set(`env.${name}`, sig);
+  const extra = gateway === 'higress' ? HIGRESS_FUNCTIONS : {};
+  for (const [name, sig] of Object.entries({ ...HOST_FUNCTIONS, ...ABI_SPECIFIC[abi], ...extra })) table.set(`env.${name}`, sig);
   for (const module of WASI_MODULES)
     for (const [name, sig] of Object.entries(WASI_FUNCTIONS)) table.set(`${module}.${name}`, sig);
   return table;

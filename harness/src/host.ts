@@ -8,6 +8,7 @@ import type { StreamHost } from './stream-host.ts';
 import { loadModule, type LoadedGuest } from './guest/load.ts';
 import { resolveOptions, type HostOptions, type ResolvedOptions } from './options.ts';
 import type { CalloutRecord } from './callouts/callout-record.ts';
+import type { RedisCallRecord } from './callouts/redis-record.ts';
 import { Clock } from './state/clock.ts';
 import { Profile } from './state/profile.ts';
 import { LogStore } from './state/logs.ts';
@@ -28,6 +29,7 @@ export class Host implements StreamHost {
   readonly vms: VmInstance[] = [];
   readonly workers: VmInstance[] = [];
   readonly callouts: CalloutRecord[] = [];
+  readonly redisCalls: RedisCallRecord[] = [];
   readonly profile?: Profile;
   canary?: VmInstance;
   private readonly pending = new Set<Promise<unknown>>();
@@ -62,7 +64,7 @@ export class Host implements StreamHost {
 
   /** Creates and starts one VM instance; `label` names it in logs. */
   startVm(label: string): VmInstance {
-    const vm = new VmInstance(this, this.vms.length, label, this.loaded.abi);
+    const vm = new VmInstance(this, this.vms.length, label, this.loaded.abi, this.loaded.gateway);
     this.vms.push(vm);
     startVm(vm, this.loaded);
     return vm;
@@ -134,15 +136,17 @@ export class Host implements StreamHost {
     vm.root.state = 'deleted';
   }
 
+  /** Stops a real clock and closes every Redis connection (pending Redis calls fail). */
   close(): void {
     if (this.realTimer) clearInterval(this.realTimer);
+    for (const vm of this.vms) for (const connection of vm.redis.values()) connection.close('the host was closed');
   }
 }
 
 /** Loads the module and starts the canary and every worker; rejects with Envoy's reason if any fails. */
 export async function createHost(options: HostOptions): Promise<Host> {
   const resolved = resolveOptions(options);
-  const host = new Host(resolved, await loadModule(options.module, resolved.maxMemoryPages));
+  const host = new Host(resolved, await loadModule(options.module ?? options.script, resolved.maxMemoryPages, resolved.gateway));
   try {
     if (resolved.canary) host.discard((host.canary = host.startVm('canary')));
     for (let i = 0; i < resolved.workers; i++) host.workers.push(host.startVm(`worker-${i}`));

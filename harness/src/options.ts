@@ -4,6 +4,7 @@
  */
 import type { PropertyValue } from './properties/values.ts';
 import type { LogLevelName } from '../../facts/proxy-wasm/enums.ts';
+import type { GatewayName } from '../../facts/proxy-wasm/host-table.ts';
 import type { UpstreamHandler } from './callouts/upstream.ts';
 
 export type ClusterTarget = string | UpstreamHandler;
@@ -18,6 +19,13 @@ export interface ScriptSource {
 export interface HostOptions {
   /** The module: its bytes, or a path to a `.wasm` file. Exactly one of `module` and `script`. */
   module?: Uint8Array | ArrayBuffer | string;
+  /**
+   * Which gateway's Envoy: `higress` offers Higress's Redis host functions and buffer type 9, `envoy` does
+   * not (a module importing them fails to load, as in vanilla Envoy). Default: `higress` for a module
+   * that exports `proxy_abi_version_0_2_100` or imports a Redis function, else `envoy`; a script guest
+   * runs as the engine's build for this gateway (default `higress`: ABI 0.2.100).
+   */
+  gateway?: GatewayName;
   /** The plugin bundle run natively through the same host functions (harness/src/script/script-guest.ts). */
   script?: ScriptSource;
   /** PLUGIN_CONFIGURATION: a string is passed as is, an object as its JSON; absent = 0 bytes. */
@@ -31,7 +39,10 @@ export interface HostOptions {
   workers?: number;
   /** Static properties by dotted path (`xds.route_name`, `route_name`, `node.metadata`). */
   properties?: Record<string, PropertyValue>;
-  /** Cluster name → `http://127.0.0.1:port` (or an in-process handler) for `proxy_http_call`. */
+  /**
+   * Cluster name → `http://127.0.0.1:port` (or an in-process handler) for `proxy_http_call`, or
+   * `redis://127.0.0.1:port` for Higress's `proxy_redis_init`/`proxy_redis_call` (a real Redis server).
+   */
   clusters?: Record<string, ClusterTarget>;
   /** Environment variables the VM sees through WASI `environ_*`. */
   environment?: Record<string, string>;
@@ -59,7 +70,8 @@ export interface HostOptions {
   profile?: boolean;
 }
 
-export type ResolvedOptions = Required<Omit<HostOptions, 'module' | 'script' | 'pluginConfig' | 'vmConfig' | 'bufferLimits'>> & {
+export type ResolvedOptions = Required<Omit<HostOptions, 'module' | 'script' | 'pluginConfig' | 'vmConfig' | 'bufferLimits' | 'gateway'>> & {
+  gateway?: GatewayName;
   script?: ScriptSource;
   pluginConfig: Uint8Array;
   vmConfig: Uint8Array;
@@ -81,6 +93,7 @@ export function resolveOptions(options: HostOptions): ResolvedOptions {
   }
   return {
     script: options.script,
+    gateway: options.gateway,
     pluginConfig: toBytes(options.pluginConfig),
     vmConfig: toBytes(options.vmConfig),
     rootId: options.rootId ?? pluginName,

@@ -159,12 +159,18 @@ describe('ABI marker (ref §1 step 1, §2)', () => {
 describe('imports (ref §1 step 2, §4, §7)', () => {
   it.each([
     ['an unknown env function', '(import "env" "proxy_foo" (func (param i32) (result i32)))', 'env.proxy_foo'],
-    ['a Higress-only import', '(import "env" "proxy_redis_init" (func (param i32 i32 i32 i32 i32 i32 i32) (result i32)))', 'env.proxy_redis_init'],
     ['a WASI function outside the old 15', '(import "wasi_snapshot_preview1" "poll_oneoff" (func (param i32 i32 i32 i32) (result i32)))', 'wasi_snapshot_preview1.poll_oneoff'],
     ['fd_filestat_get from wasi_unstable', '(import "wasi_unstable" "fd_filestat_get" (func (param i32 i32) (result i32)))', 'wasi_unstable.fd_filestat_get'],
     ['an unknown module', '(import "other" "proxy_log" (func (param i32 i32 i32) (result i32)))', 'other.proxy_log'],
   ])('fails to link %s (ref §1 step 2)', async (_what, line, key) => {
     expect(await reason({ module: withRawImports({ body: '' }, line) })).toBe(`Failed to load Wasm module due to a missing import: ${key}`);
+  });
+
+  it("links Higress's Redis imports on the Higress gateway only (vanilla Envoy lacks them)", async () => {
+    const module = withRawImports({ body: '' }, '(import "env" "proxy_redis_init" (func (param i32 i32 i32 i32 i32 i32 i32) (result i32)))');
+    expect(await reason({ module, gateway: 'envoy' })).toBe('Failed to load Wasm module due to a missing import: env.proxy_redis_init');
+    const host = await createHost({ module });
+    expect(host.loaded.gateway).toBe('higress');
   });
 
   it.each([

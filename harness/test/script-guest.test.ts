@@ -12,7 +12,9 @@ describe('script guest (TS source mode)', () => {
   it('starts like the wasm: canary and worker, top-level log, vm_start and configure through the host functions', async () => {
     const host = await createHost(base);
     expect(host.workers).toHaveLength(1);
-    expect(host.loaded.abi).toBe('0_2_1');
+    expect([host.loaded.abi, host.loaded.gateway]).toEqual(['0_2_100', 'higress']);
+    const envoy = await createHost({ ...base, gateway: 'envoy' });
+    expect([envoy.loaded.abi, envoy.loaded.gateway]).toEqual(['0_2_1', 'envoy']);
     expect(host.logs.messages('info')).toEqual([
       'bundle loaded', 'vm start with 0 bytes of vm config', 'configured: {"mode":"test"}',
       'bundle loaded', 'vm start with 0 bytes of vm config', 'configured: {"mode":"test"}',

@@ -50,3 +50,6 @@ export const setPropertyText = host[44] as (path: ArrayBuffer, value: string) =>
 export const rewriteHeaderMap = host[45] as (remove: ArrayBuffer, set: string, count: number, map: number) => number;
 export const spliceBody = host[46] as (type: number, splices: ArrayBuffer) => number;
 export const jsonScanBody = host[47] as (type: number, keys: ArrayBuffer, out: ArrayBuffer, maxDepth: number, stringIndex: number, rawIndex: number) => number | string;
+export const redisInit = host[48] as (cluster: string, username: string, password: string, timeoutMs: number) => number;
+export const redisCall = host[49] as (cluster: string, query: ArrayBuffer) => number;
+export const buildTarget = host[50] as () => number;

@@ -4,7 +4,7 @@
  * Returns the ABI; throws `PluginLoadError` with Envoy's reason otherwise.
  */
 import { ABI_MARKERS, EXPORT_SIGNATURES } from '../../../facts/proxy-wasm/guest-exports.ts';
-import { hostTable, type AbiName } from '../../../facts/proxy-wasm/host-table.ts';
+import { hostTable, type AbiName, type GatewayName } from '../../../facts/proxy-wasm/host-table.ts';
 import type { ModuleInfo } from '../../../facts/wasm/module-info.ts';
 
 export class PluginLoadError extends Error {
@@ -22,8 +22,8 @@ export function detectAbi(info: ModuleInfo): AbiName {
   throw new PluginLoadError('Missing or unknown Proxy-Wasm ABI version');
 }
 
-export function checkImports(info: ModuleInfo, abi: AbiName): void {
-  const table = hostTable(abi);
+export function checkImports(info: ModuleInfo, abi: AbiName, gateway: GatewayName): void {
+  const table = hostTable(abi, gateway);
   for (const imp of info.imports) {
     const key = `${imp.module}.${imp.name}`;
     if (imp.kind === 'memory' || imp.kind === 'table') continue;

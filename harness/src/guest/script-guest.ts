@@ -17,6 +17,7 @@ import type { VmInstance } from '../vm/vm.ts';
 type Fn = (...args: any[]) => unknown;
 const O0 = 16; // the glue's scratch out-params at O0, O0 + 4, O0 + 8 (lastU32 reads the third); never allocated over
 const HEAP = 128;
+const UNIMPLEMENTED = 12;
 const CALL = '__scriptGuestCall';
 const PREFIX = 'uncaught exception escaped the JS dispatcher: ';
 const encoder = new TextEncoder();
@@ -74,11 +75,13 @@ export function createScriptGuest(vm: VmInstance, script: ScriptSource, native: 
   const arg = (kind: GlueArg, a: unknown): unknown[] => (kind === 'i32' ? [i32(a)] : kind === 'i64' ? [i64(a)] : kind === 'string' ? str(a) : put(view(a)));
   const functions: Fn[] = HOST_FUNCTIONS.map((spec) => {
     if (!spec.proxy || spec.answer === 'glue') return () => fail(GuestTypeError, `script guest: ${spec.name} is written out below`);
-    const [fn, outs, answer] = [env[spec.proxy]!, spec.outs.map((o) => O0 + 4 * o), ANSWERS[spec.answer]];
+    const fn = env[spec.proxy] ?? (() => UNIMPLEMENTED); // Higress's Redis functions on the Envoy build, as glue/05-target.envoy.wat
+    const [outs, answer] = [spec.outs.map((o) => O0 + 4 * o), ANSWERS[spec.answer]];
     const kinds = spec.params.map(argKind);
     return (...args: unknown[]) => answer(fn(...kinds.flatMap((kind, i) => arg(kind, args[i])), ...outs));
   });
   functions[HostFn.lastU32] = () => u32(O0 + 8);
+  functions[HostFn.buildTarget] = () => (vm.gateway === 'higress' ? 1 : 0);
   const range = (data: unknown, start: unknown, length: unknown): Uint8Array => {
     const [all, from] = [view(data), Math.min(i32(start) >>> 0, view(data).length)];
     return all.subarray(from, from + Math.min(i32(length) >>> 0, all.length - from));
@@ -158,8 +161,9 @@ export function createScriptGuest(vm: VmInstance, script: ScriptSource, native: 
   };
   // Running each call as a script makes V8 run the context's promise jobs before it returns (microtaskMode afterEvaluate).
   const runner = new Script(`${CALL}()`, { filename: 'script-guest-dispatch' });
-  const exports: Record<string, unknown> = { memory, malloc: (size: number) => malloc(size), proxy_abi_version_0_2_1: () => undefined };
+  const exports: Record<string, unknown> = { memory, malloc: (size: number) => malloc(size), [`proxy_abi_version_${vm.abi}`]: () => undefined };
   CALLBACKS.forEach(({ export: name, arity, onThrow: fallback }, kind) => {
+    if (name === 'proxy_on_redis_call_response' && vm.gateway !== 'higress') return;
     exports[name] = (...raw: unknown[]) => {
       const [saved, call] = [current, { kind, args: [0, 1, 2, 3, 4].map((i) => (i < arity ? +(raw[i] as number) >>> 0 : 0)), result: 0 }];
       current = call;

@@ -14,6 +14,7 @@ import { httpCallImports } from './http-call.ts';
 import { logImports } from './log.ts';
 import { metricImports } from './metrics.ts';
 import { propertyImports } from './properties.ts';
+import { redisImports } from './redis.ts';
 import { sharedImports } from './shared.ts';
 import { streamControlImports } from './stream-control.ts';
 import { timeImports } from './time.ts';
@@ -41,6 +42,7 @@ function implementations(vm: VmInstance): HostFunctions {
     ...sharedImports(vm),
     ...metricImports(vm),
     ...contextImports(vm),
+    ...redisImports(vm),
     ...unimplementedImports(vm),
   };
   const all: HostFunctions = {};
@@ -72,7 +74,7 @@ function guard(vm: VmInstance, key: string, fn: HostFunction): HostFunction {
 export function buildImportObject(vm: VmInstance, extra: Record<string, Record<string, unknown>> = {}): WebAssembly.Imports {
   const impls = implementations(vm);
   const imports: Record<string, Record<string, unknown>> = { ...extra };
-  for (const key of hostTable(vm.abi).keys()) {
+  for (const key of hostTable(vm.abi, vm.gateway).keys()) {
     const fn = impls[key];
     if (!fn) throw new Error(`host function ${key} has no implementation`);
     const [module, name] = key.split('.') as [string, string];

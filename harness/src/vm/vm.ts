@@ -4,12 +4,13 @@
  * trap into a permanent VM failure; runs work the host defers until the current callback returns.
  */
 import type { LogLevelName } from '../../../facts/proxy-wasm/enums.ts';
-import type { AbiName } from '../../../facts/proxy-wasm/host-table.ts';
+import type { AbiName, GatewayName } from '../../../facts/proxy-wasm/host-table.ts';
 import type { HostCore } from './host-core.ts';
 import type { StreamHandle } from './stream-handle.ts';
 import type { Timer } from '../state/clock.ts';
 import { GuestCaller, GuestTrap, type GuestFunction } from './guest-call.ts';
 import { GuestMemory } from './guest-memory.ts';
+import type { RedisConnection } from '../callouts/redis-connection.ts';
 
 export interface RootContext {
   kind: 'root';
@@ -45,6 +46,12 @@ export class VmInstance {
   pluginConfigReadable = false;
   calloutView?: CalloutView;
   nextCalloutToken = 4;
+  /** The reply readable as buffer type 9 during `proxy_on_redis_call_response` (Higress). */
+  redisReply?: Uint8Array;
+  /** Redis call tokens are 3, 7, 11, … (low bits 3: a Redis call, cpp-host `nextRedisCallId`). */
+  nextRedisToken = 3;
+  /** This worker's Redis connection per cluster (Envoy: one async client per worker and cluster). */
+  readonly redis = new Map<string, RedisConnection>();
   readonly contexts = new Map<number, Context>();
   private nextContextId = 1;
   private depth = 0;
@@ -56,6 +63,7 @@ export class VmInstance {
     readonly index: number,
     readonly label: string,
     readonly abi: AbiName,
+    readonly gateway: GatewayName,
   ) {
     this.caller = new GuestCaller(core.options.callbackTimeoutMs);
   }

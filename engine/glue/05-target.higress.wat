@@ -1,0 +1,2 @@
+;; The Higress build: buildTarget() answers 1.
+  (global $build_target i32 (i32.const 1))
