@@ -35,7 +35,10 @@ export const BufferType = {
   VmConfiguration: 6,
   PluginConfiguration: 7,
   CallData: 8,
+  /** Higress only: the reply of a Redis call, readable during `proxy_on_redis_call_response`. */
+  RedisCallResponse: 9,
 } as const;
+/** The highest buffer type vanilla Envoy knows; Higress adds 9. */
 export const MAX_BUFFER_TYPE = 8;
 
 export const MapType = {

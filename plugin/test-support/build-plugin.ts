@@ -1,6 +1,7 @@
 /**
  * Builds a plugin entry for tests through the same pipeline as `npm run build` (esbuild bundle → engine),
- * and yields both forms a test runs against: the `.wasm` on QuickJS and the bundle natively on V8.
+ * and yields the forms a test runs against: the Higress `.wasm` on QuickJS, the bundle natively on V8
+ * (as the Higress build), and — when asked — the vanilla Envoy `.envoy.wasm`.
  */
 import { bundlePlugin } from '../../engine/bundle.ts';
 import { buildProxyWasmModule } from '../../engine/index.ts';
@@ -9,23 +10,37 @@ import type { HostOptions } from '../../harness/src/index.ts';
 export interface BuiltPlugin {
   wasm: Uint8Array;
   script: string;
+  /** The Envoy build, when `buildPlugin` was asked for it. */
+  envoy?: Uint8Array;
 }
 
 const cache = new Map<string, Promise<BuiltPlugin>>();
 
-export function buildPlugin(entry: string): Promise<BuiltPlugin> {
-  let built = cache.get(entry);
+/** `envoy`: build the vanilla Envoy target too. */
+export function buildPlugin(entry: string, options: { envoy?: boolean } = {}): Promise<BuiltPlugin> {
+  const key = `${entry}\0${options.envoy ? 'envoy' : ''}`;
+  let built = cache.get(key);
   if (!built) {
-    built = bundlePlugin(entry).then(async (script) => ({ script, wasm: (await buildProxyWasmModule(script, entry)).bytes }));
-    cache.set(entry, built);
+    built = bundlePlugin(entry).then(async (script) => ({
+      script,
+      wasm: (await buildProxyWasmModule(script, entry, 'higress')).bytes,
+      envoy: options.envoy ? (await buildProxyWasmModule(script, entry, 'envoy')).bytes : undefined,
+    }));
+    cache.set(key, built);
   }
   return built;
 }
 
-export type PluginMode = 'wasm' | 'node';
+/** `wasm`: the Higress build; `envoy`: the vanilla Envoy build; `node`: the bundle on V8, as the Higress build. */
+export type PluginMode = 'wasm' | 'envoy' | 'node';
 export const MODES: PluginMode[] = ['wasm', 'node'];
+/** Every build and the bundle: for suites that must hold on both gateways. */
+export const ALL_MODES: PluginMode[] = ['wasm', 'envoy', 'node'];
 
-/** Host options that load `plugin` in `mode`: the built module, or the bundle run natively. */
-export function pluginSource(plugin: BuiltPlugin, mode: PluginMode): Pick<HostOptions, 'module' | 'script'> {
-  return mode === 'wasm' ? { module: plugin.wasm } : { script: { source: plugin.script, filename: 'plugin.js' } };
+/** Host options that load `plugin` in `mode`: a built module, or the bundle run natively. */
+export function pluginSource(plugin: BuiltPlugin, mode: PluginMode): Pick<HostOptions, 'module' | 'script' | 'gateway'> {
+  if (mode === 'node') return { script: { source: plugin.script, filename: 'plugin.js' }, gateway: 'higress' };
+  if (mode === 'wasm') return { module: plugin.wasm };
+  if (!plugin.envoy) throw new Error('this plugin was built without its Envoy target: buildPlugin(entry, { envoy: true })');
+  return { module: plugin.envoy };
 }

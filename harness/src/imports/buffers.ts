@@ -13,6 +13,7 @@ import type { VmInstance } from '../vm/vm.ts';
 const immutable = (data: Uint8Array): BufferAccess => ({ read: () => data });
 
 function resolve(vm: VmInstance, type: number): BufferAccess | StatusCode {
+  if (type === BufferType.RedisCallResponse && vm.gateway === 'higress') return vm.redisReply ? immutable(vm.redisReply) : Status.NotFound;
   if (type > MAX_BUFFER_TYPE) return Status.BadArgument;
   const ctx = vm.effectiveContext();
   switch (type) {
