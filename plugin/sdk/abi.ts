@@ -41,17 +41,28 @@ export const BufferType = {
   HttpCallResponseBody: 4,
   VmConfiguration: 6,
   PluginConfiguration: 7,
+  /** Higress: the reply of a Redis call, during its callback. */
+  RedisCallResponse: 9,
 } as const;
 
 export const StreamType = { Request: 0, Response: 1 } as const;
 export const MetricType = { Counter: 0, Gauge: 1, Histogram: 2 } as const;
 
 /**
- * What a hook returns: Envoy continues the stream, or holds it (headers: until continue; body: Envoy
- * buffers the chunk). `Consume` (body hooks only): Envoy neither forwards nor buffers this chunk; the
- * plugin keeps what it needs and puts it back in a later body callback.
+ * What a hook returns: Envoy continues the stream, or holds it (headers: the whole direction until
+ * continue, on either build; body: Envoy buffers the chunk). `Consume` (body hooks only): Envoy neither
+ * forwards nor buffers this chunk; the plugin keeps what it needs and puts it back in a later body
+ * callback. `PauseHeaders` (headers hooks, Higress build): hold only the headers while the body
+ * callbacks keep coming (ABI 0.2.100 StopIteration), so the plugin can read the body before anything
+ * goes upstream and still change the headers; vanilla Envoy (0.2.1) turns it into a hold of everything,
+ * so a plugin uses it only where `buildTarget()` is `higress`.
  */
-export const Action = { Continue: 0, Pause: 1, Consume: 3 } as const;
+export const Action = { Continue: 0, Pause: 1, Consume: 3, PauseHeaders: 0x101 } as const;
+
+/** The ABI value of a headers hook's action: Pause holds everything (StopAllIterationAndWatermark), PauseHeaders only the headers (StopIteration). */
+export const headersActionValue = (action: number): number => (action === Action.Pause ? 4 : action === Action.PauseHeaders ? 1 : action);
+/** The ABI value of a body or trailers hook's action (PauseHeaders there is a Pause). */
+export const dataActionValue = (action: number): number => (action === Action.PauseHeaders ? 1 : action);
 export type Action = (typeof Action)[keyof typeof Action];
 
 export { Callback } from '../../engine/glue-abi.ts';

@@ -6,12 +6,14 @@
  * It owns its bookkeeping: which contexts are alive, and the direction each stream's last hook ran in.
  */
 import * as host from './host-calls.ts';
-import { Action, Callback } from './abi.ts';
+import { Action, Callback, dataActionValue, headersActionValue } from './abi.ts';
 import { readText } from './buffers.ts';
 import { takeCallout } from './callout-registry.ts';
 import { readCalloutResponse } from './callouts.ts';
 import { HttpContext, type HookResult, type RootContext } from './contexts.ts';
 import { forgetLogLevel, log } from './log.ts';
+import { enterStream } from './current-stream.ts';
+import { takeRedisCall } from './redis/pending.ts';
 
 type Direction = 'request' | 'response';
 
@@ -20,6 +22,19 @@ const roots = new Map<number, RootContext>();
 const streams = new Map<number, HttpContext>();
 /** The direction of the last hook that ran per stream: where a failure in a later callback resumes or answers. */
 const phases = new WeakMap<HttpContext, Direction>();
+/**
+ * Stream directions waiting on a hook's promise (`id * 2`, + 1 for the response). Under ABI 0.2.100 a
+ * Pause from headers holds only the headers and body callbacks keep coming: while the direction waits,
+ * a body or trailers hook that answers Continue is held too (the body stays buffered) until the promise
+ * settles, as under 0.2.1, where Envoy delivers nothing while headers are held.
+ */
+const waiting = new Map<number, number>();
+const waitKey = (id: number, direction: Direction) => id * 2 + (direction === 'response' ? 1 : 0);
+const settled = (key: number) => {
+  const left = (waiting.get(key) ?? 1) - 1;
+  if (left > 0) waiting.set(key, left);
+  else waiting.delete(key);
+};
 const alive = (ctx: HttpContext) => streams.get(ctx.id) === ctx;
 
 /** Registers the plugin: `create` makes its root context when Envoy starts the plugin. */
@@ -68,15 +83,22 @@ type StreamHook = 'onRequestHeaders' | 'onRequestBody' | 'onRequestTrailers' | '
 function runHook(id: number, hook: StreamHook, direction: Direction, size: number, end: number): number {
   const ctx = streams.get(id);
   if (!ctx) return Action.Continue;
+  enterStream(id);
   phases.set(ctx, direction);
   try {
     const result: HookResult = ctx[hook](size, end !== 0);
-    if (typeof result === 'number') return result;
+    if (typeof result === 'number') return result === Action.Continue && waiting.size > 0 && waiting.has(waitKey(id, direction)) ? Action.Pause : result;
+    const key = waitKey(id, direction);
+    waiting.set(key, (waiting.get(key) ?? 0) + 1);
     result.then(
       (action: Action) => {
+        settled(key);
         if (alive(ctx) && action === Action.Continue) resume(ctx, direction);
       },
-      (error) => fail(ctx, hook, error, direction, true),
+      (error) => {
+        settled(key);
+        fail(ctx, hook, error, direction, true);
+      },
     );
     return Action.Pause;
   } catch (error) {
@@ -131,6 +153,7 @@ function calloutAnswered(rootId: number, token: number, headers: number, body: n
   const ctx = pending.streamId ? streams.get(pending.streamId) : undefined;
   if (pending.streamId && !ctx) return log.debug(`callout ${token} answered after stream ${pending.streamId} ended`);
   if (ctx) host.setEffectiveContext(ctx.id);
+  enterStream(pending.streamId);
   const response = readCalloutResponse(headers, body, trailers);
   try {
     pending.handler(response);
@@ -140,9 +163,26 @@ function calloutAnswered(rootId: number, token: number, headers: number, body: n
   }
 }
 
+function redisAnswered(rootId: number, token: number, status: number, size: number): void {
+  const pending = roots.has(rootId) ? takeRedisCall(token) : undefined;
+  if (!pending) return;
+  const ctx = pending.streamId ? streams.get(pending.streamId) : undefined;
+  if (pending.streamId && !ctx) return log.debug(`redis call ${token} answered after stream ${pending.streamId} ended`);
+  if (ctx) host.setEffectiveContext(ctx.id);
+  enterStream(pending.streamId);
+  try {
+    pending.deliver(status, size);
+  } catch (error) {
+    if (ctx) fail(ctx, 'redis reply handler', error, phases.get(ctx) ?? 'request', true);
+    else log.error(`redis reply handler of root ${rootId} threw: ${describeError(error)}`);
+  }
+}
+
 function remove(id: number): void {
   const ctx = streams.get(id);
   if (ctx) {
+    waiting.delete(waitKey(id, 'request'));
+    waiting.delete(waitKey(id, 'response'));
     guarded('onDelete', 0, () => ctx.onDelete());
     streams.delete(id);
     return;
@@ -163,12 +203,12 @@ HANDLERS[Callback.VmStart] = (a) => guarded('onVmStart', 1, () => (rootOf(a)?.on
 HANDLERS[Callback.Configure] = (a, b) => guarded('onConfigure', 1, () => (rootOf(a)?.onConfigure(b > 0 ? readText('plugin configuration') : '') === false ? 0 : 1), 0);
 HANDLERS[Callback.Tick] = (a) => guarded('onTick', 0, () => rootOf(a)?.onTick());
 HANDLERS[Callback.QueueReady] = (a, b) => guarded('onQueueReady', 0, () => rootOf(a)?.onQueueReady(b));
-HANDLERS[Callback.RequestHeaders] = (a, b, c) => runHook(a, 'onRequestHeaders', 'request', b, c);
-HANDLERS[Callback.RequestBody] = (a, b, c) => runHook(a, 'onRequestBody', 'request', b, c);
-HANDLERS[Callback.RequestTrailers] = (a, b) => runHook(a, 'onRequestTrailers', 'request', b, 0);
-HANDLERS[Callback.ResponseHeaders] = (a, b, c) => runHook(a, 'onResponseHeaders', 'response', b, c);
-HANDLERS[Callback.ResponseBody] = (a, b, c) => runHook(a, 'onResponseBody', 'response', b, c);
-HANDLERS[Callback.ResponseTrailers] = (a, b) => runHook(a, 'onResponseTrailers', 'response', b, 0);
+HANDLERS[Callback.RequestHeaders] = (a, b, c) => headersActionValue(runHook(a, 'onRequestHeaders', 'request', b, c));
+HANDLERS[Callback.RequestBody] = (a, b, c) => dataActionValue(runHook(a, 'onRequestBody', 'request', b, c));
+HANDLERS[Callback.RequestTrailers] = (a, b) => dataActionValue(runHook(a, 'onRequestTrailers', 'request', b, 0));
+HANDLERS[Callback.ResponseHeaders] = (a, b, c) => headersActionValue(runHook(a, 'onResponseHeaders', 'response', b, c));
+HANDLERS[Callback.ResponseBody] = (a, b, c) => dataActionValue(runHook(a, 'onResponseBody', 'response', b, c));
+HANDLERS[Callback.ResponseTrailers] = (a, b) => dataActionValue(runHook(a, 'onResponseTrailers', 'response', b, 0));
 HANDLERS[Callback.HttpCallResponse] = (a, b, c, d, e) => guarded('callout', 0, () => calloutAnswered(a, b, c, d, e));
 HANDLERS[Callback.Done] = (a) => {
   const ctx = streams.get(a);
@@ -179,6 +219,7 @@ HANDLERS[Callback.Log] = (a) => {
   const ctx = streams.get(a);
   return ctx ? guarded('onLog', 0, () => ctx.onLog()) : 0;
 };
+HANDLERS[Callback.RedisCallResponse] = (a, b, c, d) => guarded('redis reply', 0, () => redisAnswered(a, b, c, d));
 HANDLERS[Callback.Delete] = (a) => {
   remove(a);
   return 0;
@@ -186,6 +227,7 @@ HANDLERS[Callback.Delete] = (a) => {
 
 function dispatch(kind: number, a: number, b: number, c: number, d: number, e: number): number {
   const handler = HANDLERS[kind];
+  enterStream(0);
   const result = handler ? handler(a, b, c, d, e) : 0;
   forgetLogLevel();
   return result;
