@@ -12,6 +12,8 @@ export class RequestState {
   api?: ApiName;
   requestModel?: string;
   upstreamModel?: string;
+  /** The upstream path, kept while the headers are held for the body (Higress build). */
+  upstreamPath?: string;
   streaming = false;
   status = 0;
 

@@ -1,6 +1,7 @@
 /**
  * For unit tests of plugin logic in plain Node: the engine's text functions (engine/glue-abi.ts
  * utf8Encode, utf8Decode answering 4 when ill-formed, utf8Valid) with the same answers the glue gives,
+ * `buildTarget` answering the Higress build,
  * and its native fast paths (jsonScan, sseScan) running the engine's own native code, so code that uses
  * the SDK's `utf8` and scanners runs outside a VM. Installed by vitest's setup; other host
  * functions throw, since unit tests must not reach the host.
@@ -18,6 +19,7 @@ function range(bytes: ArrayBuffer, start: number, length: number): Uint8Array {
 
 const host: Array<(...args: never[]) => unknown> = [];
 host[HostFn.utf8Encode] = (text: string) => encoder.encode(text).buffer;
+host[HostFn.buildTarget] = () => 1;
 host[HostFn.utf8Decode] = (bytes: ArrayBuffer, start: number, length: number) => {
   try {
     return strict.decode(range(bytes, start, length));

@@ -4,12 +4,14 @@
  * none, as Higress fills it in), then only `model` is rewritten by `modelMapping` and, for streaming
  * chat, `stream_options.include_usage` added unless the client set it or usage stats are disabled. Every
  * other byte is forwarded as received. A body that arrives in one callback is scanned and spliced where
- * Envoy holds it; one in several chunks is gathered in JS.
+ * Envoy holds it; one in several chunks is gathered in JS. On the Higress build the held request
+ * headers are rewritten for the upstream once the body is checked.
  */
 import { Action, bufferBody, holdsBody, type HookResult, type HttpContext } from '../../sdk/index.ts';
 import { bodySplices, parseHeldRequestBody, parseRequestBody, rewriteBody, type BodyProblem, type ParsedBody } from '../body/chat-body.ts';
 import { replyError } from '../errors.ts';
 import type { RequestState } from '../request-state.ts';
+import { releaseHeaders } from './request-headers.ts';
 
 export function handleRequestBody(ctx: HttpContext, request: RequestState, bodySize: number, endOfStream: boolean): HookResult {
   const limit = request.provider.maxRequestBodyBytes;
@@ -44,5 +46,6 @@ function complete(ctx: HttpContext, request: RequestState, parsed: ParsedBody | 
     const splices = bodySplices(parsed, edits);
     if (splices.length > 0) ctx.request.body.splice(splices);
   }
+  releaseHeaders(ctx, request);
   return Action.Continue;
 }

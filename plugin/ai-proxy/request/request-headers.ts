@@ -4,8 +4,13 @@
  * never go upstream, and `accept-encoding`/`content-length` are dropped because the body and answer are
  * inspected. The few headers checked are read one by one (cheaper on QuickJS than the whole map) and
  * the map is rewritten in one host call.
+ *
+ * On the Higress build a request with a body keeps its headers held (ABI 0.2.100) until the body was
+ * read and checked (`releaseHeaders`): a bad body is answered before anything goes upstream, and the
+ * upstream headers may depend on it (the first-byte timeout only for streaming requests). On the Envoy
+ * build the headers go upstream at once and the body follows once checked.
  */
-import { Action, HeaderNames, log, rememberLast, setProperty, type HeaderMap, type HookResult, type HttpContext } from '../../sdk/index.ts';
+import { Action, HeaderNames, buildTarget, log, rememberLast, setProperty, type HeaderMap, type HookResult, type HttpContext } from '../../sdk/index.ts';
 import { replyError } from '../errors.ts';
 import type { ProviderConfig } from '../config/provider-config.ts';
 import { withBasePath } from '../config/upstream-paths.ts';
@@ -17,10 +22,13 @@ const CREDENTIALS = ['authorization', 'api-key', 'x-api-key', 'proxy-authorizati
 const DROPPED = new HeaderNames(CREDENTIALS);
 const DROPPED_WITH_LENGTH = new HeaderNames([...CREDENTIALS, 'content-length']);
 const CLEAR_ROUTE_CACHE = ['clear_route_cache'];
+/** Whether request headers wait for the body (the Higress build); read once, when the bundle is evaluated. */
+const HOLDS_HEADERS = buildTarget() === 'higress';
 
-/** Rewrites the map for the upstream in one host call. */
-function rewriteCommon(headers: HeaderMap, provider: ProviderConfig, path: string, dropLength: boolean): void {
-  const sets = upstreamHeaders(provider).sets;
+/** Rewrites the map for the upstream in one host call; `streaming` false leaves out the first-byte timeout. */
+function rewriteCommon(headers: HeaderMap, provider: ProviderConfig, path: string, dropLength: boolean, streaming = true): void {
+  const all = upstreamHeaders(provider);
+  const sets = streaming ? all.sets : all.plainSets;
   const set = sets.length === 1 ? sets[0]! : sets[provider.tokens.pickIndex(provider.tokens.readsConsumer ? headers.get('x-mse-consumer') : undefined)]!;
   headers.rewriteText(dropLength ? DROPPED_WITH_LENGTH : DROPPED, set.head + path + set.tail, set.count);
 }
@@ -50,9 +58,21 @@ export function handleRequestHeaders(ctx: HttpContext, request: RequestState, en
     const problem = checkBodyHeaders(ctx, headers, provider, endOfStream);
     if (problem) return problem;
   }
-  rewriteCommon(headers, provider, query === '' ? upstreamPath : withQuery(upstreamPath, query), api !== 'models');
+  const fullPath = query === '' ? upstreamPath : withQuery(upstreamPath, query);
+  if (HOLDS_HEADERS && api !== 'models') {
+    request.upstreamPath = fullPath;
+    return Action.PauseHeaders;
+  }
+  rewriteCommon(headers, provider, fullPath, api !== 'models');
   if (log.enabled('debug')) log.debug(`ai-proxy: ${api} request routed to provider "${provider.id}" at ${upstreamHeaders(provider).host}${upstreamPath}`);
   return Action.Continue;
+}
+
+/** Higress build: rewrites the held headers for the upstream once the body was checked (the body hook then continues). */
+export function releaseHeaders(ctx: HttpContext, request: RequestState): void {
+  if (request.upstreamPath === undefined) return;
+  rewriteCommon(ctx.requestHeaders, request.provider, request.upstreamPath, true, request.streaming);
+  if (log.enabled('debug')) log.debug(`ai-proxy: ${request.api} request routed to provider "${request.provider.id}" at ${upstreamHeaders(request.provider).host}${request.upstreamPath}`);
 }
 
 function supported(provider: ProviderConfig): string {

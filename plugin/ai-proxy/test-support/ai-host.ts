@@ -1,5 +1,6 @@
 /**
- * Test set-up for the AI proxy: the plugin built once (QuickJS `.wasm` and native bundle), a host per
+ * Test set-up for the AI proxy: the plugin built once (the Higress and Envoy `.wasm` on QuickJS, and the
+ * native bundle), a host per
  * configuration in either mode, the fake GitHub Models server as upstream, short helpers for chat
  * requests, and a check that no configured token ever appears in logs, replies, headers or metrics.
  */
@@ -7,8 +8,13 @@ import { expect } from 'vitest';
 import { createHost, type ExchangeResult, type Host, type HostOptions, type HttpStream } from '../../../harness/src/index.ts';
 import { buildPlugin, pluginSource, type PluginMode } from '../../test-support/build-plugin.ts';
 
-export const plugin = await buildPlugin('plugin/ai-proxy/main.ts');
-export { MODES, type PluginMode } from '../../test-support/build-plugin.ts';
+export const plugin = await buildPlugin('plugin/ai-proxy/main.ts', { envoy: true });
+export { type PluginMode } from '../../test-support/build-plugin.ts';
+/** The AI proxy runs every suite on the Higress build, the Envoy build and the bundle on V8 (as Higress). */
+export { ALL_MODES as MODES } from '../../test-support/build-plugin.ts';
+
+/** Whether `mode` holds request headers until the body is read (the Higress build and the bundle as Higress). */
+export const holdsHeaders = (mode: PluginMode): boolean => mode !== 'envoy';
 
 export const TOKEN = 'ghp_fake_token';
 
