@@ -16,7 +16,7 @@ function lineEnd(data: Uint8Array, from: number): number {
 function integer(data: Uint8Array, from: number, to: number): number {
   let text = '';
   for (let i = from; i < to; i++) text += String.fromCharCode(data[i]!);
-  if (!/^-?\d{1,18}$/.test(text)) throw new RespFrameError(`not a RESP length: ${JSON.stringify(text.slice(0, 40))}`);
+  if (!/^-?\d{1,20}$/.test(text)) throw new RespFrameError(`not a RESP length: ${JSON.stringify(text.slice(0, 40))}`);
   return Number(text);
 }
 

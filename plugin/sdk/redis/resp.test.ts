@@ -1,0 +1,191 @@
+/**
+ * RESP2 on untrusted bytes: random reply trees encoded by a reference encoder parse back to the values
+ * the client promises (bulk strings as strings when UTF-8, else ArrayBuffers; unsafe integers as
+ * decimal strings; error replies as RedisErrorReply), every strict prefix is "incomplete", random bytes
+ * either parse or throw RespError (nothing else, no recursion), the harness's framer finds the same end,
+ * nesting past the bound is refused, commands encode as bulk-string arrays, and the SHA-1 behind
+ * EVALSHA is node:crypto's.
+ */
+import { createHash } from 'node:crypto';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { replyEnd, RespFrameError } from '../../../harness/src/callouts/resp-frame.ts';
+import { MAX_REPLY_DEPTH, RedisErrorReply, RespError, encodeCommand, parseReply, parseWholeReply, type RedisValue } from './resp.ts';
+import { sha1Hex } from './sha1.ts';
+
+const SEED = Number(process.env.PROPERTY_SEED ?? 20261201);
+const runs = (n: number) => ({ seed: SEED, numRuns: Number(process.env.PROPERTY_RUNS ?? n) });
+const enc = new TextEncoder();
+
+type Tree =
+  | { t: 'simple'; s: string }
+  | { t: 'error'; s: string }
+  | { t: 'int'; n: bigint }
+  | { t: 'bulk'; b: Uint8Array }
+  | { t: 'null-bulk' }
+  | { t: 'null-array' }
+  | { t: 'array'; items: Tree[] };
+
+const line = fc.string({ maxLength: 20 }).map((s) => s.replace(/[\r\n]/g, ' '));
+const tree: fc.Arbitrary<Tree> = fc.letrec<{ tree: Tree }>((tie) => ({
+  tree: fc.oneof(
+    { depthSize: 'small' },
+    line.map((s) => ({ t: 'simple' as const, s })),
+    line.map((s) => ({ t: 'error' as const, s: `ERR ${s}` })),
+    fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }).map((n) => ({ t: 'int' as const, n })),
+    fc.oneof(fc.uint8Array({ maxLength: 40 }), fc.string({ unit: 'grapheme', maxLength: 20 }).map((s) => enc.encode(s))).map((b) => ({ t: 'bulk' as const, b })),
+    fc.constant({ t: 'null-bulk' as const }),
+    fc.constant({ t: 'null-array' as const }),
+    fc.array(tie('tree'), { maxLength: 5 }).map((items) => ({ t: 'array' as const, items })),
+  ),
+})).tree;
+
+function encode(node: Tree): Uint8Array {
+  const text = (s: string) => enc.encode(s);
+  switch (node.t) {
+    case 'simple':
+      return text(`+${node.s}\r\n`);
+    case 'error':
+      return text(`-${node.s}\r\n`);
+    case 'int':
+      return text(`:${node.n}\r\n`);
+    case 'bulk':
+      return Buffer.concat([text(`$${node.b.length}\r\n`), node.b, text('\r\n')]);
+    case 'null-bulk':
+      return text('$-1\r\n');
+    case 'null-array':
+      return text('*-1\r\n');
+    case 'array':
+      return Buffer.concat([text(`*${node.items.length}\r\n`), ...node.items.map(encode)]);
+  }
+}
+
+const strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+function expected(node: Tree): unknown {
+  switch (node.t) {
+    case 'simple':
+      return node.s;
+    case 'error':
+      return { error: node.s };
+    case 'int':
+      return Number.isSafeInteger(Number(node.n)) ? Number(node.n) : String(node.n);
+    case 'bulk':
+      try {
+        return strict.decode(node.b);
+      } catch {
+        return { bytes: [...node.b] };
+      }
+    case 'null-bulk':
+    case 'null-array':
+      return null;
+    case 'array':
+      return node.items.map(expected);
+  }
+}
+
+function plain(value: RedisValue): unknown {
+  if (value instanceof RedisErrorReply) return { error: value.message };
+  if (value instanceof ArrayBuffer) return { bytes: [...new Uint8Array(value)] };
+  if (Array.isArray(value)) return value.map(plain);
+  return value;
+}
+
+describe('parseReply', () => {
+  it('parses every reply tree to the values the client promises, and frames it where the harness does', () => {
+    fc.assert(
+      fc.property(tree, (node) => {
+        const bytes = encode(node);
+        expect(plain(parseWholeReply(bytes))).toEqual(expected(node));
+        expect(replyEnd(bytes)).toBe(bytes.length);
+      }),
+      runs(400),
+    );
+  });
+
+  it('answers "incomplete" for every strict prefix, and finds the first of two pipelined replies', () => {
+    fc.assert(
+      fc.property(tree, tree, (a, b) => {
+        const first = encode(a);
+        for (let cut = 0; cut < first.length; cut++) {
+          expect(parseReply(first.subarray(0, cut))).toBeUndefined();
+          expect(replyEnd(first.subarray(0, cut))).toBe(-1);
+        }
+        const both = Buffer.concat([first, encode(b)]);
+        expect(parseReply(both)!.end).toBe(first.length);
+        expect(plain(parseReply(both, first.length)!.value)).toEqual(expected(b));
+      }),
+      runs(150),
+    );
+  });
+
+  it('on random bytes either parses or throws RespError, as the harness framer agrees', () => {
+    const noise = fc.oneof(
+      fc.uint8Array({ maxLength: 60 }),
+      fc.array(fc.constantFrom('*', '$', ':', '+', '-', '\r\n', '1', '-1', '2', 'x', '99999999999999999999'), { maxLength: 30 }).map((p) => enc.encode(p.join(''))),
+    );
+    fc.assert(
+      fc.property(noise, (bytes) => {
+        let parsed: ReturnType<typeof parseReply> | 'error';
+        try {
+          parsed = parseReply(bytes);
+        } catch (error) {
+          expect(error).toBeInstanceOf(RespError);
+          parsed = 'error';
+        }
+        let framed: number | 'error';
+        try {
+          framed = replyEnd(bytes);
+        } catch (error) {
+          expect(error).toBeInstanceOf(RespFrameError);
+          framed = 'error';
+        }
+        if (parsed !== 'error' && parsed !== undefined && framed !== 'error') expect(framed).toBe(parsed.end);
+      }),
+      runs(600),
+    );
+  });
+
+  it(`refuses arrays nested deeper than ${MAX_REPLY_DEPTH} without using the stack, and accepts ${MAX_REPLY_DEPTH}`, () => {
+    const deep = (n: number) => enc.encode('*1\r\n'.repeat(n) + ':1\r\n');
+    expect(() => parseWholeReply(deep(100000))).toThrow(RespError);
+    let value = parseWholeReply(deep(MAX_REPLY_DEPTH));
+    for (let i = 0; i < MAX_REPLY_DEPTH; i++) value = (value as RedisValue[])[0]!;
+    expect(value).toBe(1);
+    expect(replyEnd(deep(100000))).toBe(deep(100000).length);
+  });
+
+  it('refuses a reply with trailing bytes or a length that is not a number', () => {
+    expect(() => parseWholeReply(enc.encode('+OK\r\n+OK\r\n'))).toThrow(/followed by 5 more bytes/);
+    expect(() => parseWholeReply(enc.encode('$abc\r\n'))).toThrow(/not an integer/);
+    expect(() => parseWholeReply(enc.encode('$3\r\nabcd\r\n'))).toThrow(/does not end in CRLF/);
+    expect(() => parseWholeReply(enc.encode('%1\r\n'))).toThrow(/not a RESP2 type byte: 0x25/);
+  });
+});
+
+describe('encodeCommand', () => {
+  it('writes every argument as a bulk string that parses back', () => {
+    const arg = fc.oneof(fc.string({ unit: 'grapheme', maxLength: 20 }), fc.integer(), fc.uint8Array({ maxLength: 10 }));
+    fc.assert(
+      fc.property(fc.array(arg, { minLength: 1, maxLength: 6 }), (args) => {
+        const value = parseWholeReply(new Uint8Array(encodeCommand(args))) as RedisValue[];
+        const bytes = (a: unknown) => (a instanceof Uint8Array ? a : enc.encode(String(a)));
+        expect(value.map((v) => (v instanceof ArrayBuffer ? [...new Uint8Array(v)] : [...enc.encode(v as string)]))).toEqual(args.map((a) => [...bytes(a)]));
+      }),
+      runs(300),
+    );
+    expect(() => encodeCommand([])).toThrow(RangeError);
+    expect(() => encodeCommand(['SET', 'k', Number.NaN])).toThrow(/finite number/);
+  });
+});
+
+describe('sha1Hex', () => {
+  it('is node:crypto SHA-1 of the UTF-8 text', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme', maxLength: 300 }), (text) => {
+        expect(sha1Hex(text)).toBe(createHash('sha1').update(text, 'utf8').digest('hex'));
+      }),
+      runs(300),
+    );
+    expect(sha1Hex('')).toBe('da39a3ee5e6b4b0d3255bfef95601890afd80709');
+  });
+});
