@@ -12,76 +12,15 @@ import { describe, expect, it } from 'vitest';
 import { replyEnd, RespFrameError } from '../../../harness/src/callouts/resp-frame.ts';
 import { MAX_REPLY_DEPTH, RedisErrorReply, RespError, encodeCommand, parseReply, parseWholeReply, type RedisValue } from './resp.ts';
 import { sha1Hex } from './sha1.ts';
+import { encodeTree, replyTree, treeValue, type Tree } from '../../test-support/resp-trees.ts';
 
 const SEED = Number(process.env.PROPERTY_SEED ?? 20261201);
 const runs = (n: number) => ({ seed: SEED, numRuns: Number(process.env.PROPERTY_RUNS ?? n) });
 const enc = new TextEncoder();
 
-type Tree =
-  | { t: 'simple'; s: string }
-  | { t: 'error'; s: string }
-  | { t: 'int'; n: bigint }
-  | { t: 'bulk'; b: Uint8Array }
-  | { t: 'null-bulk' }
-  | { t: 'null-array' }
-  | { t: 'array'; items: Tree[] };
-
-const line = fc.string({ maxLength: 20 }).map((s) => s.replace(/[\r\n]/g, ' '));
-const tree: fc.Arbitrary<Tree> = fc.letrec<{ tree: Tree }>((tie) => ({
-  tree: fc.oneof(
-    { depthSize: 'small' },
-    line.map((s) => ({ t: 'simple' as const, s })),
-    line.map((s) => ({ t: 'error' as const, s: `ERR ${s}` })),
-    fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }).map((n) => ({ t: 'int' as const, n })),
-    fc.oneof(fc.uint8Array({ maxLength: 40 }), fc.string({ unit: 'grapheme', maxLength: 20 }).map((s) => enc.encode(s))).map((b) => ({ t: 'bulk' as const, b })),
-    fc.constant({ t: 'null-bulk' as const }),
-    fc.constant({ t: 'null-array' as const }),
-    fc.array(tie('tree'), { maxLength: 5 }).map((items) => ({ t: 'array' as const, items })),
-  ),
-})).tree;
-
-function encode(node: Tree): Uint8Array {
-  const text = (s: string) => enc.encode(s);
-  switch (node.t) {
-    case 'simple':
-      return text(`+${node.s}\r\n`);
-    case 'error':
-      return text(`-${node.s}\r\n`);
-    case 'int':
-      return text(`:${node.n}\r\n`);
-    case 'bulk':
-      return Buffer.concat([text(`$${node.b.length}\r\n`), node.b, text('\r\n')]);
-    case 'null-bulk':
-      return text('$-1\r\n');
-    case 'null-array':
-      return text('*-1\r\n');
-    case 'array':
-      return Buffer.concat([text(`*${node.items.length}\r\n`), ...node.items.map(encode)]);
-  }
-}
-
-const strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-function expected(node: Tree): unknown {
-  switch (node.t) {
-    case 'simple':
-      return node.s;
-    case 'error':
-      return { error: node.s };
-    case 'int':
-      return Number.isSafeInteger(Number(node.n)) ? Number(node.n) : String(node.n);
-    case 'bulk':
-      try {
-        return strict.decode(node.b);
-      } catch {
-        return { bytes: [...node.b] };
-      }
-    case 'null-bulk':
-    case 'null-array':
-      return null;
-    case 'array':
-      return node.items.map(expected);
-  }
-}
+const tree = replyTree('ERR');
+const encode = (node: Tree) => new Uint8Array(encodeTree(node));
+const expected = (node: Tree) => treeValue(node, (text) => ({ error: text }));
 
 function plain(value: RedisValue): unknown {
   if (value instanceof RedisErrorReply) return { error: value.message };
