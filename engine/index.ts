@@ -7,6 +7,7 @@ import { bake } from './bake.ts';
 import { preinitialize } from './snapshot.ts';
 import { verifyModule, type ModuleReport } from './verify.ts';
 import type { TargetName } from './targets.ts';
+import { cachedModule } from './module-cache.ts';
 
 export interface BuiltModule {
   bytes: Uint8Array;
@@ -18,6 +19,10 @@ const linked = new Map<TargetName, Promise<Uint8Array>>();
 
 /** The module of `bundle` for `target` (default Higress): linked, snapshotted, baked and verified against that gateway. */
 export async function buildProxyWasmModule(bundle: string, filename: string, target: TargetName = 'higress'): Promise<BuiltModule> {
+  return cachedModule(bundle, filename, target, () => buildUncached(bundle, filename, target));
+}
+
+async function buildUncached(bundle: string, filename: string, target: TargetName): Promise<BuiltModule> {
   let engine = linked.get(target);
   if (!engine) linked.set(target, (engine = linkEngine(target)));
   const snapshot = preinitialize(await engine, bundle, filename);

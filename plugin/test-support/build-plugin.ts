@@ -1,8 +1,10 @@
 /**
- * Builds a plugin entry for tests through the same pipeline as `npm run build` (esbuild bundle → engine),
+ * Builds a plugin entry for tests through the same pipeline as `npm run build` (esbuild bundle → engine,
+ * named `<folder>.js` as the build names it, so a module `npm run build` made comes from the cache),
  * and yields the forms a test runs against: the Higress `.wasm` on QuickJS, the bundle natively on V8
  * (as the Higress build), and — when asked — the vanilla Envoy `.envoy.wasm`.
  */
+import { basename, dirname } from 'node:path';
 import { bundlePlugin } from '../../engine/bundle.ts';
 import { buildProxyWasmModule } from '../../engine/index.ts';
 import type { HostOptions } from '../../harness/src/index.ts';
@@ -21,10 +23,11 @@ export function buildPlugin(entry: string, options: { envoy?: boolean } = {}): P
   const key = `${entry}\0${options.envoy ? 'envoy' : ''}`;
   let built = cache.get(key);
   if (!built) {
+    const filename = `${basename(dirname(entry))}.js`;
     built = bundlePlugin(entry).then(async (script) => ({
       script,
-      wasm: (await buildProxyWasmModule(script, entry, 'higress')).bytes,
-      envoy: options.envoy ? (await buildProxyWasmModule(script, entry, 'envoy')).bytes : undefined,
+      wasm: (await buildProxyWasmModule(script, filename, 'higress')).bytes,
+      envoy: options.envoy ? (await buildProxyWasmModule(script, filename, 'envoy')).bytes : undefined,
     }));
     cache.set(key, built);
   }
