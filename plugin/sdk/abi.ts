@@ -59,10 +59,6 @@ export const MetricType = { Counter: 0, Gauge: 1, Histogram: 2 } as const;
  */
 export const Action = { Continue: 0, Pause: 1, Consume: 3, PauseHeaders: 0x101 } as const;
 
-/** The ABI value of a headers hook's action: Pause holds everything (StopAllIterationAndWatermark), PauseHeaders only the headers (StopIteration). */
-export const headersActionValue = (action: number): number => (action === Action.Pause ? 4 : action === Action.PauseHeaders ? 1 : action);
-/** The ABI value of a body or trailers hook's action (PauseHeaders there is a Pause). */
-export const dataActionValue = (action: number): number => (action === Action.PauseHeaders ? 1 : action);
 export type Action = (typeof Action)[keyof typeof Action];
 
 export { Callback } from '../../engine/glue-abi.ts';

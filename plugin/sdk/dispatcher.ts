@@ -6,13 +6,12 @@
  * It owns its bookkeeping: which contexts are alive, and the direction each stream's last hook ran in.
  */
 import * as host from './host-calls.ts';
-import { Action, Callback, dataActionValue, headersActionValue } from './abi.ts';
+import { Action, Callback } from './abi.ts';
 import { readText } from './buffers.ts';
 import { takeCallout } from './callout-registry.ts';
 import { readCalloutResponse } from './callouts.ts';
 import { HttpContext, type HookResult, type RootContext } from './contexts.ts';
 import { forgetLogLevel, log } from './log.ts';
-import { enterStream } from './current-stream.ts';
 import { takeRedisCall } from './redis/pending.ts';
 
 type Direction = 'request' | 'response';
@@ -36,6 +35,16 @@ const settled = (key: number) => {
   else waiting.delete(key);
 };
 const alive = (ctx: HttpContext) => streams.get(ctx.id) === ctx;
+/**
+ * The stream the running callback belongs to (0: the root), set when a callback starts and kept while
+ * the promise jobs it queued run, which the engine drains before the callback returns. Calls that
+ * answer later (Redis) answer the stream that asked.
+ */
+let current = 0;
+
+export function currentStreamId(): number {
+  return current;
+}
 
 /** Registers the plugin: `create` makes its root context when Envoy starts the plugin. */
 export function registerRootContext(create: () => RootContext): void {
@@ -79,31 +88,40 @@ function fail(ctx: HttpContext, hook: string, error: unknown, direction: Directi
 
 type StreamHook = 'onRequestHeaders' | 'onRequestBody' | 'onRequestTrailers' | 'onResponseHeaders' | 'onResponseBody' | 'onResponseTrailers';
 
-/** Runs hook `hook` of stream `id` with `(size, endOfStream)` (trailers hooks ignore the flag). */
-function runHook(id: number, hook: StreamHook, direction: Direction, size: number, end: number): number {
+/**
+ * Runs hook `hook` of stream `id` with `(size, endOfStream)` (trailers hooks ignore the flag) and answers
+ * the ABI value of its action (`headers`: Pause holds everything, PauseHeaders only the headers).
+ */
+function runHook(id: number, hook: StreamHook, direction: Direction, size: number, end: number, headers: boolean): number {
   const ctx = streams.get(id);
-  if (!ctx) return Action.Continue;
-  enterStream(id);
+  if (!ctx) return 0;
+  current = id;
   phases.set(ctx, direction);
+  let action: number;
   try {
     const result: HookResult = ctx[hook](size, end !== 0);
-    if (typeof result === 'number') return result === Action.Continue && waiting.size > 0 && waiting.has(waitKey(id, direction)) ? Action.Pause : result;
-    const key = waitKey(id, direction);
-    waiting.set(key, (waiting.get(key) ?? 0) + 1);
-    result.then(
-      (action: Action) => {
-        settled(key);
-        if (alive(ctx) && action === Action.Continue) resume(ctx, direction);
-      },
-      (error) => {
-        settled(key);
-        fail(ctx, hook, error, direction, true);
-      },
-    );
-    return Action.Pause;
+    if (typeof result === 'number') action = result === Action.Continue && waiting.size > 0 && waiting.has(waitKey(id, direction)) ? Action.Pause : result;
+    else {
+      const key = waitKey(id, direction);
+      waiting.set(key, (waiting.get(key) ?? 0) + 1);
+      result.then(
+        (settledAction: Action) => {
+          settled(key);
+          if (alive(ctx) && settledAction === Action.Continue) resume(ctx, direction);
+        },
+        (error) => {
+          settled(key);
+          fail(ctx, hook, error, direction, true);
+        },
+      );
+      action = Action.Pause;
+    }
   } catch (error) {
-    return fail(ctx, hook, error, direction, false);
+    action = fail(ctx, hook, error, direction, false);
   }
+  if (action === Action.Continue) return 0;
+  if (headers) return action === Action.Pause ? 4 : action === Action.PauseHeaders ? 1 : action;
+  return action === Action.PauseHeaders ? 1 : action;
 }
 
 function guarded(what: string, fallback: number, run: () => number | void, onError = fallback): number {
@@ -153,7 +171,7 @@ function calloutAnswered(rootId: number, token: number, headers: number, body: n
   const ctx = pending.streamId ? streams.get(pending.streamId) : undefined;
   if (pending.streamId && !ctx) return log.debug(`callout ${token} answered after stream ${pending.streamId} ended`);
   if (ctx) host.setEffectiveContext(ctx.id);
-  enterStream(pending.streamId);
+  current = pending.streamId;
   const response = readCalloutResponse(headers, body, trailers);
   try {
     pending.handler(response);
@@ -169,7 +187,7 @@ function redisAnswered(rootId: number, token: number, status: number, size: numb
   const ctx = pending.streamId ? streams.get(pending.streamId) : undefined;
   if (pending.streamId && !ctx) return log.debug(`redis call ${token} answered after stream ${pending.streamId} ended`);
   if (ctx) host.setEffectiveContext(ctx.id);
-  enterStream(pending.streamId);
+  current = pending.streamId;
   try {
     pending.deliver(status, size);
   } catch (error) {
@@ -203,12 +221,12 @@ HANDLERS[Callback.VmStart] = (a) => guarded('onVmStart', 1, () => (rootOf(a)?.on
 HANDLERS[Callback.Configure] = (a, b) => guarded('onConfigure', 1, () => (rootOf(a)?.onConfigure(b > 0 ? readText('plugin configuration') : '') === false ? 0 : 1), 0);
 HANDLERS[Callback.Tick] = (a) => guarded('onTick', 0, () => rootOf(a)?.onTick());
 HANDLERS[Callback.QueueReady] = (a, b) => guarded('onQueueReady', 0, () => rootOf(a)?.onQueueReady(b));
-HANDLERS[Callback.RequestHeaders] = (a, b, c) => headersActionValue(runHook(a, 'onRequestHeaders', 'request', b, c));
-HANDLERS[Callback.RequestBody] = (a, b, c) => dataActionValue(runHook(a, 'onRequestBody', 'request', b, c));
-HANDLERS[Callback.RequestTrailers] = (a, b) => dataActionValue(runHook(a, 'onRequestTrailers', 'request', b, 0));
-HANDLERS[Callback.ResponseHeaders] = (a, b, c) => headersActionValue(runHook(a, 'onResponseHeaders', 'response', b, c));
-HANDLERS[Callback.ResponseBody] = (a, b, c) => dataActionValue(runHook(a, 'onResponseBody', 'response', b, c));
-HANDLERS[Callback.ResponseTrailers] = (a, b) => dataActionValue(runHook(a, 'onResponseTrailers', 'response', b, 0));
+HANDLERS[Callback.RequestHeaders] = (a, b, c) => runHook(a, 'onRequestHeaders', 'request', b, c, true);
+HANDLERS[Callback.RequestBody] = (a, b, c) => runHook(a, 'onRequestBody', 'request', b, c, false);
+HANDLERS[Callback.RequestTrailers] = (a, b) => runHook(a, 'onRequestTrailers', 'request', b, 0, false);
+HANDLERS[Callback.ResponseHeaders] = (a, b, c) => runHook(a, 'onResponseHeaders', 'response', b, c, true);
+HANDLERS[Callback.ResponseBody] = (a, b, c) => runHook(a, 'onResponseBody', 'response', b, c, false);
+HANDLERS[Callback.ResponseTrailers] = (a, b) => runHook(a, 'onResponseTrailers', 'response', b, 0, false);
 HANDLERS[Callback.HttpCallResponse] = (a, b, c, d, e) => guarded('callout', 0, () => calloutAnswered(a, b, c, d, e));
 HANDLERS[Callback.Done] = (a) => {
   const ctx = streams.get(a);
@@ -227,7 +245,7 @@ HANDLERS[Callback.Delete] = (a) => {
 
 function dispatch(kind: number, a: number, b: number, c: number, d: number, e: number): number {
   const handler = HANDLERS[kind];
-  enterStream(0);
+  current = 0;
   const result = handler ? handler(a, b, c, d, e) : 0;
   forgetLogLevel();
   return result;

@@ -12,7 +12,7 @@
  */
 import * as host from '../host-calls.ts';
 import { BufferType, Status } from '../abi.ts';
-import { currentStreamId } from '../current-stream.ts';
+import { currentStreamId } from '../dispatcher.ts';
 import { now } from '../runtime.ts';
 import { awaitRedisReply } from './pending.ts';
 import { RedisErrorReply, RespError, encodeCommand, parseWholeReply, type RedisArg, type RedisValue } from './resp.ts';
