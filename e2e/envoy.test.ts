@@ -1,6 +1,6 @@
 /**
  * The built module in real Envoy (1.27, the version Higress 2.0/2.1 ships): Envoy loads
- * dist/ai-proxy.wasm, and a chat request through its listener reaches the fake GitHub Models server
+ * dist/ai-proxy.envoy.wasm, and a chat request through its listener reaches the fake GitHub Models server
  * rewritten. Skipped, with the reason, where no Docker engine runs.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -16,7 +16,7 @@ const IMAGE = 'envoyproxy/envoy:v1.27-latest';
 const LISTEN_PORT = 18089;
 if (reason) console.warn(`e2e (real Envoy) skipped: ${reason}`);
 
-describe.skipIf(reason !== undefined)(`Envoy ${IMAGE} with dist/ai-proxy.wasm${reason ? ` (skipped: ${reason})` : ''}`, () => {
+describe.skipIf(reason !== undefined)(`Envoy ${IMAGE} with dist/ai-proxy.envoy.wasm${reason ? ` (skipped: ${reason})` : ''}`, () => {
   let envoy: ChildProcess | undefined;
   let fake: FakeGitHubModels | undefined;
   let dir: string | undefined;
@@ -29,7 +29,7 @@ describe.skipIf(reason !== undefined)(`Envoy ${IMAGE} with dist/ai-proxy.wasm${r
   it('loads the module and proxies a chat request to the upstream', async () => {
     fake = await startFakeGitHubModels();
     dir = mkdtempSync(join(tmpdir(), 'e2e-envoy-'));
-    copyFileSync('dist/ai-proxy.wasm', join(dir, 'ai-proxy.wasm'));
+    copyFileSync('dist/ai-proxy.envoy.wasm', join(dir, 'ai-proxy.wasm'));
     const config = readFileSync('e2e/envoy.yaml', 'utf8').replace('__LISTEN_PORT__', String(LISTEN_PORT)).replace('__UPSTREAM_PORT__', String(fake.port));
     writeFileSync(join(dir, 'envoy.yaml'), config);
     spawnSync('docker', ['pull', IMAGE], { stdio: 'ignore' });
