@@ -228,7 +228,7 @@ describe.skipIf(!!REDIS_SKIP)(`Redis fault paths${REDIS_SKIP ? ` — ${REDIS_SKI
     }
   });
 
-  it('two gateways (hosts, two workers each) share one Redis: no increment is lost', async () => {
+  it('two gateways (hosts, two workers each) share one Redis over one connection per worker: no increment is lost', async () => {
     const server = (await startRedis())!;
     const hosts = await Promise.all([redisHost('wasm', server.url, {}, { workers: 2 }), redisHost('node', server.url, {}, { workers: 2 })]);
     try {
@@ -236,7 +236,9 @@ describe.skipIf(!!REDIS_SKIP)(`Redis fault paths${REDIS_SKIP ? ` — ${REDIS_SKI
       await Promise.all(hosts.map((h) => h.idle()));
       const values = streams.map(({ s }) => JSON.parse(s.client.text).value as number).sort((a, b) => a - b);
       expect(values).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
-      expect(new Set(hosts.flatMap((h) => h.redisCalls.map((c) => `${c.vm}`))).size).toBe(2);
+      expect(hosts.map((h) => new Set(h.redisCalls.map((c) => c.vm)).size)).toEqual([2, 2]);
+      const clients = (await server.command('CLIENT', 'LIST')).split('\n').filter((l) => l.includes('addr='));
+      expect(clients).toHaveLength(4 + 1);
     } finally {
       for (const h of hosts) h.close();
       await server.stop();
