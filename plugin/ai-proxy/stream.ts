@@ -10,6 +10,7 @@ import { RequestState } from './request-state.ts';
 import { handleRequestHeaders } from './request/request-headers.ts';
 import { handleRequestBody } from './request/request-body.ts';
 import { ResponseRelay } from './response/response-relay.ts';
+import { replyError } from './errors.ts';
 
 export class AiProxyStream extends HttpContext<HigressRootContext<AiProxyConfig>> {
   private state?: RequestState;
@@ -27,6 +28,17 @@ export class AiProxyStream extends HttpContext<HigressRootContext<AiProxyConfig>
     const state = this.state;
     if (!state || state.provider.protocol === 'original' || state.api === 'models') return Action.Continue;
     return handleRequestBody(this, state, bodySize, endOfStream);
+  }
+
+  /**
+   * A chat or embeddings body is checked and rewritten at its end of stream, which trailers would skip
+   * (and on the Higress build release the held headers unrewritten): such requests are refused.
+   */
+  override onRequestTrailers(): HookResult {
+    const state = this.state;
+    if (!state || state.provider.protocol === 'original' || state.api === undefined || state.api === 'models') return Action.Continue;
+    replyError(this, { status: 400, code: 'unsupported_trailers', message: 'request trailers are not supported: send the JSON body without trailers' });
+    return Action.Pause;
   }
 
   override onResponseHeaders(_numHeaders: number, endOfStream: boolean): HookResult {

@@ -55,6 +55,7 @@ const CASES: Case[] = [
   { name: 'an unsupported path', request: request({ ':path': '/v1/completions' }, json(chatBody())), status: 404, code: 'unsupported_api', message: /\/v1\/completions is not supported .*\/v1\/chat\/completions, \/v1\/embeddings, \/v1\/models/ },
   { name: 'an unknown API below a known one', request: request({ ':path': '/v1/chat/completions/extra' }, json(chatBody())), status: 404, code: 'unsupported_api', message: /not supported/ },
   { name: 'no body', request: request({}), status: 400, code: 'missing_body', message: /no body/ },
+  { name: 'request trailers after the body', request: { headers: CHAT_HEADERS, body: json(chatBody()), trailers: { 'x-checksum': 'abc' } }, status: 400, code: 'unsupported_trailers', message: /trailers are not supported/, inBody: true },
   { name: 'GET on chat', request: request({ ':method': 'GET' }), status: 405, code: 'method_not_allowed', message: /accepts POST, not GET/ },
 ];
 
