@@ -12,8 +12,18 @@ export class RequestState {
   api?: ApiName;
   requestModel?: string;
   upstreamModel?: string;
-  /** The upstream path, kept while the headers are held for the body (Higress build). */
+  /** The upstream path and query. */
   upstreamPath?: string;
+  /** Whether the request headers wait for the body (Higress build). */
+  headersHeld = false;
+  /** Which of the provider's tokens the request went upstream with. */
+  tokenIndex = 0;
+  /** The body as sent upstream, kept only when the provider retries. */
+  sentBody?: ArrayBuffer;
+  /** Upstream attempts the answer took (1 + retries). */
+  attempts = 1;
+  /** When the request arrived (ms), read only when the provider retries. */
+  startedMs = 0;
   streaming = false;
   status = 0;
 

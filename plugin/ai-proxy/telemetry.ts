@@ -1,6 +1,7 @@
 /**
  * Usage for access logs and metrics: the filter state `wasm.ai_log` (JSON: provider, requested, upstream
- * and answering model, token counts, streaming, status, whether the answer arrived complete) and, for
+ * and answering model, token counts, streaming, status, whether the answer arrived complete, upstream
+ * attempts) and, for
  * requests sent upstream with a model (named by the client or by the `*` mapping), counters per route
  * and model: `ai_proxy.route.<route>.model.<model>.{requests,input_token,output_token,total_token}`.
  * The four counters of a route and model are defined once and kept (a bounded number of pairs; past
@@ -102,7 +103,7 @@ export function recordUsage(request: RequestState, tracker: UsageTracker, comple
   const total = usage ? usage.totalTokens : 0;
   setProperty(
     AI_LOG,
-    `${namesPart(request, model)}"stream":${request.streaming},"status":${request.status},"input_token":${input},"output_token":${output},"total_token":${total},"complete":${complete}}`,
+    `${namesPart(request, model)}"stream":${request.streaming},"status":${request.status},"input_token":${input},"output_token":${output},"total_token":${total},"complete":${complete},"attempts":${request.attempts}}`,
   );
   if (request.upstreamModel === undefined) return;
   const found = counters(getProperty(ROUTE_NAME), model);

@@ -14,7 +14,6 @@ const disabled = (v: unknown) => isJsonObject(v) && (v.enabled === undefined || 
 /** Higress fields not implemented here, with the values Higress itself treats as "do nothing". */
 const INERT: Record<string, (value: unknown) => boolean> = {
   failover: disabled,
-  retryOnFailure: disabled,
   context: (v) => v === null,
   customSettings: isEmpty,
   reasoningContentMode: (v) => typeof v === 'string' && v !== 'ignore' && v !== 'concat',

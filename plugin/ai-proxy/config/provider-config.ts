@@ -13,6 +13,7 @@ import { compileModelMapping, type ModelMapping } from './model-mapping.ts';
 import { compileUpstreamPaths, type UpstreamPaths } from './upstream-paths.ts';
 import { checkProviderFields } from './higress-fields.ts';
 import { TokenPicker, readTokens } from './tokens.ts';
+import { readRetryConfig, type RetryConfig } from './retry-config.ts';
 
 export interface ProviderConfig {
   id: string;
@@ -26,6 +27,8 @@ export interface ProviderConfig {
   firstByteTimeoutMs?: number;
   includeUsage: boolean;
   maxRequestBodyBytes: number;
+  /** `retryOnFailure` when enabled. */
+  retry?: RetryConfig;
   /** Higress fields accepted without effect, for the configure log. */
   warnings: string[];
 }
@@ -33,7 +36,7 @@ export interface ProviderConfig {
 const KNOWN = new Set([
   'id', 'type', 'apiTokens', 'modelMapping', 'protocol', 'timeout', 'firstByteTimeout', 'githubOrg', 'apiVersion',
   'providerDomain', 'providerBasePath', 'capabilities', 'tokenStrategy', 'consumerAffinity', 'disableStreamUsageStats',
-  'maxRequestBodyBytes',
+  'maxRequestBodyBytes', 'retryOnFailure',
 ]);
 
 const TYPE_SETTINGS = ['githubOrg', 'apiVersion'] as const;
@@ -89,6 +92,7 @@ export function parseProviderConfig(raw: Record<string, unknown>, path: string, 
     firstByteTimeoutMs: readNumber(json, 'firstByteTimeout', path, { integer: true, min: 1, optional: true }),
     includeUsage: !readBoolean(json, 'disableStreamUsageStats', path, { default: false }),
     maxRequestBodyBytes: readNumber(json, 'maxRequestBodyBytes', path, { integer: true, min: 1024, max: 100 * 1024 * 1024, default: DEFAULT_MAX_BODY }),
+    retry: readRetryConfig(json, path),
     warnings,
   };
 }

@@ -23,7 +23,8 @@
  * 10. `rateLimited` → 429 `RateLimitReached` with the retry/ratelimit headers (after the model is
  *     known, as the limit is per user and model*)
  * Any catalog model is accepted by both chat and embeddings*.
- * `delayMs` delays every answer (after the body is read). `close()` drops open connections.
+ * `delayMs` delays every answer (after the body is read); `tokenBehaviour` makes single tokens fail in
+ * one way each (step 10, before the rate limit). `close()` drops open connections.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -48,7 +49,15 @@ export interface FakeGitHubModelsOptions {
   delayMs?: number;
   /** Orgs accepted in /orgs/{org}/inference/… (default `['fake-org']`); others get 404. */
   orgs?: string[];
+  /**
+   * Per accepted token, what inference answers instead of the usual (after auth and the body checks):
+   * `rate-limited` (429 with `retry-after: 30`), `reset` (the connection is dropped), `{delayMs}` (the
+   * usual answer, that much later), `{status}` (that status with an OpenAI-style error body).
+   */
+  tokenBehaviour?: Record<string, TokenBehaviour>;
 }
+
+export type TokenBehaviour = 'rate-limited' | 'reset' | { delayMs: number } | { status: number };
 
 export interface RecordedRequest {
   method: string;
@@ -185,6 +194,17 @@ export async function startFakeGitHubModels(
       if (e instanceof Reject) return send(res, e.status, e.body, e.headers);
       throw e;
     }
+    const behaviour = o.tokenBehaviour?.[auth[1]!];
+    if (behaviour === 'reset') {
+      req.socket.destroy();
+      return;
+    }
+    if (behaviour === 'rate-limited') {
+      const rl = rateLimitAnswer(30, 'UserByModelByMinute');
+      return send(res, 429, rl.body, rl.headers);
+    }
+    if (behaviour && 'status' in behaviour) return send(res, behaviour.status, errorBody('upstream_failure', `token answers ${behaviour.status}`));
+    if (behaviour && 'delayMs' in behaviour) await sleep(behaviour.delayMs, undefined, { signal: closing.signal }).catch(() => undefined);
     if (o.rateLimited) {
       const { retryAfter, type } = o.rateLimited === true ? { retryAfter: 46, type: 'UserByModelByMinute' } : o.rateLimited;
       const rl = rateLimitAnswer(retryAfter, type);

@@ -42,9 +42,11 @@ function complete(ctx: HttpContext, request: RequestState, parsed: ParsedBody | 
   if (parsed.bytes) {
     const rewritten = rewriteBody(parsed, edits);
     if (rewritten !== parsed.bytes) ctx.request.body.replace(rewritten.buffer as ArrayBuffer);
+    if (provider.retry) request.sentBody = rewritten.slice().buffer;
   } else {
     const splices = bodySplices(parsed, edits);
     if (splices.length > 0) ctx.request.body.splice(splices);
+    if (provider.retry) request.sentBody = ctx.request.body.read();
   }
   releaseHeaders(ctx, request);
   return Action.Continue;

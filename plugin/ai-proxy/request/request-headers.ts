@@ -10,7 +10,7 @@
  * upstream headers may depend on it (the first-byte timeout only for streaming requests). On the Envoy
  * build the headers go upstream at once and the body follows once checked.
  */
-import { Action, HeaderNames, buildTarget, log, rememberLast, setProperty, type HeaderMap, type HookResult, type HttpContext } from '../../sdk/index.ts';
+import { Action, HeaderNames, buildTarget, log, now, rememberLast, setProperty, type HeaderMap, type HookResult, type HttpContext } from '../../sdk/index.ts';
 import { replyError } from '../errors.ts';
 import type { ProviderConfig } from '../config/provider-config.ts';
 import { withBasePath } from '../config/upstream-paths.ts';
@@ -26,10 +26,13 @@ const CLEAR_ROUTE_CACHE = ['clear_route_cache'];
 const HOLDS_HEADERS = buildTarget() === 'higress';
 
 /** Rewrites the map for the upstream in one host call; `streaming` false leaves out the first-byte timeout. */
-function rewriteCommon(headers: HeaderMap, provider: ProviderConfig, path: string, dropLength: boolean, streaming = true): void {
+function rewriteCommon(headers: HeaderMap, request: RequestState, path: string, dropLength: boolean, streaming = true): void {
+  const provider = request.provider;
   const all = upstreamHeaders(provider);
   const sets = streaming ? all.sets : all.plainSets;
-  const set = sets.length === 1 ? sets[0]! : sets[provider.tokens.pickIndex(provider.tokens.readsConsumer ? headers.get('x-mse-consumer') : undefined)]!;
+  const index = sets.length === 1 ? 0 : provider.tokens.pickIndex(provider.tokens.readsConsumer ? headers.get('x-mse-consumer') : undefined);
+  request.tokenIndex = index;
+  const set = sets[index]!;
   headers.rewriteText(dropLength ? DROPPED_WITH_LENGTH : DROPPED, set.head + path + set.tail, set.count);
 }
 
@@ -39,7 +42,7 @@ export function handleRequestHeaders(ctx: HttpContext, request: RequestState, en
   const headers = ctx.requestHeaders;
   const raw = headers.get(':path') ?? '/';
   if (provider.protocol === 'original') {
-    rewriteCommon(headers, provider, withBasePath(raw, provider.paths.basePath), false);
+    rewriteCommon(headers, request, withBasePath(raw, provider.paths.basePath), false);
     return Action.Continue;
   }
   const { api, path, query } = parseClientPath(raw);
@@ -49,6 +52,7 @@ export function handleRequestHeaders(ctx: HttpContext, request: RequestState, en
     return Action.Pause;
   }
   request.api = api;
+  if (provider.retry) request.startedMs = now();
   const method = headers.get(':method') ?? 'GET';
   if (method !== API_METHOD[api]) {
     replyError(ctx, { status: 405, code: 'method_not_allowed', message: `${path} accepts ${API_METHOD[api]}, not ${method}` });
@@ -59,19 +63,20 @@ export function handleRequestHeaders(ctx: HttpContext, request: RequestState, en
     if (problem) return problem;
   }
   const fullPath = query === '' ? upstreamPath : withQuery(upstreamPath, query);
+  request.upstreamPath = fullPath;
   if (HOLDS_HEADERS && api !== 'models') {
-    request.upstreamPath = fullPath;
+    request.headersHeld = true;
     return Action.PauseHeaders;
   }
-  rewriteCommon(headers, provider, fullPath, api !== 'models');
+  rewriteCommon(headers, request, fullPath, api !== 'models');
   if (log.enabled('debug')) log.debug(`ai-proxy: ${api} request routed to provider "${provider.id}" at ${upstreamHeaders(provider).host}${upstreamPath}`);
   return Action.Continue;
 }
 
 /** Higress build: rewrites the held headers for the upstream once the body was checked (the body hook then continues). */
 export function releaseHeaders(ctx: HttpContext, request: RequestState): void {
-  if (request.upstreamPath === undefined) return;
-  rewriteCommon(ctx.requestHeaders, request.provider, request.upstreamPath, true, request.streaming);
+  if (!request.headersHeld || request.upstreamPath === undefined) return;
+  rewriteCommon(ctx.requestHeaders, request, request.upstreamPath, true, request.streaming);
   if (log.enabled('debug')) log.debug(`ai-proxy: ${request.api} request routed to provider "${request.provider.id}" at ${upstreamHeaders(request.provider).host}${request.upstreamPath}`);
 }
 

@@ -24,6 +24,15 @@ export interface UpstreamHeaders {
 
 const computed = new WeakMap<ProviderConfig, UpstreamHeaders>();
 
+/** What a retry through `proxy_http_call` carries for token `index`: the upstream host, and the authentication, provider headers and JSON content type. */
+export function calloutHeaders(provider: ProviderConfig, index: number): { authority: string; headers: HeaderPairs } {
+  const token = provider.tokens.tokens[index]!;
+  return {
+    authority: upstreamHeaders(provider).host,
+    headers: [...provider.spec.authHeaders(token), ...provider.spec.extraHeaders(provider.settings), ['content-type', 'application/json']],
+  };
+}
+
 export function upstreamHeaders(provider: ProviderConfig): UpstreamHeaders {
   let headers = computed.get(provider);
   if (headers) return headers;

@@ -13,7 +13,7 @@
  * from a copy of a JSON answer, decoded whole so characters cut between chunks survive, and skipped when
  * the answer exceeds the copy limit); replaced answers are held to the end and rewritten.
  */
-import { Action, bufferBody, concatBytes, log, type HookResult, type HttpContext } from '../../sdk/index.ts';
+import { Action, bufferBody, concatBytes, log, type CalloutResponse, type HookResult, type HttpContext } from '../../sdk/index.ts';
 import { MAX_JSON_DEPTH } from '../../sdk/json.ts';
 import { errorBody, replyError, type ProxyError } from '../errors.ts';
 import type { RequestState } from '../request-state.ts';
@@ -22,8 +22,10 @@ import { catalogToOpenAiList } from './catalog.ts';
 import { replacementFor } from './replacement.ts';
 import { SseEventScan } from './sse-event-scan.ts';
 import { UsageTracker } from './usage.ts';
+import { RetryAttempts } from './retry.ts';
+import { retriedReply } from './retried-answer.ts';
 
-type RelayMode = 'pass' | 'sse' | 'json' | 'replace' | 'catalog';
+type RelayMode = 'pass' | 'sse' | 'json' | 'replace' | 'catalog' | 'retrying' | 'answered';
 
 const USAGE_COPY_LIMIT = 4 * 1024 * 1024;
 
@@ -42,11 +44,39 @@ export class ResponseRelay {
   constructor(private readonly request: RequestState) {}
 
   onResponseHeaders(ctx: HttpContext, endOfStream: boolean): HookResult {
+    if (this.mode === 'answered') return Action.Continue;
     const request = this.request;
     const headers = ctx.responseHeaders;
     request.status = Number(headers.get(':status') ?? '0');
     const provider = request.provider;
     if (provider.protocol === 'original' || !request.api) return Action.Continue;
+    if (provider.retry && (request.status < 200 || request.status >= 300)) {
+      const retrying = RetryAttempts.start(ctx, request, request.startedMs, (answer) => this.retried(ctx, answer, endOfStream));
+      if (retrying) {
+        this.mode = 'retrying';
+        return Action.Pause;
+      }
+    }
+    return this.relayHeaders(ctx, endOfStream);
+  }
+
+  /** The retries are over: the last answer replaces the held one, or (none answered) the held one goes on. */
+  private retried(ctx: HttpContext, answer: CalloutResponse | undefined, endOfStream: boolean): void {
+    if (!answer) {
+      this.mode = 'pass';
+      if (this.relayHeaders(ctx, endOfStream) === Action.Continue) ctx.resumeResponse();
+      return;
+    }
+    this.request.status = answer.status;
+    this.mode = 'answered';
+    ctx.reply(retriedReply(answer, this.usage, this.request.streaming));
+    this.record(true);
+  }
+
+  private relayHeaders(ctx: HttpContext, endOfStream: boolean): HookResult {
+    const request = this.request;
+    const provider = request.provider;
+    const headers = ctx.responseHeaders;
     this.replacement = replacementFor(provider, request.status);
     const ok = request.status >= 200 && request.status < 300;
     if (this.replacement && endOfStream) {
@@ -69,6 +99,10 @@ export class ResponseRelay {
 
   onResponseBody(ctx: HttpContext, bodySize: number, endOfStream: boolean): HookResult {
     switch (this.mode) {
+      case 'retrying':
+        return Action.Pause;
+      case 'answered':
+        return Action.Continue;
       case 'sse': {
         if (bodySize > 0) this.sse!.pushBody(this.usage.model === undefined);
         return endOfStream ? this.done() : Action.Continue;

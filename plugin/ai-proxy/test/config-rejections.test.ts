@@ -15,7 +15,7 @@ const gh = { type: 'github', apiTokens: [T] };
 const provider = (extra: Record<string, unknown>) => ({ provider: { ...gh, ...extra } });
 const listed = (...entries: object[]) => ({ providers: entries });
 const TYPES = '"github", "openai", "azure-ai-foundry", "openai-compatible"';
-const FIELDS = 'id, type, apiTokens, modelMapping, protocol, timeout, firstByteTimeout, githubOrg, apiVersion, providerDomain, providerBasePath, capabilities, tokenStrategy, consumerAffinity, disableStreamUsageStats, maxRequestBodyBytes';
+const FIELDS = 'id, type, apiTokens, modelMapping, protocol, timeout, firstByteTimeout, githubOrg, apiVersion, providerDomain, providerBasePath, capabilities, tokenStrategy, consumerAffinity, disableStreamUsageStats, maxRequestBodyBytes, retryOnFailure';
 const hidden = (text: string) => `a string of ${text.length} characters (not shown)`;
 const KEYS = '_match_route_, _match_domain_, _match_service_, _match_route_prefix_';
 const TOKENS = 'a non-empty array of API tokens (strings, with or without "Bearer ")';
@@ -36,7 +36,12 @@ const CASES: Array<[string, object | string, string]> = [
   ['typo apikey', provider({ apikey: T2 }), `provider.apikey: expected a known provider field (${FIELDS}), got ${hidden(T2)}`],
   ['apiTokens at the top level', { apiTokens: [T], provider: gh }, 'apiTokens: expected one of the fields provider, providers, activeProviderId, got an array of 1 entry'],
   ['failover', provider({ failover: { enabled: true } }), `provider.failover: expected ${UNSUPPORTED}, got an object with field enabled`],
-  ['retryOnFailure', provider({ retryOnFailure: { enabled: true } }), `provider.retryOnFailure: expected ${UNSUPPORTED}, got an object with field enabled`],
+  ['retryOnFailure not an object', provider({ retryOnFailure: true }), 'provider.retryOnFailure: expected an object {enabled, maxRetries, retryTimeout, retryOnStatus}, got true'],
+  ['retryOnFailure with an unknown field', provider({ retryOnFailure: { enabled: true, retries: 2 } }), 'provider.retryOnFailure.retries: expected one of enabled, maxRetries, retryTimeout, retryOnStatus, got nothing'],
+  ['retryOnFailure.maxRetries negative', provider({ retryOnFailure: { enabled: true, maxRetries: -1 } }), 'provider.retryOnFailure.maxRetries: expected an integer from 0 to 10, got -1'],
+  ['retryOnFailure.retryTimeout zero', provider({ retryOnFailure: { enabled: true, retryTimeout: 0 } }), 'provider.retryOnFailure.retryTimeout: expected an integer >= 1, got 0'],
+  ['retryOnFailure.retryOnStatus not strings', provider({ retryOnFailure: { enabled: true, retryOnStatus: [429] } }), 'provider.retryOnFailure.retryOnStatus[0]: expected a string, got 429'],
+  ['retryOnFailure.retryOnStatus not a regex', provider({ retryOnFailure: { enabled: true, retryOnStatus: ['4(('] } }), 'provider.retryOnFailure.retryOnStatus[0]: expected a regular expression, got "4(("'],
   ['reasoningContentMode concat', provider({ reasoningContentMode: 'concat' }), `provider.reasoningContentMode: expected ${UNSUPPORTED}, got ${hidden('concat')}`],
   ['mergeConsecutiveMessages true', provider({ mergeConsecutiveMessages: true }), `provider.mergeConsecutiveMessages: expected ${UNSUPPORTED}, got true`],
   ['a field named like a prototype member', provider({ constructor: false }), `provider.constructor: expected a known provider field (${FIELDS}), got false`],

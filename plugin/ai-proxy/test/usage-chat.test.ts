@@ -57,7 +57,7 @@ describe.each(MODES)('usage of chat answers (%s)', (mode) => {
     expect(JSON.parse(fake.requests.at(-1)!.body)).toMatchObject({ model: 'openai/gpt-4.1', stream_options: { include_usage: true } });
     expect(filterState(result, 'ai_log')).toEqual({
       provider: 'github', api: 'chat', request_model: 'gpt-4.1', upstream_model: 'openai/gpt-4.1', model: 'openai/gpt-4.1',
-      stream: true, status: 200, input_token: 4, output_token: 5, total_token: 9, complete: true,
+      stream: true, status: 200, input_token: 4, output_token: 5, total_token: 9, complete: true, attempts: 1,
     });
     expect(counters(host, 'openai/gpt-4_1')).toEqual({ requests: 1n, input: 4n, output: 5n, total: 9n });
     expectNoSecrets(host, [result], [TOKEN]);
@@ -72,7 +72,7 @@ describe.each(MODES)('usage of chat answers (%s)', (mode) => {
     expect(result.client.json()).toMatchObject({ model: 'openai/gpt-4.1', usage: { prompt_tokens: 5, completion_tokens: 4, total_tokens: 9 } });
     expect(filterState(result, 'ai_log')).toEqual({
       provider: 'github', api: 'chat', request_model: 'gpt-4.1', upstream_model: 'openai/gpt-4.1', model: 'openai/gpt-4.1',
-      stream: false, status: 200, input_token: 5, output_token: 4, total_token: 9, complete: true,
+      stream: false, status: 200, input_token: 5, output_token: 4, total_token: 9, complete: true, attempts: 1,
     });
     expect(counters(host, 'openai/gpt-4_1')).toEqual({ requests: 1n, input: 5n, output: 4n, total: 9n });
     expectNoSecrets(host, [result], [TOKEN]);

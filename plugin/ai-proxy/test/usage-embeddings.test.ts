@@ -36,7 +36,7 @@ describe.each(MODES)('usage of embeddings answers (%s)', (mode) => {
     expect(answer.usage).toEqual({ prompt_tokens: 5, total_tokens: 5 });
     expect(filterState(result, 'ai_log')).toEqual({
       provider: 'github', api: 'embeddings', request_model: 'text-embedding-3-small', upstream_model: MODEL, model: MODEL,
-      stream: false, status: 200, input_token: 5, output_token: 0, total_token: 5, complete: true,
+      stream: false, status: 200, input_token: 5, output_token: 0, total_token: 5, complete: true, attempts: 1,
     });
     expect([counter(host, 'requests'), counter(host, 'input_token'), counter(host, 'output_token'), counter(host, 'total_token')]).toEqual([1n, 5n, 0n, 5n]);
     expectNoSecrets(host, [result], [TOKEN]);
