@@ -182,10 +182,13 @@ function calloutAnswered(rootId: number, token: number, headers: number, body: n
 }
 
 function redisAnswered(rootId: number, token: number, status: number, size: number): void {
-  const pending = roots.has(rootId) ? takeRedisCall(token) : undefined;
-  if (!pending) return;
+  const pending = takeRedisCall(token);
+  if (!pending || !roots.has(rootId)) return pending?.forget();
   const ctx = pending.streamId ? streams.get(pending.streamId) : undefined;
-  if (pending.streamId && !ctx) return log.debug(`redis call ${token} answered after stream ${pending.streamId} ended`);
+  if (pending.streamId && !ctx) {
+    pending.forget();
+    return log.debug(`redis call ${token} answered after stream ${pending.streamId} ended`);
+  }
   if (ctx) host.setEffectiveContext(ctx.id);
   current = pending.streamId;
   try {

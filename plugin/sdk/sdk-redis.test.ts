@@ -117,8 +117,13 @@ describe.each(MODES)(`Redis client (%s)${REDIS_SKIP ? ` — ${REDIS_SKIP}` : ''}
   });
 
   live('keeps binary values and error replies as typed values', async () => {
-    await server.command('SET', `bin-${mode}`, '\u00ff');
-    await run(host, ['call', 'SETRANGE', `bin2-${mode}`, '0', 'ab']);
+    await run(host, ['call', 'SETRANGE', `bin-${mode}`, '0', 'ab']);
+    await run(host, ['call', 'SETBIT', `bin-${mode}`, '23', '1']);
+    expect((await run(host, ['get', `bin-${mode}`])).body).toEqual({ value: 'ab\u0001' });
+    await run(host, ['call', 'SETBIT', `bin-${mode}`, '16', '1']);
+    expect((await run(host, ['get', `bin-${mode}`])).body).toEqual({ value: { bytes: [0x61, 0x62, 0x81] } });
+    expect((await run(host, ['set', `utf8-${mode}`, 'héllo ✓'])).body).toEqual({ value: true });
+    expect((await run(host, ['get', `utf8-${mode}`])).body).toEqual({ value: 'héllo ✓' });
     const bad = await run(host, ['call', 'NOSUCHCOMMAND']);
     expect(bad.status).toBe(502);
     expect(bad.body.error).toMatchObject({ kind: 'reply', code: 'ERR' });
@@ -198,13 +203,19 @@ describe.skipIf(!!REDIS_SKIP)(`Redis fault paths${REDIS_SKIP ? ` — ${REDIS_SKI
     }
   });
 
-  it.each(MODES)('a server that never answers fails every pending call as a timeout, together (%s)', async (mode) => {
+  it.each(MODES)('a server that never answers fails every pending call as a timeout when the host clock passes it, a later one too (%s)', async (mode) => {
     const silent = await silentServer();
-    const host = await redisHost(mode, silent.url, { timeoutMs: 200 }, { clock: 'real' });
+    const host = await redisHost(mode, silent.url, { timeoutMs: 200 });
     try {
-      const streams = [command(host, ['get', 'a']), command(host, ['get', 'b'])];
+      const first = command(host, ['get', 'a']);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      host.advanceTime(150);
+      const later = command(host, ['get', 'b']);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect([first.client.status, later.client.status]).toEqual([undefined, undefined]);
+      host.advanceTime(60);
       await host.idle();
-      for (const s of streams) expect(JSON.parse(s.client.text).error.kind).toBe('timeout');
+      for (const s of [first, later]) expect(JSON.parse(s.client.text).error.kind).toBe('timeout');
       expect(host.redisCalls.map((c) => c.failure)).toEqual([expect.stringContaining('200 ms'), expect.stringContaining('200 ms')]);
     } finally {
       host.close();

@@ -2,12 +2,13 @@
  * One pipelined connection to a real Redis server, as Envoy's Redis async client keeps one per worker
  * and cluster (traffic-management §A): opened lazily with `AUTH` (user and password, or password
  * alone) then `SELECT db` ahead of every command, their replies discarded; commands written as they
- * come; each reply framed and handed back in order. The operation timeout (0: none) starts when a
- * command waits and is renewed by each reply; when it fires, or the connection is refused, reset or answers with
+ * come; each reply framed and handed back in order. The operation timeout (0: none; on the host's
+ * clock, so a virtual clock moves it with `advanceTime`) starts when a command waits and is renewed by
+ * each reply; when it fires, or the connection is refused, reset or answers with
  * bytes that are not RESP2, the connection is closed and every pending command fails (`undefined`).
  */
 import { connect, type Socket } from 'node:net';
-import { RespFrameError, replyEnd } from './resp-frame.ts';
+import { RespFrameError, RespFramer } from './resp-frame.ts';
 
 export interface RedisSettings {
   host: string;
@@ -17,6 +18,9 @@ export interface RedisSettings {
   database: number;
   timeoutMs: number;
 }
+
+/** Runs `fire` after `ms` on the host's clock (virtual or real, as Envoy's dispatcher timers); answers a cancel. */
+export type Schedule = (ms: number, fire: () => void) => () => void;
 
 /** A pending command (`id`) or one of the connection's own set-up commands (`undefined`). */
 type Waiting = number | undefined;
@@ -32,11 +36,12 @@ export function respCommand(args: string[]): Uint8Array {
 export class RedisConnection {
   private socket?: Socket;
   private waiting: Waiting[] = [];
-  private received = new Uint8Array(0);
-  private timer?: NodeJS.Timeout;
+  private framer = new RespFramer();
+  private cancelTimer?: () => void;
 
   constructor(
     readonly settings: RedisSettings,
+    private readonly schedule: Schedule,
     private readonly onReply: (id: number, reply: Uint8Array | undefined, why?: string) => void,
   ) {}
 
@@ -44,7 +49,7 @@ export class RedisConnection {
     const socket = this.socket ?? this.open();
     this.waiting.push(id);
     socket.write(query);
-    if (!this.timer) this.timer = this.startTimer();
+    if (!this.cancelTimer) this.cancelTimer = this.startTimer();
   }
 
   /** Closes the connection; every pending command fails with `why`. */
@@ -58,7 +63,7 @@ export class RedisConnection {
     this.stopTimer();
     const failed = this.waiting;
     this.waiting = [];
-    this.received = new Uint8Array(0);
+    this.framer = new RespFramer();
     for (const id of failed) if (id !== undefined) this.onReply(id, undefined, why);
   }
 
@@ -81,38 +86,33 @@ export class RedisConnection {
   }
 
   private read(chunk: Buffer): void {
-    const data = new Uint8Array(this.received.length + chunk.length);
-    data.set(this.received);
-    data.set(chunk, this.received.length);
-    let at = 0;
-    for (;;) {
-      let end: number;
-      try {
-        end = replyEnd(data, at);
-      } catch (error) {
-        if (!(error instanceof RespFrameError)) throw error;
-        this.close(`protocol error: ${error.message}`);
-        return;
-      }
-      if (end < 0) break;
-      const id = this.waiting.shift();
-      if (id !== undefined) this.onReply(id, data.slice(at, end));
-      at = end;
-      this.stopTimer();
-      if (this.waiting.length > 0) this.timer = this.startTimer();
+    let replies: Uint8Array[];
+    try {
+      replies = this.framer.push(chunk);
+    } catch (error) {
+      if (!(error instanceof RespFrameError)) throw error;
+      this.close(`protocol error: ${error.message}`);
+      return;
     }
-    this.received = data.slice(at);
+    for (const reply of replies) {
+      const id = this.waiting.shift();
+      if (id !== undefined) this.onReply(id, reply);
+      this.stopTimer();
+      if (this.waiting.length > 0) this.cancelTimer = this.startTimer();
+    }
   }
 
   /** No timer for a timeout of 0 (no operation timeout). */
-  private startTimer(): NodeJS.Timeout | undefined {
+  private startTimer(): (() => void) | undefined {
     if (this.settings.timeoutMs <= 0) return undefined;
-    // Node may fire a timer up to 1 ms before performance.now() says it is due; Envoy's never fires early.
-    return setTimeout(() => this.close(`no reply within the ${this.settings.timeoutMs} ms operation timeout`), this.settings.timeoutMs + 1);
+    return this.schedule(this.settings.timeoutMs, () => {
+      this.cancelTimer = undefined;
+      this.close(`no reply within the ${this.settings.timeoutMs} ms operation timeout`);
+    });
   }
 
   private stopTimer(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
+    this.cancelTimer?.();
+    this.cancelTimer = undefined;
   }
 }

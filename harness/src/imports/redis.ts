@@ -7,10 +7,12 @@
  * and answers a token (3, 7, 11, …); the reply reaches the calling root context through
  * `proxy_on_redis_call_response(root, token, 0, size)`, readable as buffer type 9 during the callback,
  * after the current callback returns and in order. A refused or reset connection or the operation
- * timeout fails every pending call with status 1 and size 0, `proxy_get_status` then giving 11 "reset".
+ * timeout (on the host's clock) fails every pending call with status 1 and size 0, `proxy_get_status`
+ * then giving 11 "reset".
  */
 import { Status } from '../../../facts/proxy-wasm/enums.ts';
-import { RedisConnection, type RedisSettings } from '../callouts/redis-connection.ts';
+import { RedisConnection, type RedisSettings, type Schedule } from '../callouts/redis-connection.ts';
+import type { Timer } from '../state/clock.ts';
 import type { RedisCallRecord } from '../callouts/redis-record.ts';
 import type { RootContext, VmInstance } from '../vm/vm.ts';
 import { rootOf } from './time.ts';
@@ -49,6 +51,16 @@ function deliver(vm: VmInstance, root: RootContext, record: RedisCallRecord): vo
   vm.flushDeferred();
 }
 
+/** One-shot timers on the host's clock (Envoy's operation timer runs on the worker's dispatcher). */
+function clockSchedule(vm: VmInstance): Schedule {
+  const clock = vm.core.clock;
+  return (ms, fire) => {
+    const timer: Timer = { periodMs: Number.MAX_SAFE_INTEGER, nextAtMs: clock.nowMs() + ms, fire: () => (clock.removeTimer(timer), fire()) };
+    clock.addTimer(timer);
+    return () => clock.removeTimer(timer);
+  };
+}
+
 export function redisImports(vm: VmInstance) {
   const waiting = new Map<number, { record: RedisCallRecord; root: RootContext; done: () => void }>();
   const answered = (token: number, reply: Uint8Array | undefined, why?: string) => {
@@ -75,7 +87,7 @@ export function redisImports(vm: VmInstance) {
       const open = vm.redis.get(name);
       if (open && same(open.settings, settings)) return Status.Ok;
       open?.close('redis_init replaced the connection');
-      vm.redis.set(name, new RedisConnection(settings, answered));
+      vm.redis.set(name, new RedisConnection(settings, clockSchedule(vm), answered));
       return Status.Ok;
     },
     proxy_redis_call(cp: number, cs: number, qp: number, qs: number, retToken: number): number {

@@ -88,6 +88,8 @@ export class RedisClient {
   private readonly initCluster: string;
   private readonly timeoutMs: number;
   private readonly shas = new Map<string, string>();
+  /** Calls waiting for a reply: when each was sent, and whether Envoy's operation timeout is known to have failed it. */
+  private readonly inFlight = new Map<number, { sentAt: number; timedOut: boolean }>();
 
   constructor(
     cluster: string,
@@ -97,7 +99,9 @@ export class RedisClient {
     const mark = cluster.indexOf('?');
     this.cluster = mark < 0 ? cluster : cluster.slice(0, mark);
     this.timeoutMs = options.timeoutMs ?? 1000;
-    if (!Number.isInteger(this.timeoutMs) || this.timeoutMs < 0) throw new RangeError(`redis timeoutMs must be a non-negative integer, got ${this.timeoutMs}`);
+    if (!Number.isInteger(this.timeoutMs) || this.timeoutMs < 0 || this.timeoutMs > 0x7fffffff) {
+      throw new RangeError(`redis timeoutMs must be an integer from 0 to 2147483647, got ${this.timeoutMs}`);
+    }
   }
 
   /** `proxy_redis_init`; throws RedisError (`unavailable` on the Envoy build, `dispatch` when the host refuses, e.g. an unknown cluster). */
@@ -184,22 +188,39 @@ export class RedisClient {
       handler({ ok: false, error: status === UNIMPLEMENTED ? unavailable(this.cluster) : new RedisError('dispatch', `redis call to cluster "${this.cluster}" was refused with status ${status}`, status) });
       return;
     }
-    const sentAt = now();
-    const timeoutMs = this.timeoutMs;
     const cluster = this.cluster;
+    this.inFlight.set(token, { sentAt: now(), timedOut: false });
     awaitRedisReply(token, {
       streamId: currentStreamId(),
-      deliver(status, size) {
+      forget: () => this.inFlight.delete(token),
+      deliver: (status, size) => {
+        const timedOut = this.timedOut(token, status);
         if (status === Status.Ok) return handler(readReply(size));
-        const late = timeoutMs > 0 && now() - sentAt >= timeoutMs;
         handler({
           ok: false,
-          error: late
-            ? new RedisError('timeout', `no reply from redis cluster "${cluster}" within ${timeoutMs} ms`, status)
+          error: timedOut
+            ? new RedisError('timeout', `no reply from redis cluster "${cluster}" within ${this.timeoutMs} ms`, status)
             : new RedisError('network', `redis cluster "${cluster}" could not be reached (connection refused, reset or closed)`, status),
         });
       },
     });
+  }
+
+  /**
+   * Envoy reports its operation timeout like any broken connection (status 1) and fails every pending
+   * call at once; the timer ran from the oldest call still waiting. So a failure is a timeout when the
+   * oldest call in flight is at least `timeoutMs` old, and the calls failed with it are timeouts too.
+   */
+  private timedOut(token: number, status: number): boolean {
+    const call = this.inFlight.get(token);
+    this.inFlight.delete(token);
+    if (status === Status.Ok || !call) return false;
+    if (call.timedOut) return true;
+    let oldest = call.sentAt;
+    for (const other of this.inFlight.values()) oldest = Math.min(oldest, other.sentAt);
+    const late = this.timeoutMs > 0 && now() - oldest >= this.timeoutMs;
+    if (late) for (const other of this.inFlight.values()) other.timedOut = true;
+    return late;
   }
 }
 

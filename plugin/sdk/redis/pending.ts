@@ -1,10 +1,12 @@
 /**
  * The Redis calls waiting for their reply, kept by the SDK: token → the handler, the stream that asked
- * (0 = the root), when it was sent and its timeout (to tell a timeout from another network failure,
- * since Envoy reports both as status 1). The dispatcher takes an entry when the reply arrives.
+ * (0 = the root). The dispatcher takes an entry when the reply arrives, and delivers it or, for a
+ * stream that has ended, lets the caller forget the call.
  */
 export interface PendingRedisCall {
   deliver: (status: number, size: number) => void;
+  /** The reply arrived for a stream that has ended: nothing is delivered, the caller only forgets the call. */
+  forget: () => void;
   streamId: number;
 }
 

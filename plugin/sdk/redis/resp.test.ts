@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { replyEnd, RespFrameError } from '../../../harness/src/callouts/resp-frame.ts';
+import { replyEnd, RespFrameError, RespFramer } from '../../../harness/src/callouts/resp-frame.ts';
 import { MAX_REPLY_DEPTH, RedisErrorReply, RespError, encodeCommand, parseReply, parseWholeReply, type RedisValue } from './resp.ts';
 import { sha1Hex } from './sha1.ts';
 import { encodeTree, replyTree, treeValue, type Tree } from '../../test-support/resp-trees.ts';
@@ -82,6 +82,31 @@ describe('parseReply', () => {
       }),
       runs(600),
     );
+  });
+
+  it('frames pipelined replies cut anywhere into the same replies, in order (the harness framer resumes)', () => {
+    fc.assert(
+      fc.property(fc.array(tree, { minLength: 1, maxLength: 4 }), fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 1, maxLength: 40 }), (nodes, cuts) => {
+        const whole = Buffer.concat(nodes.map(encode));
+        const framer = new RespFramer();
+        const replies: Uint8Array[] = [];
+        let at = 0;
+        for (let i = 0; at < whole.length; i++) {
+          const size = cuts[i % cuts.length]!;
+          replies.push(...framer.push(whole.subarray(at, at + size)));
+          at += size;
+        }
+        expect(replies.map((r) => Buffer.from(r).toString('latin1'))).toEqual(nodes.map((n) => Buffer.from(encode(n)).toString('latin1')));
+      }),
+      runs(300),
+    );
+  });
+
+  it('refuses overlong number lines and lengths the client would refuse, instead of waiting for them', () => {
+    expect(() => new RespFramer().push(enc.encode(':' + '1'.repeat(30)))).toThrow(RespFrameError);
+    expect(() => new RespFramer().push(enc.encode('$99999999999999999999\r\n'))).toThrow(/out of range/);
+    expect(() => new RespFramer().push(enc.encode('*-2\r\n'))).toThrow(/out of range/);
+    expect(() => parseWholeReply(enc.encode(':' + '1'.repeat(30) + '\r\n'))).toThrow(RespError);
   });
 
   it(`refuses arrays nested deeper than ${MAX_REPLY_DEPTH} without using the stack, and accepts ${MAX_REPLY_DEPTH}`, () => {

@@ -64,7 +64,11 @@ export function encodeCommand(args: readonly RedisArg[]): ArrayBuffer {
 const CR = 13;
 const LF = 10;
 
+const MAX_NUMBER_LINE = 21;
+
+/** The ASCII of a length or integer line; a longer line than any 64-bit number needs is refused before it is read. */
 function lineText(bytes: Uint8Array, from: number, to: number): string {
+  if (to - from > MAX_NUMBER_LINE) throw new RespError(`a length or integer line of ${to - from} bytes`);
   let text = '';
   for (let i = from; i < to; i++) text += String.fromCharCode(bytes[i]!);
   return text;
