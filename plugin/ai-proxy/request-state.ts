@@ -27,5 +27,11 @@ export class RequestState {
   streaming = false;
   status = 0;
 
-  constructor(readonly provider: ProviderConfig) {}
+  /** The client's body as it arrived, kept only when the provider has fallbacks (each maps the model anew). */
+  clientBody?: ArrayBuffer;
+  /** The client's query string. */
+  query = '';
+
+  /** The provider picked for the route; a fallback provider once one answered. */
+  constructor(public provider: ProviderConfig) {}
 }

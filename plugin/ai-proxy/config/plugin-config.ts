@@ -13,6 +13,21 @@ export interface AiProxyConfig {
 
 const TOP_LEVEL = new Set(['provider', 'providers', 'activeProviderId']);
 
+/** Each provider's `fallbackProviders` ids to the providers they name: configured, not itself, with a `cluster` to reach them by. */
+function resolveFallbacks(providers: ProviderConfig[], at: (index: number) => string): void {
+  providers.forEach((provider, i) => {
+    provider.fallbacks = provider.fallbackIds.map((id, j) => {
+      const where = `${fieldPath(at(i), 'fallbackProviders')}[${j}]`;
+      const found = providers.find((p) => p.id === id);
+      if (!found) throw new ConfigError(where, id, `the id of another provider in "providers" (${providers.filter((p) => p !== provider).map((p) => JSON.stringify(p.id)).join(', ') || 'none configured'})`);
+      if (found === provider) throw new ConfigError(where, id, 'the id of another provider, not this one');
+      if (found.protocol === 'original') throw new ConfigError(where, id, 'a provider with protocol "openai" (an "original" provider forwards paths it does not read)');
+      if (found.cluster === undefined) throw new ConfigError(where, id, `a provider with a "cluster" (the Envoy cluster its requests go through, e.g. outbound|443||${found.spec.host(found.settings)}.dns)`);
+      return found;
+    });
+  });
+}
+
 export function parseAiProxyConfig(json: Record<string, unknown>, path: string): AiProxyConfig {
   for (const key of Object.keys(json)) {
     if (!TOP_LEVEL.has(key)) throw new ConfigError(fieldPath(path, key), kindOnly(json[key]), 'one of the fields provider, providers, activeProviderId');
@@ -23,6 +38,7 @@ export function parseAiProxyConfig(json: Record<string, unknown>, path: string):
   if (json.provider !== undefined) {
     if (!isJsonObject(json.provider)) throw new ConfigError(fieldPath(path, 'provider'), json.provider, 'a provider object');
     const provider = parseProviderConfig(json.provider, fieldPath(path, 'provider'), false);
+    resolveFallbacks([provider], () => fieldPath(path, 'provider'));
     return { active: provider, providers: [provider] };
   }
   const list = json.providers ?? [];
@@ -37,6 +53,7 @@ export function parseAiProxyConfig(json: Record<string, unknown>, path: string):
     if (seen.has(p.id)) throw new ConfigError(`${fieldPath(path, 'providers')}[${i}].id`, p.id, 'an id no other provider uses');
     seen.add(p.id);
   });
+  resolveFallbacks(providers, (i) => `${fieldPath(path, 'providers')}[${i}]`);
   const activeId = readString(json, 'activeProviderId', path, { optional: true });
   if (activeId === undefined) return { providers };
   const active = providers.find((p) => p.id === activeId);

@@ -6,14 +6,14 @@
  * Where Higress reads an empty value as "unset" (`protocol: ""`, `timeout: 0`, `firstByteTimeout: 0`,
  * `providerBasePath: ""`), so does this plugin.
  */
-import { ConfigError, fieldPath, looksLikeCredential, readBoolean, readNumber, readString } from '../../sdk/config/index.ts';
+import { ConfigError, fieldPath, looksLikeCredential, readBoolean, readNumber, readString, readStringArray } from '../../sdk/config/index.ts';
 import { PROVIDERS } from '../providers/registry.ts';
 import type { ProviderSettings, ProviderSpec } from '../providers/types.ts';
 import { compileModelMapping, type ModelMapping } from './model-mapping.ts';
 import { compileUpstreamPaths, type UpstreamPaths } from './upstream-paths.ts';
 import { checkProviderFields } from './higress-fields.ts';
 import { TokenPicker, readTokens } from './tokens.ts';
-import { readRetryConfig, type RetryConfig } from './retry-config.ts';
+import { readRetryConfig, readStatusPatterns, type RetryConfig } from './retry-config.ts';
 
 export interface ProviderConfig {
   id: string;
@@ -29,6 +29,13 @@ export interface ProviderConfig {
   maxRequestBodyBytes: number;
   /** `retryOnFailure` when enabled. */
   retry?: RetryConfig;
+  /** The Envoy cluster this provider's callouts (retries and fallbacks to it) go through. */
+  cluster?: string;
+  /** `fallbackProviders`: the ids as written, then the providers (resolved with the whole configuration). */
+  fallbackIds: readonly string[];
+  fallbacks: ProviderConfig[];
+  /** Statuses `fallbackOnStatus` matches. */
+  fallbackStatuses: ReadonlySet<number>;
   /** Higress fields accepted without effect, for the configure log. */
   warnings: string[];
 }
@@ -36,7 +43,7 @@ export interface ProviderConfig {
 const KNOWN = new Set([
   'id', 'type', 'apiTokens', 'modelMapping', 'protocol', 'timeout', 'firstByteTimeout', 'githubOrg', 'apiVersion',
   'providerDomain', 'providerBasePath', 'capabilities', 'tokenStrategy', 'consumerAffinity', 'disableStreamUsageStats',
-  'maxRequestBodyBytes', 'retryOnFailure',
+  'maxRequestBodyBytes', 'retryOnFailure', 'cluster', 'fallbackProviders', 'fallbackOnStatus',
 ]);
 
 const TYPE_SETTINGS = ['githubOrg', 'apiVersion'] as const;
@@ -93,6 +100,10 @@ export function parseProviderConfig(raw: Record<string, unknown>, path: string, 
     includeUsage: !readBoolean(json, 'disableStreamUsageStats', path, { default: false }),
     maxRequestBodyBytes: readNumber(json, 'maxRequestBodyBytes', path, { integer: true, min: 1024, max: 100 * 1024 * 1024, default: DEFAULT_MAX_BODY }),
     retry: readRetryConfig(json, path),
+    cluster: readString(json, 'cluster', path, { nonEmpty: true, optional: true }),
+    fallbackIds: readStringArray(json, 'fallbackProviders', path, { default: [] }),
+    fallbacks: [],
+    fallbackStatuses: readStatusPatterns(json, 'fallbackOnStatus', path, ['410', '429', '5.*']),
     warnings,
   };
 }

@@ -39,6 +39,7 @@ function complete(ctx: HttpContext, request: RequestState, parsed: ParsedBody | 
   request.upstreamModel = upstreamModel;
   request.streaming = parsed.stream;
   const edits = { model: upstreamModel === parsed.model ? undefined : upstreamModel, includeUsage: request.api === 'chat' && parsed.stream && provider.includeUsage };
+  if (provider.fallbacks.length > 0) request.clientBody = parsed.bytes ? parsed.bytes.slice().buffer : ctx.request.body.read();
   if (parsed.bytes) {
     const rewritten = rewriteBody(parsed, edits);
     if (rewritten !== parsed.bytes) ctx.request.body.replace(rewritten.buffer as ArrayBuffer);

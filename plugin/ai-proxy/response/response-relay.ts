@@ -13,7 +13,7 @@
  * from a copy of a JSON answer, decoded whole so characters cut between chunks survive, and skipped when
  * the answer exceeds the copy limit); replaced answers are held to the end and rewritten.
  */
-import { Action, bufferBody, concatBytes, log, type CalloutResponse, type HookResult, type HttpContext } from '../../sdk/index.ts';
+import { Action, bufferBody, concatBytes, log, type HookResult, type HttpContext } from '../../sdk/index.ts';
 import { MAX_JSON_DEPTH } from '../../sdk/json.ts';
 import { errorBody, replyError, type ProxyError } from '../errors.ts';
 import type { RequestState } from '../request-state.ts';
@@ -22,12 +22,14 @@ import { catalogToOpenAiList } from './catalog.ts';
 import { replacementFor } from './replacement.ts';
 import { SseEventScan } from './sse-event-scan.ts';
 import { UsageTracker } from './usage.ts';
-import { RetryAttempts } from './retry.ts';
+import { RecoveryAttempts, type Answer } from './recovery.ts';
 import { retriedReply } from './retried-answer.ts';
 
 type RelayMode = 'pass' | 'sse' | 'json' | 'replace' | 'catalog' | 'retrying' | 'answered';
 
 const USAGE_COPY_LIMIT = 4 * 1024 * 1024;
+/** Which provider answered, on answers of a provider with fallbacks. */
+const PROVIDER_HEADER = 'x-ai-proxy-provider';
 
 /** Whether a content type is `text/event-stream` (parameters allowed), without a regex: QuickJS's are slow. */
 const isEventStream = (type: string | undefined): boolean => type !== undefined && type.length >= 17 && type.slice(0, 17).toLowerCase() === 'text/event-stream';
@@ -50,9 +52,8 @@ export class ResponseRelay {
     request.status = Number(headers.get(':status') ?? '0');
     const provider = request.provider;
     if (provider.protocol === 'original' || !request.api) return Action.Continue;
-    if (provider.retry && (request.status < 200 || request.status >= 300)) {
-      const retrying = RetryAttempts.start(ctx, request, request.startedMs, (answer) => this.retried(ctx, answer, endOfStream));
-      if (retrying) {
+    if ((provider.retry || provider.fallbacks.length > 0) && (request.status < 200 || request.status >= 300)) {
+      if (RecoveryAttempts.start(ctx, request, (answer) => this.recovered(ctx, answer, endOfStream))) {
         this.mode = 'retrying';
         return Action.Pause;
       }
@@ -60,16 +61,20 @@ export class ResponseRelay {
     return this.relayHeaders(ctx, endOfStream);
   }
 
-  /** The retries are over: the last answer replaces the held one, or (none answered) the held one goes on. */
-  private retried(ctx: HttpContext, answer: CalloutResponse | undefined, endOfStream: boolean): void {
+  /** Retries and fallbacks are over: the last answer replaces the held one, or (none answered) the held one goes on. */
+  private recovered(ctx: HttpContext, answer: Answer | undefined, endOfStream: boolean): void {
     if (!answer) {
       this.mode = 'pass';
       if (this.relayHeaders(ctx, endOfStream) === Action.Continue) ctx.resumeResponse();
       return;
     }
-    this.request.status = answer.status;
+    const request = this.request;
+    const fellBack = answer.provider !== request.provider;
+    request.status = answer.response.status;
+    request.provider = answer.provider;
+    request.upstreamModel = answer.upstreamModel;
     this.mode = 'answered';
-    ctx.reply(retriedReply(answer, this.usage, this.request.streaming));
+    ctx.reply(retriedReply(answer.response, this.usage, request.streaming, fellBack || answer.provider.fallbacks.length > 0 ? answer.provider.id : undefined));
     this.record(true);
   }
 
@@ -77,6 +82,7 @@ export class ResponseRelay {
     const request = this.request;
     const provider = request.provider;
     const headers = ctx.responseHeaders;
+    if (provider.fallbacks.length > 0) headers.set(PROVIDER_HEADER, provider.id);
     this.replacement = replacementFor(provider, request.status);
     const ok = request.status >= 200 && request.status < 300;
     if (this.replacement && endOfStream) {

@@ -1,8 +1,9 @@
 /**
- * The answer of a successful or last retry, as the client gets it: its status, body (a streamed answer
- * arrives in one piece, since a callout delivers the whole body) and the headers a client needs —
- * `content-type`, `retry-after`, `x-ratelimit-*` and request ids — with usage and model read from it as
- * from a relayed answer (JSON, or each SSE event's data).
+ * The answer of a successful or last retry or fallback, as the client gets it: its status, body (a
+ * streamed answer arrives in one piece, since a callout delivers the whole body) and the headers a
+ * client needs — `content-type`, `retry-after`, `x-ratelimit-*` and request ids, and which provider
+ * answered when fallbacks are configured — with usage and model read from it as from a relayed answer
+ * (JSON, or each SSE event's data).
  */
 import type { CalloutResponse, HeaderPairs, LocalReply } from '../../sdk/index.ts';
 import { decodeUtf8 } from '../../sdk/index.ts';
@@ -28,11 +29,14 @@ function eventData(text: string): string[] {
   return events;
 }
 
-export function retriedReply(answer: CalloutResponse, usage: UsageTracker, streaming: boolean): LocalReply {
+/** `provider`: the id for `x-ai-proxy-provider`, when the answer says which provider gave it. */
+export function retriedReply(answer: CalloutResponse, usage: UsageTracker, streaming: boolean, provider?: string): LocalReply {
   const type = header(answer.headers, 'content-type') ?? '';
   if (answer.status >= 200 && answer.status < 300) {
     if (type.toLowerCase().startsWith('text/event-stream')) for (const data of eventData(decodeUtf8(answer.body))) usage.observeEvent(data);
     else if (!streaming || type.toLowerCase().startsWith('application/json')) usage.observeAnswer(new Uint8Array(answer.body));
   }
-  return { status: answer.status, body: answer.body, headers: answer.headers.filter(([name]) => kept(name)), details: 'ai-proxy.retried' };
+  const headers = answer.headers.filter(([name]) => kept(name));
+  if (provider !== undefined) headers.push(['x-ai-proxy-provider', provider]);
+  return { status: answer.status, body: answer.body, headers, details: 'ai-proxy.retried' };
 }
