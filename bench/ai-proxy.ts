@@ -20,8 +20,14 @@ const ANSWER = JSON.stringify({
 const EVENT = `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'openai/gpt-4.1', choices: [{ index: 0, delta: { content: 'word ' } }] })}\n\n`;
 const HEADERS = { ':method': 'POST', ':path': '/v1/chat/completions', ':authority': 'gw', 'content-type': 'application/json' };
 
-export async function benchHost(name: string, profile = false): Promise<Host> {
-  return createHost({ module: readFileSync(`dist/${name}.wasm`), pluginConfig: CONFIG, canary: false, callbackTimeoutMs: 0, envoyRequestHeaders: false, profile });
+export async function benchHost(name: string, profile = false, pluginConfig: object = CONFIG): Promise<Host> {
+  return createHost({ module: readFileSync(`dist/${name}.wasm`), pluginConfig, canary: false, callbackTimeoutMs: 0, envoyRequestHeaders: false, profile });
+}
+
+/** Two tokens, with `failover` on or off: what token health costs a request that succeeds at once. */
+export function failoverConfig(enabled: boolean): object {
+  const provider = { ...CONFIG.provider, apiTokens: ['ghp_bench_token_a', 'ghp_bench_token_b'], tokenStrategy: 'round-robin' };
+  return { provider: enabled ? { ...provider, failover: { enabled: true, cooldownDuration: 60000 } } : provider };
 }
 
 function check(ok: boolean, what: string): void {

@@ -2,7 +2,7 @@
 import { statSync } from 'node:fs';
 import { formatTable } from './measure.ts';
 import { callbackMicros, compileMillis, memoryAfterRequests, vmStartMillis } from './engine.ts';
-import { benchHost, chatExchange, chatHostCalls, chatPhases, interleaved, memoryAfterChats, sseStream } from './ai-proxy.ts';
+import { benchHost, chatExchange, chatHostCalls, chatPhases, failoverConfig, interleaved, memoryAfterChats, sseStream } from './ai-proxy.ts';
 import { SIZES, microsPerKb, type BodyPath } from './body-paths.ts';
 
 const rows: Array<Record<string, string | number>> = [];
@@ -60,6 +60,12 @@ console.log('\nAI proxy vs passthrough on QuickJS, µs per unit: minimum of 100 
 console.log(formatTable([
   { case: 'non-streaming 1 KB chat exchange', ai_proxy: chat.best[0]!, passthrough: chat.best[1]!, ratio_of_minima: chat.best[0]! / chat.best[1]!, median_round_ratio: chat.medianRatio, target: '≤ 5 (aim 3)' },
   { case: 'one SSE chunk relayed', ai_proxy: sse.best[0]!, passthrough: sse.best[1]!, ratio_of_minima: sse.best[0]! / sse.best[1]!, median_round_ratio: sse.medianRatio, target: '≤ 2.5' },
+]));
+const [withFailover, withoutFailover] = await Promise.all([benchHost('ai-proxy', false, failoverConfig(true)), benchHost('ai-proxy', false, failoverConfig(false))]);
+const failover = interleaved([() => chatExchange(withFailover), () => chatExchange(withoutFailover)], 100, 50);
+console.log('\nAI proxy with failover on vs off (two tokens, a request that succeeds at once), µs per exchange: minimum of 50 interleaved rounds');
+console.log(formatTable([
+  { case: 'non-streaming 1 KB chat exchange', failover_on: failover.best[0]!, failover_off: failover.best[1]!, added_us: failover.best[0]! - failover.best[1]!, median_round_ratio: failover.medianRatio },
 ]));
 for (const name of ['ai-proxy', 'passthrough']) {
   console.log(`\n${name}: one chat exchange per callback, µs (profiled run: a clock read per call inflates both sides)`);

@@ -7,8 +7,13 @@ import { PLUGIN_FAILURE } from './errors.ts';
 import { HigressRootContext } from '../sdk/higress/index.ts';
 import { parseAiProxyConfig, type AiProxyConfig } from './config/plugin-config.ts';
 import { AiProxyStream } from './stream.ts';
+import { healthTick } from './failover/health-check.ts';
+import type { ProviderConfig } from './config/provider-config.ts';
 
 export class AiProxyRoot extends HigressRootContext<AiProxyConfig> {
+  /** Providers with `failover`, whose tokens the tick looks after. */
+  private failover: ProviderConfig[] = [];
+
   parseConfig(json: Record<string, unknown>, path: string): AiProxyConfig {
     return parseAiProxyConfig(json, path);
   }
@@ -23,7 +28,13 @@ export class AiProxyRoot extends HigressRootContext<AiProxyConfig> {
       ? `provider "${active.id}" (type ${active.spec.type}, ${active.tokens.tokens.length} token(s), protocol ${active.protocol})`
       : 'no active provider globally (traffic passes through)';
     log.info(`ai-proxy configured: ${summary}, ${this.ruleSet.rules.length} rule(s)`);
+    this.failover = [...new Set(configs.flatMap((config) => config?.providers ?? []))].filter((p) => p.failover !== undefined);
+    if (this.failover.length > 0) this.setTickPeriod(Math.min(...this.failover.map((p) => p.failover!.healthCheckIntervalMs)));
     return true;
+  }
+
+  override onTick(): void {
+    healthTick(this, this.failover);
   }
 
   override onHookError(): LocalReply {

@@ -258,7 +258,7 @@ export class HttpStream implements StreamHandle {
       startTimeNs: this.startNs,
       nowNs: this.vm.core.clock.wallNs(),
       responseCode: this.client.status ?? (this.response.headers ? Number(this.response.headers.find(([k]) => k === ':status')?.[1]) : undefined),
-      responseCodeDetails: this.localReply?.details ?? (this.client.headers ? 'via_upstream' : undefined),
+      responseCodeDetails: this.localReply?.details ?? (this.response.headers || this.client.headers ? 'via_upstream' : undefined),
       responseFlags: 0,
       connectionId: this.connectionId,
       source: { address: '127.0.0.1', port: 40000 + (this.connectionId % 20000) },

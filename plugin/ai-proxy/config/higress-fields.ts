@@ -1,19 +1,16 @@
 /**
  * Higress `ai-proxy` provider fields this plugin does not implement. Each is refused by name, unless it
- * holds a value with which Higress does nothing either (`failover: {enabled: false}`,
- * `reasoningContentMode: "passthrough"`, `mergeConsecutiveMessages: false`, …): such a field is
+ * holds a value with which Higress does nothing either (`reasoningContentMode: "passthrough"`, `mergeConsecutiveMessages: false`, …): such a field is
  * accepted with a warning, so a configuration pasted from Higress keeps working with the same effect.
  * `logUpstreamErrorResponseBody` only changes Envoy's log, so any boolean is accepted with a warning.
  */
-import { ConfigError, fieldPath, isJsonObject, kindOnly } from '../../sdk/config/index.ts';
+import { ConfigError, fieldPath, kindOnly } from '../../sdk/config/index.ts';
 
 const isFalse = (v: unknown) => v === false;
 const isEmpty = (v: unknown) => v === '' || (Array.isArray(v) && v.length === 0);
-const disabled = (v: unknown) => isJsonObject(v) && (v.enabled === undefined || v.enabled === false);
 
 /** Higress fields not implemented here, with the values Higress itself treats as "do nothing". */
 const INERT: Record<string, (value: unknown) => boolean> = {
-  failover: disabled,
   context: (v) => v === null,
   customSettings: isEmpty,
   reasoningContentMode: (v) => typeof v === 'string' && v !== 'ignore' && v !== 'concat',

@@ -14,6 +14,7 @@ import { compileUpstreamPaths, type UpstreamPaths } from './upstream-paths.ts';
 import { checkProviderFields } from './higress-fields.ts';
 import { TokenPicker, readTokens } from './tokens.ts';
 import { readRetryConfig, readStatusPatterns, type RetryConfig } from './retry-config.ts';
+import { readFailoverConfig, type FailoverConfig } from '../failover/failover-config.ts';
 
 export interface ProviderConfig {
   id: string;
@@ -29,6 +30,8 @@ export interface ProviderConfig {
   maxRequestBodyBytes: number;
   /** `retryOnFailure` when enabled. */
   retry?: RetryConfig;
+  /** `failover` when enabled. */
+  failover?: FailoverConfig;
   /** The Envoy cluster this provider's callouts (retries and fallbacks to it) go through. */
   cluster?: string;
   /** `fallbackProviders`: the ids as written, then the providers (resolved with the whole configuration). */
@@ -43,7 +46,7 @@ export interface ProviderConfig {
 const KNOWN = new Set([
   'id', 'type', 'apiTokens', 'modelMapping', 'protocol', 'timeout', 'firstByteTimeout', 'githubOrg', 'apiVersion',
   'providerDomain', 'providerBasePath', 'capabilities', 'tokenStrategy', 'consumerAffinity', 'disableStreamUsageStats',
-  'maxRequestBodyBytes', 'retryOnFailure', 'cluster', 'fallbackProviders', 'fallbackOnStatus',
+  'maxRequestBodyBytes', 'retryOnFailure', 'failover', 'cluster', 'fallbackProviders', 'fallbackOnStatus',
 ]);
 
 const TYPE_SETTINGS = ['githubOrg', 'apiVersion'] as const;
@@ -100,6 +103,7 @@ export function parseProviderConfig(raw: Record<string, unknown>, path: string, 
     includeUsage: !readBoolean(json, 'disableStreamUsageStats', path, { default: false }),
     maxRequestBodyBytes: readNumber(json, 'maxRequestBodyBytes', path, { integer: true, min: 1024, max: 100 * 1024 * 1024, default: DEFAULT_MAX_BODY }),
     retry: readRetryConfig(json, path),
+    failover: readFailoverConfig(json, path),
     cluster: readString(json, 'cluster', path, { nonEmpty: true, optional: true }),
     fallbackIds: readStringArray(json, 'fallbackProviders', path, { default: [] }),
     fallbacks: [],

@@ -17,6 +17,7 @@ import { withBasePath } from '../config/upstream-paths.ts';
 import type { RequestState } from '../request-state.ts';
 import { API_METHOD, CLIENT_PATH, parseClientPath, withQuery } from './api-route.ts';
 import { upstreamHeaders } from './upstream-headers.ts';
+import { chooseToken } from '../failover/token-choice.ts';
 
 const CREDENTIALS = ['authorization', 'api-key', 'x-api-key', 'proxy-authorization', 'accept-encoding'];
 const DROPPED = new HeaderNames(CREDENTIALS);
@@ -30,7 +31,7 @@ function rewriteCommon(headers: HeaderMap, request: RequestState, path: string, 
   const provider = request.provider;
   const all = upstreamHeaders(provider);
   const sets = streaming ? all.sets : all.plainSets;
-  const index = sets.length === 1 ? 0 : provider.tokens.pickIndex(provider.tokens.readsConsumer ? headers.get('x-mse-consumer') : undefined);
+  const index = sets.length === 1 ? 0 : chooseToken(provider, provider.tokens.readsConsumer ? headers.get('x-mse-consumer') : undefined);
   request.tokenIndex = index;
   const set = sets[index]!;
   headers.rewriteText(dropLength ? DROPPED_WITH_LENGTH : DROPPED, set.head + path + set.tail, set.count);

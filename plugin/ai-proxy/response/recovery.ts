@@ -18,6 +18,7 @@ import type { ProviderConfig } from '../config/provider-config.ts';
 import type { RequestState } from '../request-state.ts';
 import { withQuery } from '../request/api-route.ts';
 import { calloutHeaders } from '../request/upstream-headers.ts';
+import { available, readHealth } from '../failover/token-health.ts';
 
 const CLUSTER_NAME = ['cluster_name'];
 
@@ -81,10 +82,16 @@ export class RecoveryAttempts {
     return retry !== undefined && this.request.sentBody !== undefined && this.request.attempts <= retry.maxRetries && this.nextFallback === 0 && retry.statuses.has(this.status);
   }
 
+  /** The next token not tried yet (and, with failover, neither out nor parked). */
   private untriedToken(): number {
     const { tokenIndex } = this.request;
     const n = this.active.tokens.tokens.length;
-    for (let k = 1; k < n; k++) if (!this.used.has((tokenIndex + k) % n)) return (tokenIndex + k) % n;
+    const health = this.active.failover ? readHealth(this.active) : undefined;
+    const nowMs = () => now();
+    for (let k = 1; k < n; k++) {
+      const i = (tokenIndex + k) % n;
+      if (!this.used.has(i) && (!health || available(health.tokens[i]!, nowMs))) return i;
+    }
     return -1;
   }
 

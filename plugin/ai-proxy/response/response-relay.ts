@@ -13,7 +13,7 @@
  * from a copy of a JSON answer, decoded whole so characters cut between chunks survive, and skipped when
  * the answer exceeds the copy limit); replaced answers are held to the end and rewritten.
  */
-import { Action, bufferBody, concatBytes, log, type HookResult, type HttpContext } from '../../sdk/index.ts';
+import { Action, bufferBody, concatBytes, getProperty, log, type HookResult, type HttpContext } from '../../sdk/index.ts';
 import { MAX_JSON_DEPTH } from '../../sdk/json.ts';
 import { errorBody, replyError, type ProxyError } from '../errors.ts';
 import type { RequestState } from '../request-state.ts';
@@ -23,6 +23,7 @@ import { replacementFor } from './replacement.ts';
 import { SseEventScan } from './sse-event-scan.ts';
 import { UsageTracker } from './usage.ts';
 import { RecoveryAttempts, type Answer } from './recovery.ts';
+import { learnFromAnswer } from '../failover/token-choice.ts';
 import { retriedReply } from './retried-answer.ts';
 
 type RelayMode = 'pass' | 'sse' | 'json' | 'replace' | 'catalog' | 'retrying' | 'answered';
@@ -32,6 +33,16 @@ const USAGE_COPY_LIMIT = 4 * 1024 * 1024;
 const PROVIDER_HEADER = 'x-ai-proxy-provider';
 
 /** Whether a content type is `text/event-stream` (parameters allowed), without a regex: QuickJS's are slow. */
+const CODE_DETAILS = ['response', 'code_details'];
+const ROUTE_CLUSTER = ['cluster_name'];
+
+/** Failover: what an answer the upstream gave (not one of Envoy's own, e.g. for a refused connection) says about its token. */
+function learnFromUpstream(provider: RequestState['provider'], index: number, status: number, headers: HttpContext['responseHeaders']): void {
+  if (status >= 200 && status < 300) return learnFromAnswer(provider, index, status, headers, undefined);
+  if (getProperty(CODE_DETAILS) !== 'via_upstream') return;
+  learnFromAnswer(provider, index, status, headers, getProperty(ROUTE_CLUSTER));
+}
+
 const isEventStream = (type: string | undefined): boolean => type !== undefined && type.length >= 17 && type.slice(0, 17).toLowerCase() === 'text/event-stream';
 
 export class ResponseRelay {
@@ -52,6 +63,7 @@ export class ResponseRelay {
     request.status = Number(headers.get(':status') ?? '0');
     const provider = request.provider;
     if (provider.protocol === 'original' || !request.api) return Action.Continue;
+    if (provider.failover) learnFromUpstream(provider, request.tokenIndex, request.status, headers);
     if ((provider.retry || provider.fallbacks.length > 0) && (request.status < 200 || request.status >= 300)) {
       if (RecoveryAttempts.start(ctx, request, (answer) => this.recovered(ctx, answer, endOfStream))) {
         this.mode = 'retrying';

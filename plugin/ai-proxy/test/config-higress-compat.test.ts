@@ -46,7 +46,6 @@ describe.each(MODES)('Higress readings of empty values (%s)', (mode) => {
 
 describe.each(MODES)('Higress fields this plugin lacks, set to values that do nothing there (%s)', (mode) => {
   const INERT = {
-    failover: { enabled: false, failureThreshold: 3 },
     reasoningContentMode: 'passthrough',
     mergeConsecutiveMessages: false,
     promoteThinkingOnEmpty: false,
