@@ -4,7 +4,8 @@
  * (beyond Higress, which leaves cross-provider fallback to Envoy routing). The failed response stays
  * held. A retry re-sends the request as it went upstream — same path, body after model mapping,
  * whatever the API (Higress #4718 rebuilt every retry as a chat request) — with the next token not
- * tried yet, through the route's cluster (`cluster_name`, Higress's `RouteCluster`). A fallback sends
+ * tried yet, through the provider's `cluster` or else the route's (`cluster_name`, Higress's
+ * `RouteCluster`). A fallback sends
  * the client's request as that provider takes it — its path, host, token, headers and model mapping —
  * through its `cluster`. An attempt answering a status the current rule matches (`retryOnStatus` for
  * retries, `fallbackOnStatus` for moving on), or reset, leads to the next while attempts and time
@@ -95,7 +96,9 @@ export class RecoveryAttempts {
     return -1;
   }
 
+  /** The provider's `cluster`, or the route's (Higress's `RouteCluster`). */
   private clusterOfRoute(): string | undefined {
+    if (this.active.cluster !== undefined) return this.active.cluster;
     if (this.routeCluster === undefined) {
       this.routeCluster = getProperty(CLUSTER_NAME) ?? null;
       if (this.routeCluster === null) log.warn(`ai-proxy: cannot retry the failed answer from provider "${this.active.id}": the route has no cluster_name`);

@@ -8,7 +8,7 @@
  * bundle; no token in any log, reply or metric.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ExchangeResult, Host, HostOptions } from '../../../harness/src/index.ts';
+import type { ExchangeResult, Host, HostOptions, UpstreamHandler, UpstreamResponse } from '../../../harness/src/index.ts';
 import { startFakeGitHubModels, type FakeGitHubModels, type TokenBehaviour } from '../fake/github-models.ts';
 import { CHAT_HEADERS, MODES, aiHost, chatBody, expectNoSecrets, type PluginMode } from '../test-support/ai-host.ts';
 
@@ -98,6 +98,45 @@ describe.each(MODES)('failover (%s)', (mode) => {
     host.advanceTime(30_001);
     await on(host, 3);
     expect(used()[3]).toBe(LIMITED);
+  });
+
+  it('parks a token until an HTTP-date retry-after, or an OpenAI x-ratelimit-reset duration, and takes a 403 out', async () => {
+    const wallMs = (host: Host) => Number(host.clock.wallNs() / 1_000_000n);
+    let answer: (token: string, host: Host) => UpstreamResponse = () => ({ status: 200, headers: [], chunks: [], trailers: [] });
+    const json = (status: number, headers: Array<[string, string]> = []): UpstreamResponse => ({ status, headers: [['content-type', 'application/json'], ...headers], chunks: [Buffer.from('{"id":"x","choices":[]}')], trailers: [] });
+    const tokens: string[] = [];
+    let current: Host;
+    const handler: UpstreamHandler = (request) => {
+      const token = String(request.headers.find(([k]) => k === 'authorization')?.[1]).slice(7);
+      tokens.push(token);
+      return answer(token, current);
+    };
+    for (const [name, parked, ms] of [
+      ['date', (h: Host): Array<[string, string]> => [['retry-after', new Date(wallMs(h) + 45_000).toUTCString()]], 45_000],
+      ['reset', (): Array<[string, string]> => [['x-ratelimit-reset-requests', '1m30s'], ['x-ratelimit-reset-tokens', '20ms']], 90_000],
+    ] as const) {
+      tokens.length = 0;
+      current = await failoverHost(mode, config([LIMITED, GOOD], { failureThreshold: 3, cooldownDuration: 600000 }), { workers: 1 });
+      answer = (token, h) => (token === LIMITED ? json(429, parked(h)) : json(200));
+      const send1 = () => current.exchange({ headers: CHAT_HEADERS, body: JSON.stringify(chatBody()) }, { upstream: handler });
+      await send1();
+      await send1();
+      await send1();
+      expect(tokens, name).toEqual([LIMITED, GOOD, GOOD]);
+      current.advanceTime(ms - 2000);
+      await send1();
+      await send1();
+      expect(tokens.slice(-2), name).toEqual([GOOD, GOOD]);
+      current.advanceTime(2000);
+      await send1();
+      await send1();
+      expect(tokens.slice(-2), name).toContain(LIMITED);
+    }
+    tokens.length = 0;
+    current = await failoverHost(mode, config([LIMITED, GOOD], { failureThreshold: 3, cooldownDuration: 600000 }), { workers: 1 });
+    answer = (token) => (token === LIMITED ? json(403) : json(200));
+    for (let i = 0; i < 3; i++) await current.exchange({ headers: CHAT_HEADERS, body: JSON.stringify(chatBody()) }, { upstream: handler });
+    expect(tokens).toEqual([LIMITED, GOOD, GOOD]);
   });
 
   it('restores an out token after cooldownDuration without a probe', async () => {
