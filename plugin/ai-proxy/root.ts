@@ -8,6 +8,7 @@ import { HigressRootContext } from '../sdk/higress/index.ts';
 import { parseAiProxyConfig, type AiProxyConfig } from './config/plugin-config.ts';
 import { AiProxyStream } from './stream.ts';
 import { healthTick } from './failover/health-check.ts';
+import { seedHealth } from './failover/token-health.ts';
 import type { ProviderConfig } from './config/provider-config.ts';
 
 export class AiProxyRoot extends HigressRootContext<AiProxyConfig> {
@@ -29,6 +30,7 @@ export class AiProxyRoot extends HigressRootContext<AiProxyConfig> {
       : 'no active provider globally (traffic passes through)';
     log.info(`ai-proxy configured: ${summary}, ${this.ruleSet.rules.length} rule(s)`);
     this.failover = [...new Set(configs.flatMap((config) => config?.providers ?? []))].filter((p) => p.failover !== undefined);
+    for (const provider of this.failover) seedHealth(provider);
     if (this.failover.length > 0) this.setTickPeriod(Math.min(...this.failover.map((p) => p.failover!.healthCheckIntervalMs)));
     return true;
   }

@@ -22,7 +22,8 @@ function holdsLease(provider: ProviderConfig, nowMs: number): boolean {
   const found = sharedData.get(key);
   if (found) {
     const [vm, at] = decodeUtf8(found.value).split(' ');
-    const stale = !(nowMs - Number(at) <= 3 * provider.failover!.healthCheckIntervalMs);
+    const age = nowMs - Number(at);
+    const stale = !(age >= 0 && age <= 3 * provider.failover!.healthCheckIntervalMs);
     if (vm !== thisVm() && !stale) return false;
   }
   return sharedData.set(key, `${thisVm()} ${nowMs}`, found?.cas ?? 0);
@@ -45,7 +46,8 @@ function probe(root: RootContext, provider: ProviderConfig, index: number, clust
   const flight = `${provider.id}/${index}`;
   if (inFlight.has(flight)) return;
   const { authority, headers } = calloutHeaders(provider, index);
-  const body = JSON.stringify({ model: failover.healthCheckModel, messages: [{ role: 'user', content: 'who are you?' }], max_tokens: 1 });
+  const model = provider.mapping.map(failover.healthCheckModel!) ?? failover.healthCheckModel;
+  const body = JSON.stringify({ model, messages: [{ role: 'user', content: 'who are you?' }], max_tokens: 1 });
   inFlight.add(flight);
   try {
     root.httpCall({ cluster, method: 'POST', path, authority, headers, body, timeoutMs: failover.healthCheckTimeoutMs }, (answer) => {
@@ -68,12 +70,16 @@ function probe(root: RootContext, provider: ProviderConfig, index: number, clust
   }
 }
 
-/** One tick for every provider with failover. */
+const lastRound = new WeakMap<ProviderConfig, number>();
+
+/** One tick: every provider with failover whose `healthCheckInterval` has passed since its last round. */
 export function healthTick(root: RootContext, providers: readonly ProviderConfig[]): void {
   const nowMs = now();
   for (const provider of providers) {
     const failover = provider.failover;
-    if (!failover || !holdsLease(provider, nowMs)) continue;
+    if (!failover || nowMs - (lastRound.get(provider) ?? -Infinity) < failover.healthCheckIntervalMs) continue;
+    lastRound.set(provider, nowMs);
+    if (!holdsLease(provider, nowMs)) continue;
     const doc = readHealth(provider);
     doc.tokens.forEach((t, index) => {
       if (t.out === 0) return;

@@ -3,17 +3,23 @@
  * Higress lacks): a request goes out with a token that is in (not out, not parked), chosen as the
  * provider's strategy would among those; when every token is out it goes with the one that comes back
  * soonest, and the log says so once per minute per VM, not once per request. An upstream answer (Envoy's
- * own replies are not the token's fault) updates the token: a 2xx clears its failures; `401`/`403`
+ * own replies are not the token's fault) updates the token: a 2xx clears its failures and brings it
+ * back if it was out or parked; `401`/`403`
  * take it out at once (a revoked token must not keep failing one request in N); a `429` with
  * `retry-after` (seconds or an HTTP date) or `x-ratelimit-reset-requests`/`-tokens` (`1s`, `6m0s`, `20ms`)
- * parks it until then; a status in `failoverOnStatus` counts a failure, and `failureThreshold`
+ * parks it until then (at most 24 h); a status in `failoverOnStatus` counts a failure, and `failureThreshold`
  * consecutive ones take it out.
  */
-import { log, now, type HeaderMap } from '../../sdk/index.ts';
+import { log, now } from '../../sdk/index.ts';
+
+/** Reads one header of the answer. */
+export type HeaderReader = (name: string) => string | undefined;
 import type { ProviderConfig } from '../config/provider-config.ts';
 import { available, readHealth, updateHealth, type TokenState } from './token-health.ts';
 
 const LOG_WINDOW_MS = 60_000;
+/** The longest a 429 parks a token (GitHub's daily limits ask for about 3 h): a hostile header cannot park one for good. */
+const MAX_PARK_MS = 24 * 3_600_000;
 const lastAllOutLog = new Map<string, number>();
 
 /** When an out or parked token takes requests again (for the soonest choice). */
@@ -46,8 +52,13 @@ export function chooseToken(provider: ProviderConfig, consumer: string | undefin
 }
 
 /** Milliseconds of a `retry-after` (seconds or an HTTP date) or an OpenAI reset duration, or undefined. */
-export function parkFor(headers: HeaderMap, nowMs: number): number | undefined {
-  const after = headers.get('retry-after');
+export function parkFor(header: HeaderReader, nowMs: number): number | undefined {
+  const ms = requestedPark(header, nowMs);
+  return ms === undefined || !Number.isFinite(ms) || ms < 0 ? undefined : Math.min(ms, MAX_PARK_MS);
+}
+
+function requestedPark(header: HeaderReader, nowMs: number): number | undefined {
+  const after = header('retry-after');
   if (after !== undefined) {
     if (/^\d+$/.test(after.trim())) return Number(after.trim()) * 1000;
     const at = Date.parse(after);
@@ -55,7 +66,7 @@ export function parkFor(headers: HeaderMap, nowMs: number): number | undefined {
   }
   let longest: number | undefined;
   for (const name of ['x-ratelimit-reset-requests', 'x-ratelimit-reset-tokens']) {
-    const ms = durationMs(headers.get(name));
+    const ms = durationMs(header(name));
     if (ms !== undefined) longest = Math.max(longest ?? 0, ms);
   }
   return longest;
@@ -73,18 +84,19 @@ function durationMs(text: string | undefined): number | undefined {
 }
 
 /** What the upstream answer with `status` says about token `index`. */
-export function learnFromAnswer(provider: ProviderConfig, index: number, status: number, headers: HeaderMap, routeCluster: string | undefined): void {
+export function learnFromAnswer(provider: ProviderConfig, index: number, status: number, header: HeaderReader, routeCluster: string | undefined): void {
   const failover = provider.failover!;
   const ok = status >= 200 && status < 300;
-  if (ok && (readHealth(provider).tokens[index]?.f ?? 0) === 0) return;
+  const seen = readHealth(provider).tokens[index];
+  if (ok && (!seen || (seen.f === 0 && seen.out === 0 && seen.until === 0))) return;
   const nowMs = now();
-  const park = status === 429 ? parkFor(headers, nowMs) : undefined;
+  const park = status === 429 ? parkFor(header, nowMs) : undefined;
   updateHealth(provider, (doc) => {
     const t = doc.tokens[index];
     if (!t) return false;
     if (ok) {
-      if (t.f === 0) return false;
-      t.f = 0;
+      if (t.f === 0 && t.out === 0 && t.until === 0) return false;
+      Object.assign(t, { f: 0, s: 0, out: 0, until: 0 });
       return true;
     }
     if (status === 401 || status === 403) {

@@ -39,11 +39,29 @@ export function healthKey(provider: ProviderConfig): string {
 
 const cache = new Map<string, { cas: number; doc: HealthDoc }>();
 
+const count = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+const isState = (t: unknown): t is TokenState => {
+  const s = t as TokenState | null;
+  return typeof s === 'object' && s !== null && count(s.f) && count(s.s) && count(s.out) && count(s.until);
+};
+
+/** The document in shared data, or a fresh one when it is not one this plugin wrote (another writer, another version). */
 function decode(value: ArrayBuffer, n: number): HealthDoc {
   const parsed = parseJson(new Uint8Array(value));
-  const doc = parsed.ok ? (parsed.value as HealthDoc) : undefined;
-  if (!doc || !Array.isArray(doc.tokens) || doc.tokens.length !== n) return fresh(n);
+  const doc = parsed.ok ? (parsed.value as HealthDoc | null) : undefined;
+  if (!doc || typeof doc !== 'object' || !Array.isArray(doc.tokens) || doc.tokens.length !== n || !doc.tokens.every(isState)) return fresh(n);
+  if (doc.cluster !== undefined && typeof doc.cluster !== 'string') return { tokens: doc.tokens };
   return doc;
+}
+
+/**
+ * Writes a fresh document (and an expired lease) where none exists yet, at configure time, so every
+ * later write carries a CAS: a CAS of 0 would overwrite whatever another VM wrote meanwhile.
+ */
+export function seedHealth(provider: ProviderConfig): void {
+  const key = healthKey(provider);
+  if (!sharedData.get(key)) sharedData.set(key, JSON.stringify(fresh(provider.tokens.tokens.length)));
+  if (!sharedData.get(`${key}/lease`)) sharedData.set(`${key}/lease`, 'none 0');
 }
 
 /** A document no VM wrote yet, per token count: read-only, so one serves every read. */
@@ -72,15 +90,11 @@ export function updateHealth(provider: ProviderConfig, change: (doc: HealthDoc) 
   const n = provider.tokens.tokens.length;
   for (let attempt = 0; attempt < CAS_RETRIES; attempt++) {
     const found = sharedData.get(key);
-    const doc = found ? structuredCopy(decode(found.value, n)) : fresh(n);
+    const doc = found ? decode(found.value, n) : fresh(n);
     if (!change(doc)) return;
     if (sharedData.set(key, JSON.stringify(doc), found?.cas ?? 0)) return;
   }
   log.warn(`ai-proxy: the token health of provider "${provider.id}" changed under ${CAS_RETRIES} updates in a row; this one is dropped`);
-}
-
-function structuredCopy(doc: HealthDoc): HealthDoc {
-  return { tokens: doc.tokens.map((t) => ({ ...t })), cluster: doc.cluster };
 }
 
 /** Whether token `t` takes requests now (`nowMs` is asked for only when the token was parked). */

@@ -19,6 +19,11 @@ export function handleRequestBody(ctx: HttpContext, request: RequestState, bodyS
   return bufferBody(ctx, 'request', bodySize, endOfStream, (body) => complete(ctx, request, parseRequestBody(new Uint8Array(body))), { maxBytes: limit, tooLarge: () => tooLarge(ctx, limit) });
 }
 
+/** The bytes as an ArrayBuffer of their own: the view's buffer when it spans all of it (no copy), else a copy. */
+function own(bytes: Uint8Array): ArrayBuffer {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? (bytes.buffer as ArrayBuffer) : bytes.slice().buffer;
+}
+
 function tooLarge(ctx: HttpContext, limit: number): HookResult {
   replyError(ctx, { status: 413, code: 'request_too_large', message: `the request body exceeds the limit of ${limit} bytes` });
   return Action.Pause;
@@ -39,15 +44,15 @@ function complete(ctx: HttpContext, request: RequestState, parsed: ParsedBody | 
   request.upstreamModel = upstreamModel;
   request.streaming = parsed.stream;
   const edits = { model: upstreamModel === parsed.model ? undefined : upstreamModel, includeUsage: request.api === 'chat' && parsed.stream && provider.includeUsage };
-  if (provider.fallbacks.length > 0) request.clientBody = parsed.bytes ? parsed.bytes.slice().buffer : ctx.request.body.read();
+  if (provider.fallbacks.length > 0) request.clientBody = parsed.bytes ? own(parsed.bytes) : ctx.request.body.read();
   if (parsed.bytes) {
     const rewritten = rewriteBody(parsed, edits);
     if (rewritten !== parsed.bytes) ctx.request.body.replace(rewritten.buffer as ArrayBuffer);
-    if (provider.retry) request.sentBody = rewritten.slice().buffer;
+    if (provider.retry) request.sentBody = rewritten === parsed.bytes && request.clientBody ? request.clientBody : own(rewritten);
   } else {
     const splices = bodySplices(parsed, edits);
     if (splices.length > 0) ctx.request.body.splice(splices);
-    if (provider.retry) request.sentBody = ctx.request.body.read();
+    if (provider.retry) request.sentBody = splices.length === 0 && request.clientBody ? request.clientBody : ctx.request.body.read();
   }
   releaseHeaders(ctx, request);
   return Action.Continue;

@@ -20,12 +20,18 @@ import type { RequestState } from '../request-state.ts';
 import { withQuery } from '../request/api-route.ts';
 import { calloutHeaders } from '../request/upstream-headers.ts';
 import { available, readHealth } from '../failover/token-health.ts';
+import { chooseToken, learnFromAnswer } from '../failover/token-choice.ts';
+import { isEnvoyCalloutReply } from './replacement.ts';
 
 const CLUSTER_NAME = ['cluster_name'];
+
+const header = (response: CalloutResponse, name: string) => response.headers.find(([k]) => k === name)?.[1];
 
 export interface Answer {
   response: CalloutResponse;
   provider: ProviderConfig;
+  /** The token the attempt used. */
+  index: number;
   upstreamModel?: string;
 }
 
@@ -118,7 +124,7 @@ export class RecoveryAttempts {
       const model = parsed.model === undefined ? provider.mapping.fallback : provider.mapping.map(parsed.model);
       if (model === undefined) continue;
       const body = rewriteBody(parsed, { model: model === parsed.model ? undefined : model, includeUsage: request.api === 'chat' && parsed.stream && provider.includeUsage });
-      const index = provider.tokens.pickIndex(undefined);
+      const index = chooseToken(provider, undefined);
       const sent = this.send(provider, index, provider.cluster!, withQuery(path, request.query), body.slice().buffer, Math.min(provider.timeoutMs, this.left()), model);
       if (sent) return true;
     }
@@ -130,7 +136,7 @@ export class RecoveryAttempts {
     const { authority, headers } = calloutHeaders(provider, index);
     const request: CalloutRequest = { cluster, method: 'POST', path, authority, headers, body, timeoutMs: Math.floor(timeoutMs) };
     try {
-      this.ctx.httpCall(request, (response) => this.answered({ response, provider, upstreamModel }));
+      this.ctx.httpCall(request, (response) => this.answered({ response, provider, index, upstreamModel }));
     } catch (error) {
       log.warn(`ai-proxy: an attempt to provider "${provider.id}" could not be sent: ${(error as Error).message}`);
       return false;
@@ -140,8 +146,11 @@ export class RecoveryAttempts {
   }
 
   private answered(answer: Answer): void {
-    const { response } = answer;
+    const { response, provider } = answer;
     if (!response.failed) this.last = answer;
+    if (provider.failover && !response.failed && !isEnvoyCalloutReply(response.status, header(response, 'content-type'))) {
+      learnFromAnswer(provider, answer.index, response.status, (name) => header(response, name), undefined);
+    }
     this.status = response.failed ? 503 : response.status;
     const ok = !response.failed && response.status >= 200 && response.status < 300;
     if (!ok && this.next()) return;

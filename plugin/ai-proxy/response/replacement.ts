@@ -19,6 +19,25 @@ export function replacementFor(provider: ProviderConfig, status: number): ProxyE
   return envoyFailure(getProperty(CODE_DETAILS), provider);
 }
 
+/**
+ * The same for the answer of a retry or fallback: Envoy answers a callout it could not complete with its
+ * own plain-text 503 (refused, reset) or 504 (timeout) and no code details to tell, so those are
+ * recognised by their content type.
+ */
+export function calloutReplacement(provider: ProviderConfig, status: number, contentType: string | undefined): ProxyError | undefined {
+  const retired = provider.spec.retired;
+  if (retired && status === retired.status) return { status, code: 'provider_retired', message: retired.message };
+  if (!isEnvoyCalloutReply(status, contentType)) return undefined;
+  return status === 503
+    ? { status: 503, code: 'upstream_unavailable', message: `provider "${provider.id}" could not be reached or closed the connection before answering` }
+    : { status: 504, code: 'upstream_timeout', message: `provider "${provider.id}" did not answer in time` };
+}
+
+/** Whether a callout answer is Envoy's own reply (plain text 503/504) rather than the provider's. */
+export function isEnvoyCalloutReply(status: number, contentType: string | undefined): boolean {
+  return (status === 503 || status === 504) && (contentType ?? '').toLowerCase().startsWith('text/plain');
+}
+
 function envoyFailure(details: string | undefined, provider: ProviderConfig): ProxyError | undefined {
   if (!details || details.startsWith('ai-proxy.') || details === 'via_upstream') return undefined;
   if (details.startsWith('upstream_reset_before_response_started') || details === 'no_healthy_upstream') {

@@ -19,7 +19,7 @@ import { errorBody, replyError, type ProxyError } from '../errors.ts';
 import type { RequestState } from '../request-state.ts';
 import { recordUsage } from '../telemetry.ts';
 import { catalogToOpenAiList } from './catalog.ts';
-import { replacementFor } from './replacement.ts';
+import { calloutReplacement, replacementFor } from './replacement.ts';
 import { SseEventScan } from './sse-event-scan.ts';
 import { UsageTracker } from './usage.ts';
 import { RecoveryAttempts, type Answer } from './recovery.ts';
@@ -38,9 +38,10 @@ const ROUTE_CLUSTER = ['cluster_name'];
 
 /** Failover: what an answer the upstream gave (not one of Envoy's own, e.g. for a refused connection) says about its token. */
 function learnFromUpstream(provider: RequestState['provider'], index: number, status: number, headers: HttpContext['responseHeaders']): void {
-  if (status >= 200 && status < 300) return learnFromAnswer(provider, index, status, headers, undefined);
+  const header = (name: string) => headers.get(name);
+  if (status >= 200 && status < 300) return learnFromAnswer(provider, index, status, header, undefined);
   if (getProperty(CODE_DETAILS) !== 'via_upstream') return;
-  learnFromAnswer(provider, index, status, headers, getProperty(ROUTE_CLUSTER));
+  learnFromAnswer(provider, index, status, header, getProperty(ROUTE_CLUSTER));
 }
 
 const isEventStream = (type: string | undefined): boolean => type !== undefined && type.length >= 17 && type.slice(0, 17).toLowerCase() === 'text/event-stream';
@@ -86,7 +87,9 @@ export class ResponseRelay {
     request.provider = answer.provider;
     request.upstreamModel = answer.upstreamModel;
     this.mode = 'answered';
-    ctx.reply(retriedReply(answer.response, this.usage, request.streaming, fellBack || answer.provider.fallbacks.length > 0 ? answer.provider.id : undefined));
+    const replacement = calloutReplacement(answer.provider, answer.response.status, answer.response.headers.find(([k]) => k === 'content-type')?.[1]);
+    if (replacement) replyError(ctx, replacement);
+    else ctx.reply(retriedReply(answer.response, this.usage, request.streaming, fellBack || answer.provider.fallbacks.length > 0 ? answer.provider.id : undefined));
     this.record(true);
   }
 

@@ -139,6 +139,48 @@ describe.each(MODES)('failover (%s)', (mode) => {
     expect(tokens).toEqual([LIMITED, GOOD, GOOD]);
   });
 
+  it('serves through a health document it did not write (and rewrites it), and parks for at most 24 h', async () => {
+    const host = await failoverHost(mode, config([LIMITED, GOOD], { failureThreshold: 3, cooldownDuration: 600000 }), { workers: 1 });
+    const key = host.sharedData.keys().find((k) => k.startsWith('ai-proxy/failover/') && !k.endsWith('/lease'))!;
+    for (const junk of ['{"tokens":[null,{}]}', '{"tokens":[{"f":"x","s":0,"out":0,"until":0},{"f":0,"s":0,"out":-1,"until":0}]}', 'not json', '[]']) {
+      host.sharedData.set(key, Buffer.from(junk), 0);
+      const result = await on(host, 0);
+      expect([200, 429], junk).toContain(result.status);
+    }
+    let answer = (token: string): UpstreamResponse => ({ status: token === LIMITED ? 429 : 200, headers: token === LIMITED ? [['retry-after', '99999999999999999999']] : [], chunks: [], trailers: [] });
+    const handler: UpstreamHandler = (request) => answer(String(request.headers.find(([k]) => k === 'authorization')?.[1]).slice(7));
+    const fresh = await failoverHost(mode, config([LIMITED, GOOD], { failureThreshold: 3, cooldownDuration: 600000 }), { workers: 1 });
+    await fresh.exchange({ headers: CHAT_HEADERS, body: JSON.stringify(chatBody()) }, { upstream: handler });
+    const parked = healthDoc(fresh).tokens[0]!.until - Number(fresh.clock.wallNs() / 1_000_000n);
+    expect(parked).toBeGreaterThan(0);
+    expect(parked).toBeLessThanOrEqual(24 * 3_600_000 + 1);
+    answer = () => ({ status: 200, headers: [], chunks: [], trailers: [] });
+    fresh.advanceTime(24 * 3_600_000 + 1);
+    await fresh.exchange({ headers: CHAT_HEADERS, body: JSON.stringify(chatBody()) }, { upstream: handler });
+    await fresh.exchange({ headers: CHAT_HEADERS, body: JSON.stringify(chatBody()) }, { upstream: handler });
+    expect(healthDoc(fresh).tokens[0]).toEqual({ f: 0, s: 0, out: 0, until: 0 });
+  });
+
+  it('brings an out token back when it answers 2xx (the only token, sent because it comes back soonest)', async () => {
+    const host = await failoverHost(mode, config([BAD], { failureThreshold: 1, cooldownDuration: 600000 }), { workers: 1 });
+    expect((await on(host, 0)).status).toBe(503);
+    expect(healthDoc(host).tokens[0]!.out).toBeGreaterThan(0);
+    fake.setOptions(behaviour({ [BAD]: { delayMs: 0 } }));
+    expect((await on(host, 0)).status).toBe(200);
+    expect(healthDoc(host).tokens[0]).toEqual({ f: 0, s: 0, out: 0, until: 0 });
+  });
+
+  it('learns from retry answers: a retry token answering 401 is taken out too', async () => {
+    const host = await failoverHost(mode, config([LIMITED, REVOKED, GOOD], { failureThreshold: 3, cooldownDuration: 600000 }, { retryOnFailure: { enabled: true, maxRetries: 2 } }), { workers: 1 });
+    expect((await on(host, 0)).status).toBe(200);
+    expect(used()).toEqual([LIMITED, REVOKED, GOOD]);
+    const doc = healthDoc(host).tokens;
+    expect(doc[0]!.until).toBeGreaterThan(0);
+    expect(doc[1]!.out).toBeGreaterThan(0);
+    for (let i = 0; i < 3; i++) await on(host, 0);
+    expect(used().slice(3)).toEqual([GOOD, GOOD, GOOD]);
+  });
+
   it('restores an out token after cooldownDuration without a probe', async () => {
     const host = await failoverHost(mode, config([BAD, GOOD], { failureThreshold: 1, cooldownDuration: 10000, healthCheckInterval: 1000 }));
     await on(host, 0);
@@ -180,7 +222,7 @@ describe.each(MODES)('failover (%s)', (mode) => {
     const lease = host.sharedData.keys().find((k) => k.endsWith('/lease'));
     const key = lease ?? `${host.sharedData.keys().find((k) => k.startsWith('ai-proxy/failover/'))!}/lease`;
     const nowMs = () => Number(host.clock.wallNs() / 1_000_000n);
-    host.sharedData.set(key, Buffer.from(`othervm ${nowMs() + 1000}`), 0);
+    host.sharedData.set(key, Buffer.from(`othervm ${nowMs()}`), 0);
     host.advanceTime(1000);
     await host.idle();
     expect(host.callouts).toHaveLength(0);

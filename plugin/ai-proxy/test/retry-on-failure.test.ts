@@ -151,6 +151,14 @@ describe.each(MODES)('retryOnFailure (%s)', (mode) => {
     expect(host.logs.messages('critical')).toEqual([]);
   });
 
+  it("answers a retry's 410 from retired GitHub Models in OpenAI's shape, as a first-try 410", async () => {
+    const host = await retryHost(mode, config([RATE_LIMITED, GOOD]));
+    fake.setOptions({ tokenBehaviour: { [RATE_LIMITED]: { status: 503 }, [GOOD]: { status: 410 } } });
+    const result = await send(host, fake.url, { body: chatBody('gpt-4.1') });
+    expect(result.status).toBe(410);
+    expect(result.client.json()).toMatchObject({ error: { type: 'provider_retired', code: 'provider_retired' } });
+  });
+
   it('matches retryOnStatus without anchors, as Higress does: "4.*" also matches 504', async () => {
     const host = await retryHost(mode, config([GOOD, RATE_LIMITED, GOOD], { enabled: true, retryOnStatus: ['4.*'] }));
     fake.setOptions({ tokenBehaviour: { [GOOD]: { status: 504 }, [RATE_LIMITED]: 'rate-limited' } });
