@@ -8,6 +8,18 @@
 import type { ProviderConfig } from './config/provider-config.ts';
 import type { ApiName } from './providers/types.ts';
 
+/** What a retry or fallback re-sends, kept from the request phases. */
+export interface RecoveryInputs {
+  /** When the request arrived (ms). */
+  startedMs: number;
+  /** The client's query string. */
+  query: string;
+  /** The body as sent upstream (retries). */
+  sentBody?: ArrayBuffer;
+  /** The client's body as it arrived (fallbacks, which map the model anew). */
+  clientBody?: ArrayBuffer;
+}
+
 export class RequestState {
   api?: ApiName;
   requestModel?: string;
@@ -18,19 +30,13 @@ export class RequestState {
   headersHeld = false;
   /** Which of the provider's tokens the request went upstream with. */
   tokenIndex = 0;
-  /** The body as sent upstream, kept only when the provider retries. */
-  sentBody?: ArrayBuffer;
   /** Upstream attempts the answer took (1 + retries). */
   attempts = 1;
-  /** When the request arrived (ms), read only when the provider retries. */
-  startedMs = 0;
   streaming = false;
   status = 0;
 
-  /** The client's body as it arrived, kept only when the provider has fallbacks (each maps the model anew). */
-  clientBody?: ArrayBuffer;
-  /** The client's query string. */
-  query = '';
+  /** What retries and fallbacks need, kept only for a provider that has them. */
+  recovery?: RecoveryInputs;
 
   /** The provider picked for the route; a fallback provider once one answered. */
   constructor(public provider: ProviderConfig) {}

@@ -7,6 +7,8 @@
  */
 import * as host from './host-calls.ts';
 import { Action, Callback } from './abi.ts';
+
+const CALLBACK_KINDS = Object.values(Callback);
 import { readText } from './buffers.ts';
 import { takeCallout } from './callout-registry.ts';
 import { readCalloutResponse } from './callouts.ts';
@@ -246,12 +248,18 @@ HANDLERS[Callback.Delete] = (a) => {
   return 0;
 };
 
+/**
+ * Callbacks that read Envoy's log level afresh: root callbacks, a stream's first, and answers to
+ * callouts; a stream's later callbacks keep the level its request headers saw (Envoy changes it rarely,
+ * and each read is a host call).
+ */
+const FRESH_LOG_LEVEL = CALLBACK_KINDS.map((kind) => kind !== Callback.RequestBody && kind !== Callback.RequestTrailers && kind !== Callback.ResponseHeaders && kind !== Callback.ResponseBody && kind !== Callback.ResponseTrailers && kind !== Callback.Log && kind !== Callback.Done && kind !== Callback.Delete);
+
 function dispatch(kind: number, a: number, b: number, c: number, d: number, e: number): number {
   const handler = HANDLERS[kind];
   current = 0;
-  const result = handler ? handler(a, b, c, d, e) : 0;
-  forgetLogLevel();
-  return result;
+  if (FRESH_LOG_LEVEL[kind]) forgetLogLevel();
+  return handler ? handler(a, b, c, d, e) : 0;
 }
 
 (globalThis as unknown as { __proxy_dispatch: typeof dispatch }).__proxy_dispatch = dispatch;

@@ -1,8 +1,8 @@
 /**
  * Plugin logging through `proxy_log`, with Envoy's levels; messages are logged as given. Lines below
  * Envoy's wasm log level are dropped before they cross to the host, and `log.enabled(level)` tells a
- * plugin whether a line is worth building; the level is read from the host once per callback (the
- * dispatcher forgets it after each).
+ * plugin whether a line is worth building; the level is read from the host at most once per root
+ * callback, and once per stream from its request headers on (the dispatcher forgets it then).
  */
 import * as host from './host-calls.ts';
 import { LogLevel, type LogLevelName } from './abi.ts';
@@ -18,7 +18,7 @@ function emit(level: number, message: string): void {
   if (level >= hostLevel()) host.log(level, message);
 }
 
-/** Forgets the level read during the callback that just ended (Envoy may change it between callbacks). */
+/** Forgets the level read so far (Envoy may change it between streams). */
 export function forgetLogLevel(): void {
   current = undefined;
 }

@@ -25,6 +25,7 @@ function resolveFallbacks(providers: ProviderConfig[], at: (index: number) => st
       if (found.cluster === undefined) throw new ConfigError(where, id, `a provider with a "cluster" (the Envoy cluster its requests go through, e.g. outbound|443||${found.spec.host(found.settings)}.dns)`);
       return found;
     });
+    provider.recovers = provider.retry !== undefined || provider.fallbacks.length > 0;
   });
 }
 

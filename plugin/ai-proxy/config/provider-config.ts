@@ -39,6 +39,8 @@ export interface ProviderConfig {
   fallbacks: ProviderConfig[];
   /** Statuses `fallbackOnStatus` matches. */
   fallbackStatuses: ReadonlySet<number>;
+  /** Whether a failed answer may be retried or sent to a fallback (set once fallbacks are resolved). */
+  recovers: boolean;
   /** Higress fields accepted without effect, for the configure log. */
   warnings: string[];
 }
@@ -108,6 +110,7 @@ export function parseProviderConfig(raw: Record<string, unknown>, path: string, 
     fallbackIds: readStringArray(json, 'fallbackProviders', path, { default: [] }),
     fallbacks: [],
     fallbackStatuses: readStatusPatterns(json, 'fallbackOnStatus', path, ['410', '429', '5.*']),
+    recovers: false,
     warnings,
   };
 }

@@ -44,15 +44,16 @@ function complete(ctx: HttpContext, request: RequestState, parsed: ParsedBody | 
   request.upstreamModel = upstreamModel;
   request.streaming = parsed.stream;
   const edits = { model: upstreamModel === parsed.model ? undefined : upstreamModel, includeUsage: request.api === 'chat' && parsed.stream && provider.includeUsage };
-  if (provider.fallbacks.length > 0) request.clientBody = parsed.bytes ? own(parsed.bytes) : ctx.request.body.read();
+  const recovery = request.recovery;
+  if (recovery && provider.fallbacks.length > 0) recovery.clientBody = parsed.bytes ? own(parsed.bytes) : ctx.request.body.read();
   if (parsed.bytes) {
     const rewritten = rewriteBody(parsed, edits);
     if (rewritten !== parsed.bytes) ctx.request.body.replace(rewritten.buffer as ArrayBuffer);
-    if (provider.retry) request.sentBody = rewritten === parsed.bytes && request.clientBody ? request.clientBody : own(rewritten);
+    if (recovery && provider.retry) recovery.sentBody = rewritten === parsed.bytes && recovery.clientBody ? recovery.clientBody : own(rewritten);
   } else {
     const splices = bodySplices(parsed, edits);
     if (splices.length > 0) ctx.request.body.splice(splices);
-    if (provider.retry) request.sentBody = splices.length === 0 && request.clientBody ? request.clientBody : ctx.request.body.read();
+    if (recovery && provider.retry) recovery.sentBody = splices.length === 0 && recovery.clientBody ? recovery.clientBody : ctx.request.body.read();
   }
   releaseHeaders(ctx, request);
   return Action.Continue;

@@ -53,7 +53,6 @@ export function handleRequestHeaders(ctx: HttpContext, request: RequestState, en
     return Action.Pause;
   }
   request.api = api;
-  if (provider.retry || provider.fallbacks.length > 0) request.startedMs = now();
   const method = headers.get(':method') ?? 'GET';
   if (method !== API_METHOD[api]) {
     replyError(ctx, { status: 405, code: 'method_not_allowed', message: `${path} accepts ${API_METHOD[api]}, not ${method}` });
@@ -65,7 +64,7 @@ export function handleRequestHeaders(ctx: HttpContext, request: RequestState, en
   }
   const fullPath = query === '' ? upstreamPath : withQuery(upstreamPath, query);
   request.upstreamPath = fullPath;
-  request.query = query;
+  if (provider.recovers) request.recovery = { startedMs: now(), query };
   if (HOLDS_HEADERS && api !== 'models') {
     request.headersHeld = true;
     return Action.PauseHeaders;

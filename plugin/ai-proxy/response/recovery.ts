@@ -16,7 +16,7 @@
 import { getProperty, log, now, type CalloutRequest, type CalloutResponse, type HttpContext } from '../../sdk/index.ts';
 import { parseRequestBody, rewriteBody } from '../body/chat-body.ts';
 import type { ProviderConfig } from '../config/provider-config.ts';
-import type { RequestState } from '../request-state.ts';
+import type { RecoveryInputs, RequestState } from '../request-state.ts';
 import { withQuery } from '../request/api-route.ts';
 import { calloutHeaders } from '../request/upstream-headers.ts';
 import { available, readHealth } from '../failover/token-health.ts';
@@ -46,6 +46,7 @@ export class RecoveryAttempts {
   private constructor(
     private readonly ctx: HttpContext,
     private readonly request: RequestState,
+    private readonly inputs: RecoveryInputs,
     private readonly finish: (answer: Answer | undefined) => void,
   ) {
     this.used.add(request.tokenIndex);
@@ -56,15 +57,17 @@ export class RecoveryAttempts {
   /** Starts after a failed answer; undefined when the provider neither retries nor falls back on it, or nothing is left to try. */
   static start(ctx: HttpContext, request: RequestState, finish: (answer: Answer | undefined) => void): RecoveryAttempts | undefined {
     const provider = request.provider;
-    const retries = provider.retry !== undefined && request.sentBody !== undefined && provider.retry.statuses.has(request.status);
-    const fallbacks = provider.fallbacks.length > 0 && request.clientBody !== undefined && provider.fallbackStatuses.has(request.status);
+    const inputs = request.recovery;
+    if (!inputs) return undefined;
+    const retries = provider.retry !== undefined && inputs.sentBody !== undefined && provider.retry.statuses.has(request.status);
+    const fallbacks = provider.fallbacks.length > 0 && inputs.clientBody !== undefined && provider.fallbackStatuses.has(request.status);
     if (!retries && !fallbacks) return undefined;
-    const attempts = new RecoveryAttempts(ctx, request, finish);
+    const attempts = new RecoveryAttempts(ctx, request, inputs, finish);
     return attempts.next() ? attempts : undefined;
   }
 
   private left(): number {
-    return this.active.timeoutMs - (now() - this.request.startedMs);
+    return this.active.timeoutMs - (now() - this.inputs.startedMs);
   }
 
   /** Sends the next attempt (a retry while one is due and possible, else the next fallback); false when nothing is left. */
@@ -74,7 +77,7 @@ export class RecoveryAttempts {
       const index = this.untriedToken();
       const cluster = this.clusterOfRoute();
       if (index >= 0 && cluster !== undefined) {
-        const sent = this.send(this.active, index, cluster, this.request.upstreamPath!, this.request.sentBody!, Math.min(this.active.retry!.retryTimeoutMs, this.left()), this.request.upstreamModel);
+        const sent = this.send(this.active, index, cluster, this.request.upstreamPath!, this.inputs.sentBody!, Math.min(this.active.retry!.retryTimeoutMs, this.left()), this.request.upstreamModel);
         if (sent) {
           this.used.add(index);
           return true;
@@ -86,7 +89,7 @@ export class RecoveryAttempts {
 
   private retryDue(): boolean {
     const retry = this.active.retry;
-    return retry !== undefined && this.request.sentBody !== undefined && this.request.attempts <= retry.maxRetries && this.nextFallback === 0 && retry.statuses.has(this.status);
+    return retry !== undefined && this.inputs.sentBody !== undefined && this.request.attempts <= retry.maxRetries && this.nextFallback === 0 && retry.statuses.has(this.status);
   }
 
   /** The next token not tried yet (and, with failover, neither out nor parked). */
@@ -115,17 +118,18 @@ export class RecoveryAttempts {
   /** The next fallback provider that takes this request, sent; false when none is left. */
   private fallBack(): boolean {
     const { request } = this;
-    if (request.clientBody === undefined || !this.active.fallbackStatuses.has(this.status)) return false;
+    const clientBody = this.inputs.clientBody;
+    if (clientBody === undefined || !this.active.fallbackStatuses.has(this.status)) return false;
     while (this.nextFallback < this.active.fallbacks.length) {
       const provider = this.active.fallbacks[this.nextFallback++]!;
       const path = request.api && provider.paths.api[request.api];
-      const parsed = parseRequestBody(new Uint8Array(request.clientBody));
+      const parsed = parseRequestBody(new Uint8Array(clientBody));
       if (!path || 'code' in parsed) continue;
       const model = parsed.model === undefined ? provider.mapping.fallback : provider.mapping.map(parsed.model);
       if (model === undefined) continue;
       const body = rewriteBody(parsed, { model: model === parsed.model ? undefined : model, includeUsage: request.api === 'chat' && parsed.stream && provider.includeUsage });
       const index = chooseToken(provider, undefined);
-      const sent = this.send(provider, index, provider.cluster!, withQuery(path, request.query), body.slice().buffer, Math.min(provider.timeoutMs, this.left()), model);
+      const sent = this.send(provider, index, provider.cluster!, withQuery(path, this.inputs.query), body.slice().buffer, Math.min(provider.timeoutMs, this.left()), model);
       if (sent) return true;
     }
     return false;

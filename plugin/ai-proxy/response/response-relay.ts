@@ -65,7 +65,7 @@ export class ResponseRelay {
     const provider = request.provider;
     if (provider.protocol === 'original' || !request.api) return Action.Continue;
     if (provider.failover) learnFromUpstream(provider, request.tokenIndex, request.status, headers);
-    if ((provider.retry || provider.fallbacks.length > 0) && (request.status < 200 || request.status >= 300)) {
+    if (provider.recovers && (request.status < 200 || request.status >= 300)) {
       if (RecoveryAttempts.start(ctx, request, (answer) => this.recovered(ctx, answer, endOfStream))) {
         this.mode = 'retrying';
         return Action.Pause;
