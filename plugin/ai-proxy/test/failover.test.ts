@@ -32,8 +32,18 @@ function config(apiTokens: string[], failover: Record<string, unknown>, extra: R
   return { provider: { type: 'github', apiTokens, tokenStrategy: 'round-robin', cluster: CLUSTER, failover: { enabled: true, ...failover }, ...extra } };
 }
 
-function failoverHost(mode: PluginMode, pluginConfig: object, options: Partial<HostOptions> = {}): Promise<Host> {
-  return aiHost(mode, pluginConfig, { workers: 4, properties: { cluster_name: CLUSTER }, clusters: { [CLUSTER]: fake.url }, ...options });
+const hosts: Host[] = [];
+afterEach(() => {
+  for (const host of hosts.splice(0)) {
+    expectNoSecrets(host, [], ALL);
+    for (const key of host.sharedData.keys()) for (const token of ALL) expect(Buffer.from(host.sharedData.get(key)!.value).toString().includes(token), key).toBe(false);
+  }
+});
+
+async function failoverHost(mode: PluginMode, pluginConfig: object, options: Partial<HostOptions> = {}): Promise<Host> {
+  const host = await aiHost(mode, pluginConfig, { workers: 4, properties: { cluster_name: CLUSTER }, clusters: { [CLUSTER]: fake.url }, ...options });
+  hosts.push(host);
+  return host;
 }
 
 async function on(host: Host, worker: number): Promise<ExchangeResult> {

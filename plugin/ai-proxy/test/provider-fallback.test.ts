@@ -52,8 +52,15 @@ function config(github: Record<string, unknown> = {}, azure: Record<string, unkn
   };
 }
 
-function fallbackHost(mode: PluginMode, pluginConfig: object, options: Partial<HostOptions> = {}): Promise<Host> {
-  return aiHost(mode, pluginConfig, { properties: { cluster_name: GH_CLUSTER }, clusters: { [AZ_CLUSTER]: foundryHandler, [GH_CLUSTER]: fake.url }, ...options });
+const hosts: Host[] = [];
+afterEach(() => {
+  for (const host of hosts.splice(0)) expectNoSecrets(host, [], [GH_TOKEN, GH_OTHER, AZ_KEY]);
+});
+
+async function fallbackHost(mode: PluginMode, pluginConfig: object, options: Partial<HostOptions> = {}): Promise<Host> {
+  const host = await aiHost(mode, pluginConfig, { properties: { cluster_name: GH_CLUSTER }, clusters: { [AZ_CLUSTER]: foundryHandler, [GH_CLUSTER]: fake.url }, ...options });
+  hosts.push(host);
+  return host;
 }
 
 describe.each(MODES)('provider fallback (%s)', (mode) => {

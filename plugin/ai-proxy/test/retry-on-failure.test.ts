@@ -33,8 +33,15 @@ function config(apiTokens: string[], retryOnFailure: Record<string, unknown> = {
   return { provider: { type: 'github', apiTokens, tokenStrategy: 'round-robin', modelMapping: { 'gpt-4.1': 'openai/gpt-4.1' }, retryOnFailure, ...extra } };
 }
 
-function retryHost(mode: PluginMode, pluginConfig: object, options: Partial<HostOptions> = {}): Promise<Host> {
-  return aiHost(mode, pluginConfig, { properties: { cluster_name: CLUSTER }, clusters: { [CLUSTER]: fake.url }, ...options });
+const hosts: Host[] = [];
+afterEach(() => {
+  for (const host of hosts.splice(0)) expectNoSecrets(host, [], ALL);
+});
+
+async function retryHost(mode: PluginMode, pluginConfig: object, options: Partial<HostOptions> = {}): Promise<Host> {
+  const host = await aiHost(mode, pluginConfig, { properties: { cluster_name: CLUSTER }, clusters: { [CLUSTER]: fake.url }, ...options });
+  hosts.push(host);
+  return host;
 }
 
 const bearer = (i: number) => fake.requests[i]?.headers.authorization;
