@@ -7,7 +7,9 @@
  * parsed on the side for usage); other upstream errors pass through unchanged (429 keeps `retry-after`
  * and `x-ratelimit-*`); a retired provider's 410, Envoy's own upstream failures and the GitHub catalog are
  * replaced by OpenAI-shaped bodies (an answer without a body is replaced by a local reply, since no body
- * callback follows).
+ * callback follows). With `failover` the answer updates its token's health; with `retryOnFailure` or
+ * `fallbackProviders` a failed answer is held while `RecoveryAttempts` tries again, and the last answer
+ * replaces it as a local reply.
  *
  * The response body is relayed chunk by chunk without holding anything (usage is read from SSE events or
  * from a copy of a JSON answer, decoded whole so characters cut between chunks survive, and skipped when
