@@ -1,12 +1,7 @@
-/** Timing helpers for the benchmarks: warm up, then report the median of several timed rounds. */
+/** Timing helpers for the benchmarks: warm up, then report the minimum of timed rounds (this machine is noisy: the fastest round is the one least disturbed). */
 
-export function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
-
-/** Median microseconds per call of `run` over `rounds` rounds of `perRound` calls. */
-export function microsPerCall(run: () => void, perRound: number, rounds = 7): number {
+/** Microseconds per call of `run`: the minimum over `rounds` rounds of `perRound` calls. */
+export function microsPerCall(run: () => void, perRound: number, rounds = 15): number {
   for (let i = 0; i < Math.min(perRound, 200); i++) run();
   const samples: number[] = [];
   for (let r = 0; r < rounds; r++) {
@@ -14,7 +9,7 @@ export function microsPerCall(run: () => void, perRound: number, rounds = 7): nu
     for (let i = 0; i < perRound; i++) run();
     samples.push(((performance.now() - started) * 1000) / perRound);
   }
-  return median(samples);
+  return Math.min(...samples);
 }
 
 export function formatTable(rows: Array<Record<string, string | number>>): string {
