@@ -1,6 +1,7 @@
 /**
  * The AI proxy's root context: parses the configuration per Higress rule (global fields plus `_rules_`)
  * and hands each stream to an `AiProxyStream`. A summary of what was configured is logged, never a token.
+ * With `failover`, it seeds the shared token health and ticks the health checks.
  */
 import { log, type LocalReply } from '../sdk/index.ts';
 import { PLUGIN_FAILURE } from './errors.ts';
