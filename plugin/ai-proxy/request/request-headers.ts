@@ -10,7 +10,8 @@
  * upstream headers may depend on it (the first-byte timeout only for streaming requests). On the Envoy
  * build the headers go upstream at once and the body follows once checked.
  */
-import { Action, HeaderNames, buildTarget, log, now, rememberLast, setProperty, type HeaderMap, type HookResult, type HttpContext } from '../../sdk/index.ts';
+import { Action, HeaderNames, buildTarget, log, now, setProperty, type HeaderMap, type HookResult, type HttpContext } from '../../sdk/index.ts';
+import { isJsonContentType } from '../media-types.ts';
 import { replyError } from '../errors.ts';
 import type { ProviderConfig } from '../config/provider-config.ts';
 import { withBasePath } from '../config/upstream-paths.ts';
@@ -87,15 +88,6 @@ function supported(provider: ProviderConfig): string {
     .filter((api) => paths[api] !== undefined)
     .map((api) => CLIENT_PATH[api])
     .join(', ');
-}
-
-/** Whether a content type is `application/json`, parameters allowed (`application/json; charset=utf-8`); the last one is remembered. */
-export const isJsonContentType: (type: string) => boolean = rememberLast(isJson);
-
-function isJson(type: string): boolean {
-  const semicolon = type.indexOf(';');
-  const media = (semicolon < 0 ? type : type.slice(0, semicolon)).trimEnd();
-  return media.length === 16 && media.toLowerCase() === 'application/json';
 }
 
 function checkBodyHeaders(ctx: HttpContext, headers: HeaderMap, provider: ProviderConfig, endOfStream: boolean): HookResult | undefined {

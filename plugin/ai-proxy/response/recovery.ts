@@ -22,10 +22,10 @@ import { calloutHeaders } from '../request/upstream-headers.ts';
 import { available, readHealth } from '../failover/token-health.ts';
 import { chooseToken, learnFromAnswer } from '../failover/token-choice.ts';
 import { isEnvoyCalloutReply } from './replacement.ts';
+import { pairValue } from './retried-answer.ts';
 
 const CLUSTER_NAME = ['cluster_name'];
 
-const header = (response: CalloutResponse, name: string) => response.headers.find(([k]) => k === name)?.[1];
 
 export interface Answer {
   response: CalloutResponse;
@@ -97,10 +97,9 @@ export class RecoveryAttempts {
     const { tokenIndex } = this.request;
     const n = this.active.tokens.tokens.length;
     const health = this.active.failover ? readHealth(this.active) : undefined;
-    const nowMs = () => now();
     for (let k = 1; k < n; k++) {
       const i = (tokenIndex + k) % n;
-      if (!this.used.has(i) && (!health || available(health.tokens[i]!, nowMs))) return i;
+      if (!this.used.has(i) && (!health || available(health.tokens[i]!, now))) return i;
     }
     return -1;
   }
@@ -152,8 +151,8 @@ export class RecoveryAttempts {
   private answered(answer: Answer): void {
     const { response, provider } = answer;
     if (!response.failed) this.last = answer;
-    if (provider.failover && !response.failed && !isEnvoyCalloutReply(response.status, header(response, 'content-type'))) {
-      learnFromAnswer(provider, answer.index, response.status, (name) => header(response, name), undefined);
+    if (provider.failover && !response.failed && !isEnvoyCalloutReply(response.status, pairValue(response.headers, 'content-type'))) {
+      learnFromAnswer(provider, answer.index, response.status, (name) => pairValue(response.headers, name), undefined);
     }
     this.status = response.failed ? 503 : response.status;
     const ok = !response.failed && response.status >= 200 && response.status < 300;

@@ -26,7 +26,8 @@ import { SseEventScan } from './sse-event-scan.ts';
 import { UsageTracker } from './usage.ts';
 import { RecoveryAttempts, type Answer } from './recovery.ts';
 import { learnFromAnswer } from '../failover/token-choice.ts';
-import { retriedReply } from './retried-answer.ts';
+import { isEventStream } from '../media-types.ts';
+import { pairValue, retriedReply } from './retried-answer.ts';
 
 type RelayMode = 'pass' | 'sse' | 'json' | 'replace' | 'catalog' | 'retrying' | 'answered';
 
@@ -34,7 +35,6 @@ const USAGE_COPY_LIMIT = 4 * 1024 * 1024;
 /** Which provider answered, on answers of a provider with fallbacks. */
 const PROVIDER_HEADER = 'x-ai-proxy-provider';
 
-/** Whether a content type is `text/event-stream` (parameters allowed), without a regex: QuickJS's are slow. */
 const CODE_DETAILS = ['response', 'code_details'];
 const ROUTE_CLUSTER = ['cluster_name'];
 
@@ -46,7 +46,6 @@ function learnFromUpstream(provider: RequestState['provider'], index: number, st
   learnFromAnswer(provider, index, status, header, getProperty(ROUTE_CLUSTER));
 }
 
-const isEventStream = (type: string | undefined): boolean => type !== undefined && type.length >= 17 && type.slice(0, 17).toLowerCase() === 'text/event-stream';
 
 export class ResponseRelay {
   private mode: RelayMode = 'pass';
@@ -89,7 +88,7 @@ export class ResponseRelay {
     request.provider = answer.provider;
     request.upstreamModel = answer.upstreamModel;
     this.mode = 'answered';
-    const replacement = calloutReplacement(answer.provider, answer.response.status, answer.response.headers.find(([k]) => k === 'content-type')?.[1]);
+    const replacement = calloutReplacement(answer.provider, answer.response.status, pairValue(answer.response.headers, 'content-type'));
     if (replacement) replyError(ctx, replacement);
     else ctx.reply(retriedReply(answer.response, this.usage, request.streaming, fellBack || answer.provider.fallbacks.length > 0 ? answer.provider.id : undefined));
     this.record(true);

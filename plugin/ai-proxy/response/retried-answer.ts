@@ -6,35 +6,29 @@
  * (JSON, or each SSE event's data).
  */
 import type { CalloutResponse, HeaderPairs, LocalReply } from '../../sdk/index.ts';
-import { decodeUtf8 } from '../../sdk/index.ts';
+import { isEventStream, isJsonContentType } from '../media-types.ts';
+import { SseParser } from './sse-parser.ts';
 import type { UsageTracker } from './usage.ts';
 
 const kept = (name: string) => name === 'content-type' || name === 'retry-after' || name.startsWith('x-ratelimit-') || name.endsWith('request-id');
 
-function header(headers: HeaderPairs, name: string): string | undefined {
+/** The first value of `name` in header pairs (names lower-case, as Envoy gives them). */
+export function pairValue(headers: HeaderPairs, name: string): string | undefined {
   return headers.find(([k]) => k === name)?.[1];
 }
 
-/** Each event's `data` lines joined by LF (WHATWG event-stream: LF, CR or CRLF lines; a blank line ends an event). */
-function eventData(text: string): string[] {
-  const events: string[] = [];
-  let data: string[] = [];
-  for (const line of text.split(/\r\n|\r|\n/)) {
-    if (line === '') {
-      if (data.length > 0) events.push(data.join('\n'));
-      data = [];
-    } else if (line.startsWith('data:')) data.push(line.slice(line[5] === ' ' ? 6 : 5));
-  }
-  if (data.length > 0) events.push(data.join('\n'));
-  return events;
+/** Usage and model from each event of a whole SSE answer, read by the parser that reads relayed streams. */
+function observeEvents(body: ArrayBuffer, usage: UsageTracker): void {
+  const parser = new SseParser();
+  for (const event of [...parser.push(new Uint8Array(body)), ...parser.end()]) usage.observeEvent(event.data);
 }
 
 /** `provider`: the id for `x-ai-proxy-provider`, when the answer says which provider gave it. */
 export function retriedReply(answer: CalloutResponse, usage: UsageTracker, streaming: boolean, provider?: string): LocalReply {
-  const type = header(answer.headers, 'content-type') ?? '';
+  const type = pairValue(answer.headers, 'content-type') ?? '';
   if (answer.status >= 200 && answer.status < 300) {
-    if (type.toLowerCase().startsWith('text/event-stream')) for (const data of eventData(decodeUtf8(answer.body))) usage.observeEvent(data);
-    else if (!streaming || type.toLowerCase().startsWith('application/json')) usage.observeAnswer(new Uint8Array(answer.body));
+    if (isEventStream(type)) observeEvents(answer.body, usage);
+    else if (!streaming || isJsonContentType(type)) usage.observeAnswer(new Uint8Array(answer.body));
   }
   const headers = answer.headers.filter(([name]) => kept(name));
   if (provider !== undefined) headers.push(['x-ai-proxy-provider', provider]);
