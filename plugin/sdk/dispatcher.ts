@@ -167,38 +167,36 @@ class BrokenContext extends HttpContext {
   }
 }
 
-function calloutAnswered(rootId: number, token: number, headers: number, body: number, trailers: number): void {
-  const pending = roots.has(rootId) ? takeCallout(token) : undefined;
-  if (!pending) return;
-  const ctx = pending.streamId ? streams.get(pending.streamId) : undefined;
-  if (pending.streamId && !ctx) return log.debug(`callout ${token} answered after stream ${pending.streamId} ended`);
-  if (ctx) host.setEffectiveContext(ctx.id);
-  current = pending.streamId;
-  const response = readCalloutResponse(headers, body, trailers);
-  try {
-    pending.handler(response);
-  } catch (error) {
-    if (ctx) fail(ctx, 'callout handler', error, phases.get(ctx) ?? 'request', true);
-    else log.error(`callout handler of root ${rootId} threw: ${describeError(error)}`);
+/**
+ * Runs an answer's handler as the stream that sent the call (its effective context, its failure policy),
+ * or as the root; answers `false`, running nothing, when that stream has ended or the root is not ours.
+ */
+function answerCaller(rootId: number, streamId: number, what: string, token: number, run: () => void): boolean {
+  if (!roots.has(rootId)) return false;
+  const ctx = streamId ? streams.get(streamId) : undefined;
+  if (streamId && !ctx) {
+    log.debug(`${what} ${token} answered after stream ${streamId} ended`);
+    return false;
   }
+  if (ctx) host.setEffectiveContext(ctx.id);
+  current = streamId;
+  try {
+    run();
+  } catch (error) {
+    if (ctx) fail(ctx, `${what} handler`, error, phases.get(ctx) ?? 'request', true);
+    else log.error(`${what} handler of root ${rootId} threw: ${describeError(error)}`);
+  }
+  return true;
+}
+
+function calloutAnswered(rootId: number, token: number, headers: number, body: number, trailers: number): void {
+  const pending = takeCallout(token);
+  if (pending) answerCaller(rootId, pending.streamId, 'callout', token, () => pending.handler(readCalloutResponse(headers, body, trailers)));
 }
 
 function redisAnswered(rootId: number, token: number, status: number, size: number): void {
   const pending = takeRedisCall(token);
-  if (!pending || !roots.has(rootId)) return pending?.forget();
-  const ctx = pending.streamId ? streams.get(pending.streamId) : undefined;
-  if (pending.streamId && !ctx) {
-    pending.forget();
-    return log.debug(`redis call ${token} answered after stream ${pending.streamId} ended`);
-  }
-  if (ctx) host.setEffectiveContext(ctx.id);
-  current = pending.streamId;
-  try {
-    pending.deliver(status, size);
-  } catch (error) {
-    if (ctx) fail(ctx, 'redis reply handler', error, phases.get(ctx) ?? 'request', true);
-    else log.error(`redis reply handler of root ${rootId} threw: ${describeError(error)}`);
-  }
+  if (pending && !answerCaller(rootId, pending.streamId, 'redis call', token, () => pending.deliver(status, size))) pending.forget();
 }
 
 function remove(id: number): void {
