@@ -7,6 +7,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import { respCommand } from '../../src/callouts/redis-connection.ts';
 
 const BINARY = process.env.REDIS_SERVER ?? 'redis-server';
 const found = spawnSync(BINARY, ['--version'], { encoding: 'utf8' });
@@ -51,7 +52,6 @@ function waitReady(child: ChildProcess): Promise<void> {
 export function rawCommand(port: number, args: string[], password?: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = connect({ host: '127.0.0.1', port });
-    const encode = (a: string[]) => `*${a.length}\r\n${a.map((x) => `$${Buffer.byteLength(x)}\r\n${x}\r\n`).join('')}`;
     let text = '';
     const expected = password ? 2 : 1;
     socket.on('data', (chunk) => {
@@ -62,7 +62,8 @@ export function rawCommand(port: number, args: string[], password?: string): Pro
       }
     });
     socket.on('error', reject);
-    socket.write((password ? encode(['AUTH', password]) : '') + encode(args));
+    if (password) socket.write(respCommand(['AUTH', password]));
+    socket.write(respCommand(args));
   });
 }
 
