@@ -126,6 +126,44 @@ describe('parseReply', () => {
   });
 });
 
+describe('linear in the reply size', () => {
+  /** An array of `n` bulk strings with a long simple string among them: what quadratic framing would choke on. */
+  const reply = (n: number) => Buffer.concat([Buffer.from(`*${n + 1}\r\n`), Buffer.from(`+${'s'.repeat(n)}\r\n`), ...Array.from({ length: n }, (_, i) => Buffer.from(`$${String(i).length}\r\n${i}\r\n`))]);
+  const SMALL = reply(20_000);
+  const LARGE = reply(160_000);
+
+  function nsPerByte(run: (bytes: Buffer) => void, bytes: Buffer): number {
+    const started = process.hrtime.bigint();
+    run(bytes);
+    return Number(process.hrtime.bigint() - started) / bytes.length;
+  }
+
+  /** The ratio of minima of interleaved rounds, per byte, of a body eight times larger (quadratic code: about 8). */
+  function growth(run: (bytes: Buffer) => void): number {
+    let small = Infinity;
+    let large = Infinity;
+    for (let round = 0; round < 5; round++) {
+      small = Math.min(small, nsPerByte(run, SMALL));
+      large = Math.min(large, nsPerByte(run, LARGE));
+    }
+    return large / small;
+  }
+
+  it('frames a reply cut into 1460-byte TCP reads in time per byte that does not grow with its size', () => {
+    const frame = (bytes: Buffer) => {
+      const framer = new RespFramer();
+      let replies = 0;
+      for (let at = 0; at < bytes.length; at += 1460) replies += framer.push(bytes.subarray(at, at + 1460)).length;
+      expect(replies).toBe(1);
+    };
+    expect(growth(frame)).toBeLessThan(2.5);
+  });
+
+  it('parses a whole reply in time per byte that does not grow with its size', () => {
+    expect(growth((bytes) => expect((parseWholeReply(bytes) as RedisValue[]).length).toBeGreaterThan(1))).toBeLessThan(2.5);
+  });
+});
+
 describe('encodeCommand', () => {
   it('writes every argument as a bulk string that parses back', () => {
     const arg = fc.oneof(fc.string({ unit: 'grapheme', maxLength: 20 }), fc.integer(), fc.uint8Array({ maxLength: 10 }));
