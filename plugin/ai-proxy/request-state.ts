@@ -26,8 +26,6 @@ export class RequestState {
   upstreamModel?: string;
   /** The upstream path and query. */
   upstreamPath?: string;
-  /** Whether the request headers wait for the body (Higress build). */
-  headersHeld = false;
   /** Which of the provider's tokens the request went upstream with. */
   tokenIndex = 0;
   /** Upstream attempts the answer took (1 + retries). */

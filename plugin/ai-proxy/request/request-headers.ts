@@ -66,10 +66,7 @@ export function handleRequestHeaders(ctx: HttpContext, request: RequestState, en
   const fullPath = query === '' ? upstreamPath : withQuery(upstreamPath, query);
   request.upstreamPath = fullPath;
   if (provider.recovers) request.recovery = { startedMs: now(), query };
-  if (HOLDS_HEADERS && api !== 'models') {
-    request.headersHeld = true;
-    return Action.PauseHeaders;
-  }
+  if (HOLDS_HEADERS && api !== 'models') return Action.PauseHeaders;
   rewriteCommon(headers, request, fullPath, api !== 'models');
   if (log.enabled('debug')) log.debug(`ai-proxy: ${api} request routed to provider "${provider.id}" at ${upstreamHeaders(provider).host}${upstreamPath}`);
   return Action.Continue;
@@ -77,7 +74,7 @@ export function handleRequestHeaders(ctx: HttpContext, request: RequestState, en
 
 /** Higress build: rewrites the held headers for the upstream once the body was checked (the body hook then continues). */
 export function releaseHeaders(ctx: HttpContext, request: RequestState): void {
-  if (!request.headersHeld || request.upstreamPath === undefined) return;
+  if (!HOLDS_HEADERS || request.upstreamPath === undefined) return;
   rewriteCommon(ctx.requestHeaders, request, request.upstreamPath, true, request.streaming);
   if (log.enabled('debug')) log.debug(`ai-proxy: ${request.api} request routed to provider "${request.provider.id}" at ${upstreamHeaders(request.provider).host}${request.upstreamPath}`);
 }
