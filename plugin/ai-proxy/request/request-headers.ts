@@ -68,15 +68,19 @@ export function handleRequestHeaders(ctx: HttpContext, request: RequestState, en
   if (provider.recovers) request.recovery = { startedMs: now(), query };
   if (HOLDS_HEADERS && api !== 'models') return Action.PauseHeaders;
   rewriteCommon(headers, request, fullPath, api !== 'models');
-  if (log.enabled('debug')) log.debug(`ai-proxy: ${api} request routed to provider "${provider.id}" at ${upstreamHeaders(provider).host}${upstreamPath}`);
+  logRouted(request);
   return Action.Continue;
+}
+
+function logRouted(request: RequestState): void {
+  if (log.enabled('debug')) log.debug(`ai-proxy: ${request.api} request routed to provider "${request.provider.id}" at ${upstreamHeaders(request.provider).host}${request.upstreamPath}`);
 }
 
 /** Higress build: rewrites the held headers for the upstream once the body was checked (the body hook then continues). */
 export function releaseHeaders(ctx: HttpContext, request: RequestState): void {
   if (!HOLDS_HEADERS || request.upstreamPath === undefined) return;
   rewriteCommon(ctx.requestHeaders, request, request.upstreamPath, true, request.streaming);
-  if (log.enabled('debug')) log.debug(`ai-proxy: ${request.api} request routed to provider "${request.provider.id}" at ${upstreamHeaders(request.provider).host}${request.upstreamPath}`);
+  logRouted(request);
 }
 
 function supported(provider: ProviderConfig): string {
