@@ -7,6 +7,7 @@
  */
 import type { ProviderConfig } from './config/provider-config.ts';
 import type { ApiName } from './providers/types.ts';
+import type { RequestLimits } from './limits/request-limits.ts';
 
 /** What a retry or fallback re-sends, kept from the request phases. */
 export interface RecoveryInputs {
@@ -35,6 +36,9 @@ export class RequestState {
 
   /** What retries and fallbacks need, kept only for a provider that has them. */
   recovery?: RecoveryInputs;
+
+  /** The rate limits of the request's configuration, when it has any. */
+  limits?: RequestLimits;
 
   /** The provider picked for the route; a fallback provider once one answered. */
   constructor(public provider: ProviderConfig) {}

@@ -11,6 +11,8 @@ import { AiProxyStream } from './stream.ts';
 import { healthTick } from './failover/health-check.ts';
 import { seedHealth } from './failover/token-health.ts';
 import type { ProviderConfig } from './config/provider-config.ts';
+import { seedLocal } from './limits/local-store.ts';
+import { initRedisLimits } from './limits/redis-store.ts';
 
 export class AiProxyRoot extends HigressRootContext<AiProxyConfig> {
   /** Providers with `failover`, whose tokens the tick looks after. */
@@ -32,6 +34,9 @@ export class AiProxyRoot extends HigressRootContext<AiProxyConfig> {
     log.info(`ai-proxy configured: ${summary}, ${this.ruleSet.rules.length} rule(s)`);
     this.failover = [...new Set(configs.flatMap((config) => config?.providers ?? []))].filter((p) => p.failover !== undefined);
     for (const provider of this.failover) seedHealth(provider);
+    const limits = configs.flatMap((config) => config?.rateLimits ?? []);
+    for (const limit of limits) if (limit.backend === 'local') seedLocal(limit);
+    initRedisLimits(limits);
     if (this.failover.length > 0) this.setTickPeriod(Math.min(...this.failover.map((p) => p.failover!.healthCheckIntervalMs)));
     return true;
   }

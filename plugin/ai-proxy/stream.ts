@@ -11,15 +11,20 @@ import { handleRequestHeaders } from './request/request-headers.ts';
 import { handleRequestBody } from './request/request-body.ts';
 import { ResponseRelay } from './response/response-relay.ts';
 import { replyError } from './errors.ts';
+import { RequestLimits } from './limits/request-limits.ts';
+import { readKeys } from './limits/key-sources.ts';
 
 export class AiProxyStream extends HttpContext<HigressRootContext<AiProxyConfig>> {
   private state?: RequestState;
   private relay?: ResponseRelay;
 
   override onRequestHeaders(_numHeaders: number, endOfStream: boolean): HookResult {
-    const provider = this.root.configFor(this)?.active;
+    const config = this.root.configFor(this);
+    const provider = config?.active;
     if (!provider) return Action.Continue;
     this.state = new RequestState(provider);
+    const limits = config.rateLimits;
+    if (limits.length > 0) this.state.limits = new RequestLimits(limits, readKeys(limits, this.requestHeaders));
     this.relay = new ResponseRelay(this.state);
     return handleRequestHeaders(this, this.state, endOfStream);
   }

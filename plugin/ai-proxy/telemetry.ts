@@ -10,6 +10,7 @@
 import { Counter, getProperty, log, metric, setProperty } from '../sdk/index.ts';
 import type { RequestState } from './request-state.ts';
 import type { UsageTracker } from './response/usage.ts';
+import { remainingLog } from './limits/admission.ts';
 
 const ROUTE_NAME = ['route_name'];
 const AI_LOG = ['ai_log'];
@@ -103,7 +104,7 @@ export function recordUsage(request: RequestState, tracker: UsageTracker, comple
   const total = usage ? usage.totalTokens : 0;
   setProperty(
     AI_LOG,
-    `${namesPart(request, model)}"stream":${request.streaming},"status":${request.status},"input_token":${input},"output_token":${output},"total_token":${total},"complete":${complete},"attempts":${request.attempts}}`,
+    `${namesPart(request, model)}"stream":${request.streaming},"status":${request.status},"input_token":${input},"output_token":${output},"total_token":${total},"complete":${complete},"attempts":${request.attempts}${request.limits ? remainingLog(request.limits) : ''}}`,
   );
   if (request.upstreamModel === undefined) return;
   const found = counters(getProperty(ROUTE_NAME), model);

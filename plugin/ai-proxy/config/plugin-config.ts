@@ -5,13 +5,16 @@
  */
 import { ConfigError, fieldPath, isJsonObject, kindOnly, readString } from '../../sdk/config/index.ts';
 import { parseProviderConfig, type ProviderConfig } from './provider-config.ts';
+import { readLimitsConfig } from '../limits/limit-config.ts';
+import type { RateLimit } from '../limits/rate-limit.ts';
 
 export interface AiProxyConfig {
   active?: ProviderConfig;
   providers: ProviderConfig[];
+  rateLimits: RateLimit[];
 }
 
-const TOP_LEVEL = new Set(['provider', 'providers', 'activeProviderId']);
+const TOP_LEVEL = new Set(['provider', 'providers', 'activeProviderId', 'redis', 'rateLimits']);
 
 /** Each provider's `fallbackProviders` ids to the providers they name: configured, not itself, with a `cluster` to reach them by. */
 function resolveFallbacks(providers: ProviderConfig[], at: (index: number) => string): void {
@@ -31,8 +34,9 @@ function resolveFallbacks(providers: ProviderConfig[], at: (index: number) => st
 
 export function parseAiProxyConfig(json: Record<string, unknown>, path: string): AiProxyConfig {
   for (const key of Object.keys(json)) {
-    if (!TOP_LEVEL.has(key)) throw new ConfigError(fieldPath(path, key), kindOnly(json[key]), 'one of the fields provider, providers, activeProviderId');
+    if (!TOP_LEVEL.has(key)) throw new ConfigError(fieldPath(path, key), kindOnly(json[key]), 'one of the fields provider, providers, activeProviderId, redis, rateLimits');
   }
+  const { rateLimits } = readLimitsConfig(json, path);
   if (json.provider !== undefined && json.providers !== undefined) {
     throw new ConfigError(fieldPath(path, 'provider'), json.provider, 'either "provider" or "providers", not both');
   }
@@ -40,7 +44,7 @@ export function parseAiProxyConfig(json: Record<string, unknown>, path: string):
     if (!isJsonObject(json.provider)) throw new ConfigError(fieldPath(path, 'provider'), json.provider, 'a provider object');
     const provider = parseProviderConfig(json.provider, fieldPath(path, 'provider'), false);
     resolveFallbacks([provider], () => fieldPath(path, 'provider'));
-    return { active: provider, providers: [provider] };
+    return { active: provider, providers: [provider], rateLimits };
   }
   const list = json.providers ?? [];
   if (!Array.isArray(list)) throw new ConfigError(fieldPath(path, 'providers'), list, 'an array of provider objects');
@@ -56,10 +60,10 @@ export function parseAiProxyConfig(json: Record<string, unknown>, path: string):
   });
   resolveFallbacks(providers, (i) => `${fieldPath(path, 'providers')}[${i}]`);
   const activeId = readString(json, 'activeProviderId', path, { optional: true });
-  if (activeId === undefined) return { providers };
+  if (activeId === undefined) return { providers, rateLimits };
   const active = providers.find((p) => p.id === activeId);
   if (!active) {
     throw new ConfigError(fieldPath(path, 'activeProviderId'), activeId, `the id of a configured provider (${providers.map((p) => JSON.stringify(p.id)).join(', ') || 'none configured'})`);
   }
-  return { active, providers };
+  return { active, providers, rateLimits };
 }

@@ -12,11 +12,13 @@ import { bodySplices, parseHeldRequestBody, parseRequestBody, rewriteBody, type 
 import { replyError } from '../errors.ts';
 import type { RequestState } from '../request-state.ts';
 import { releaseHeaders } from './request-headers.ts';
+import { admit, reservation } from '../limits/admission.ts';
+import { requestedMaxTokens } from '../limits/requested-tokens.ts';
 
 export function handleRequestBody(ctx: HttpContext, request: RequestState, bodySize: number, endOfStream: boolean): HookResult {
   const limit = request.provider.maxRequestBodyBytes;
-  if (endOfStream && !holdsBody(ctx, 'request')) return bodySize > limit ? tooLarge(ctx, limit) : complete(ctx, request, parseHeldRequestBody());
-  return bufferBody(ctx, 'request', bodySize, endOfStream, (body) => complete(ctx, request, parseRequestBody(new Uint8Array(body))), { maxBytes: limit, tooLarge: () => tooLarge(ctx, limit) });
+  if (endOfStream && !holdsBody(ctx, 'request')) return bodySize > limit ? tooLarge(ctx, limit) : complete(ctx, request, parseHeldRequestBody(), bodySize);
+  return bufferBody(ctx, 'request', bodySize, endOfStream, (body) => complete(ctx, request, parseRequestBody(new Uint8Array(body)), body.byteLength), { maxBytes: limit, tooLarge: () => tooLarge(ctx, limit) });
 }
 
 /** The bytes as an ArrayBuffer of their own: the view's buffer when it spans all of it (no copy), else a copy. */
@@ -29,7 +31,7 @@ function tooLarge(ctx: HttpContext, limit: number): HookResult {
   return Action.Pause;
 }
 
-function complete(ctx: HttpContext, request: RequestState, parsed: ParsedBody | BodyProblem): HookResult {
+function complete(ctx: HttpContext, request: RequestState, parsed: ParsedBody | BodyProblem, bodyBytes: number): HookResult {
   if ('code' in parsed) {
     replyError(ctx, parsed);
     return Action.Pause;
@@ -56,5 +58,16 @@ function complete(ctx: HttpContext, request: RequestState, parsed: ParsedBody | 
     if (recovery && provider.retry) recovery.sentBody = splices.length === 0 && recovery.clientBody ? recovery.clientBody : ctx.request.body.read();
   }
   releaseHeaders(ctx, request);
-  return Action.Continue;
+  return request.limits ? admitBody(ctx, request, request.limits, bodyBytes) : Action.Continue;
+}
+
+function admitBody(ctx: HttpContext, request: RequestState, limits: NonNullable<RequestState['limits']>, bodyBytes: number): HookResult {
+  let maxTokens: number | undefined | null = null;
+  const completes = request.api === 'chat';
+  return admit(ctx, request, limits, {
+    tokens: (limit) => {
+      if (completes && maxTokens === null) maxTokens = requestedMaxTokens(ctx);
+      return reservation(limit, bodyBytes, maxTokens ?? undefined, completes);
+    },
+  });
 }

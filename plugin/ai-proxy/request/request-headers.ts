@@ -19,11 +19,14 @@ import type { RequestState } from '../request-state.ts';
 import { API_METHOD, CLIENT_PATH, parseClientPath, withQuery } from './api-route.ts';
 import { upstreamHeaders } from './upstream-headers.ts';
 import { chooseToken } from '../failover/token-choice.ts';
+import { admit } from '../limits/admission.ts';
 
 const CREDENTIALS = ['authorization', 'api-key', 'x-api-key', 'proxy-authorization', 'accept-encoding'];
 const DROPPED = new HeaderNames(CREDENTIALS);
 const DROPPED_WITH_LENGTH = new HeaderNames([...CREDENTIALS, 'content-length']);
 const CLEAR_ROUTE_CACHE = ['clear_route_cache'];
+/** Requests whose body is not read (the model list, protocol `original`) count against request limits only. */
+const NO_TOKENS = { tokens: () => 0 };
 /** Whether request headers wait for the body (the Higress build); read once, when the bundle is evaluated. */
 const HOLDS_HEADERS = buildTarget() === 'higress';
 
@@ -45,7 +48,7 @@ export function handleRequestHeaders(ctx: HttpContext, request: RequestState, en
   const raw = headers.get(':path') ?? '/';
   if (provider.protocol === 'original') {
     rewriteCommon(headers, request, withBasePath(raw, provider.paths.basePath), false);
-    return Action.Continue;
+    return request.limits ? admit(ctx, request, request.limits, NO_TOKENS) : Action.Continue;
   }
   const { api, path, query } = parseClientPath(raw);
   const upstreamPath = api && provider.paths.api[api];
@@ -69,7 +72,7 @@ export function handleRequestHeaders(ctx: HttpContext, request: RequestState, en
   if (HOLDS_HEADERS && api !== 'models') return Action.PauseHeaders;
   rewriteCommon(headers, request, fullPath, api !== 'models');
   logRouted(request);
-  return Action.Continue;
+  return request.limits && api === 'models' ? admit(ctx, request, request.limits, NO_TOKENS) : Action.Continue;
 }
 
 function logRouted(request: RequestState): void {

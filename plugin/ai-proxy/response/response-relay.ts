@@ -28,6 +28,7 @@ import { RecoveryAttempts, type Answer } from './recovery.ts';
 import { learnFromAnswer } from '../failover/token-choice.ts';
 import { isEventStream } from '../media-types.ts';
 import { pairValue, retriedReply } from './retried-answer.ts';
+import { applyLimitHeaders, settleLimits } from '../limits/admission.ts';
 
 type RelayMode = 'pass' | 'sse' | 'json' | 'replace' | 'catalog' | 'retrying' | 'answered';
 
@@ -99,6 +100,7 @@ export class ResponseRelay {
     const provider = request.provider;
     const headers = ctx.responseHeaders;
     if (provider.fallbacks.length > 0) headers.set(PROVIDER_HEADER, provider.id);
+    if (request.limits) applyLimitHeaders(ctx, request.limits);
     this.replacement = replacementFor(provider, request.status);
     const ok = request.status >= 200 && request.status < 300;
     if (this.replacement && endOfStream) {
@@ -176,6 +178,7 @@ export class ResponseRelay {
 
   private record(complete: boolean): void {
     this.recorded = true;
+    if (this.request.limits) settleLimits(this.request.limits, this.usage);
     recordUsage(this.request, this.usage, complete);
   }
 }

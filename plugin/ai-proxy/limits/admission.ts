@@ -1,0 +1,174 @@
+/**
+ * Rate limits on one request: each limit whose key applies decides on its backend (local ones at once,
+ * Redis ones in parallel while the request waits, at most the Redis timeout); the request goes on only
+ * when all admit. A rejection returns what the others charged and answers 429 (or the limit's
+ * `rejected_code`) in OpenAI's shape with `retry-after` and the `x-ratelimit-*` headers. Redis trouble
+ * (an error, a timeout, a malformed reply) admits with `failureMode: open` (one warning per window and
+ * a metric) and answers 503 with `closed`. Token limits reserve an estimate on admission (the prompt
+ * size from the body, ~4 bytes a token, plus `max_completion_tokens`/`max_tokens` or `defaultMaxTokens`)
+ * and `settleLimits` corrects it with the answer's usage, or returns it when the answer brought none.
+ */
+import { Action, Counter, log, metric, now, type HookResult, type HttpContext } from '../../sdk/index.ts';
+import { JSON_HEADERS, errorBody } from '../errors.ts';
+import type { RequestState } from '../request-state.ts';
+import type { UsageTracker } from '../response/usage.ts';
+import { applyTo } from './counter-key.ts';
+import { limitHeaderPairs, showLimitHeaders } from './limit-headers.ts';
+import { adjustLocal, decideLocal } from './local-store.ts';
+import type { RateLimit } from './rate-limit.ts';
+import { RequestLimits, type Decided } from './request-limits.ts';
+import { adjustRedis, decideRedis } from './redis-store.ts';
+import { remaining, waitMs, windowIndex } from './sliding-window.ts';
+
+const WINDOW_NAMES: Record<number, string> = { 1000: 'second', 60_000: 'minute', 3_600_000: 'hour', 86_400_000: 'day' };
+
+const counters = new Map<string, Counter>();
+function count(limit: RateLimit, what: string): void {
+  const name = `ai_proxy.ratelimit.${limit.name}.${what}`;
+  let counter = counters.get(name);
+  if (!counter) counters.set(name, (counter = metric(Counter, name)));
+  counter.increment(1);
+}
+
+const warnedWindow = new Map<string, number>();
+function warnTrouble(limit: RateLimit, trouble: string, windowMs: number): void {
+  count(limit, 'redis_failure');
+  const index = windowIndex(now(), windowMs);
+  if (warnedWindow.get(limit.name) === index) return;
+  warnedWindow.set(limit.name, index);
+  log.warn(`ai-proxy: rate limit "${limit.name}" could not be checked on Redis (${trouble}); requests are ${limit.failureMode === 'open' ? 'admitted' : 'refused'} (failureMode ${limit.failureMode}) — logged once per window`);
+}
+
+/** The tokens a request reserves against `limit`: prompt estimate plus the completion it may ask for. */
+export function reservation(limit: RateLimit, bodyBytes: number, maxTokens: number | undefined, completes: boolean): number {
+  return Math.ceil(bodyBytes / 4) + (completes ? (maxTokens ?? limit.defaultMaxTokens) : 0);
+}
+
+export interface Costs {
+  /** Tokens to reserve per token limit; 0 leaves token limits out (a request that uses none). */
+  tokens: (limit: RateLimit) => number;
+}
+
+function refund(decided: readonly Decided[]): void {
+  for (const d of decided) {
+    if (!d.admitted || d.cost === 0) continue;
+    if (d.local) adjustLocal(d.limit, d.local, -d.cost);
+    if (d.redis) adjustRedis(d.limit, d.redis, -d.cost);
+  }
+}
+
+function reject(ctx: HttpContext, request: RequestState, limits: RequestLimits, by: Decided): void {
+  refund(limits.decided);
+  request.status = by.trouble ? 503 : by.limit.rejectedStatus;
+  for (const d of limits.decided) if (d !== by && d.admitted) d.admitted = false;
+  const window = WINDOW_NAMES[by.allowance.windowMs] ?? `${by.allowance.windowMs} ms`;
+  const what = `${by.allowance.limit} ${by.limit.counts} per ${window}`;
+  if (by.trouble) {
+    count(by.limit, 'rejected');
+    const message = `the rate limit "${by.limit.name}" could not be checked (${by.trouble}) and refuses requests meanwhile (failureMode closed)`;
+    ctx.sendLocalResponse(503, errorBody({ status: 503, code: 'rate_limit_unavailable', type: 'rate_limit_unavailable', message }), JSON_HEADERS, 'ai-proxy.rate_limit_unavailable');
+    return;
+  }
+  count(by.limit, `${by.keyClass}.rejected`);
+  const wait = waitMs(by.view!, by.allowance.limit, by.cost);
+  const never = wait === Infinity;
+  const message =
+    by.limit.rejectedMessage ??
+    (never
+      ? `Rate limit "${by.limit.name}" (${what}) can never admit this request: it reserves ${by.cost} ${by.limit.counts}; ask for fewer (max_tokens) or a smaller prompt`
+      : `Rate limit "${by.limit.name}" reached (${what}); try again in ${Math.ceil(wait / 1000)} s`);
+  const headers = [...JSON_HEADERS, ...limitHeaderPairs(limits.readings()), never ? (['x-should-retry', 'false'] as [string, string]) : (['retry-after', String(Math.max(1, Math.ceil(wait / 1000)))] as [string, string])];
+  ctx.sendLocalResponse(by.limit.rejectedStatus, errorBody({ status: by.limit.rejectedStatus, code: by.limit.name, type: 'rate_limit_exceeded', message }), headers, 'ai-proxy.rate_limited');
+}
+
+/** Decides the request's limits: Continue when all admitted at once, Pause when rejected or waiting for Redis (then resumed or answered). */
+export function admit(ctx: HttpContext, request: RequestState, limits: RequestLimits, costs: Costs): HookResult {
+  const at = now();
+  const waiting: Array<{ d: Decided; key: string }> = [];
+  for (let i = 0; i < limits.limits.length; i++) {
+    const limit = limits.limits[i]!;
+    const value = limit.by.kind === 'model' ? (request.requestModel ?? request.upstreamModel) : limits.keys[i];
+    const applied = applyTo(limit, value);
+    if (!applied) continue;
+    const cost = limit.counts === 'requests' ? 1 : costs.tokens(limit);
+    if (cost === 0) continue;
+    const d: Decided = { limit, allowance: applied.allowance, keyClass: applied.keyClass, cost, admitted: false };
+    limits.decided.push(d);
+    if (limit.backend === 'redis') {
+      waiting.push({ d, key: applied.counter });
+      continue;
+    }
+    const local = decideLocal(limit, applied.counter, applied.allowance.windowMs, applied.allowance.limit, cost, at);
+    d.view = local.view;
+    d.admitted = local.admitted;
+    d.local = local.charge;
+    if (!d.admitted) {
+      reject(ctx, request, limits, d);
+      return Action.Pause;
+    }
+  }
+  if (waiting.length === 0) return admitted(limits);
+  let pending = waiting.length;
+  let inHook = true;
+  const finish = (): HookResult | undefined => {
+    if (--pending > 0) return undefined;
+    const refused = limits.decided.find((d) => !d.admitted);
+    if (refused) {
+      reject(ctx, request, limits, refused);
+      return Action.Pause;
+    }
+    admitted(limits);
+    if (!inHook) ctx.resumeRequest();
+    return Action.Continue;
+  };
+  let outcome: HookResult | undefined;
+  for (const { d, key } of waiting) {
+    decideRedis(d.limit, key, d.allowance.windowMs, d.allowance.limit, d.cost, at, (decision) => {
+      if (decision.ok) {
+        d.view = decision.view;
+        d.admitted = decision.admitted;
+        d.redis = decision.charge;
+      } else {
+        d.trouble = `${decision.error.kind}: ${decision.error.message}`;
+        warnTrouble(d.limit, d.trouble, d.allowance.windowMs);
+        d.admitted = d.limit.failureMode === 'open';
+        if (d.admitted) d.trouble = undefined;
+      }
+      outcome = finish();
+    });
+  }
+  inHook = false;
+  return outcome ?? Action.Pause;
+}
+
+function admitted(limits: RequestLimits): HookResult {
+  for (const d of limits.decided) count(d.limit, `${d.keyClass}.admitted`);
+  return Action.Continue;
+}
+
+/** Corrects token reservations with the answer's usage (or returns them when it reported none), once. */
+export function settleLimits(limits: RequestLimits, usage: UsageTracker): void {
+  if (limits.settled) return;
+  limits.settled = true;
+  const used = usage.usage;
+  for (const d of limits.decided) {
+    if (!d.admitted || d.limit.counts !== 'tokens' || (!d.local && !d.redis)) continue;
+    const actual = used ? used.totalTokens || used.promptTokens + used.completionTokens : 0;
+    const delta = actual - d.cost;
+    if (delta === 0) continue;
+    if (d.local) adjustLocal(d.limit, d.local, delta);
+    if (d.redis) adjustRedis(d.limit, d.redis, delta);
+  }
+}
+
+/** The admitted answer's limit headers, for limits with `showLimitHeaders`. */
+export function applyLimitHeaders(ctx: HttpContext, limits: RequestLimits): void {
+  const shown = limits.decided.filter((d) => d.admitted && d.view && d.limit.showLimitHeaders);
+  if (shown.length > 0) showLimitHeaders(ctx.responseHeaders, shown.map((d) => ({ counts: d.limit.counts, limit: d.allowance.limit, view: d.view! })));
+}
+
+/** `"ratelimit_remaining":{…}` for ai_log: each decided limit's budget left after this request. */
+export function remainingLog(limits: RequestLimits): string {
+  const parts = limits.decided.filter((d) => d.view).map((d) => `${JSON.stringify(d.limit.name)}:${remaining(d.view!, d.allowance.limit)}`);
+  return parts.length === 0 ? '' : `,"ratelimit_remaining":{${parts.join(',')}}`;
+}

@@ -1,0 +1,120 @@
+/**
+ * `backend: local`: one budget per key for every worker VM of this gateway, in shared data. A limit owns a
+ * fixed table of key slots (`maxLocalKeys`; one for `by: global`), seeded at configure time so every
+ * later write carries a CAS; a key lives in the first free or expired slot of its probe sequence, so
+ * hostile key values cannot grow shared data. When every slot of the sequence holds a live key, the
+ * key shares the limit's overflow budget (never a looser one). Each slot is `<window> <cur> <prev>\n<key>`.
+ */
+import { decodeUtf8, log, sharedData, type SharedValue } from '../../sdk/index.ts';
+import { fnv1a } from '../config/tokens.ts';
+import type { RateLimit } from './rate-limit.ts';
+import { fits, roll, windowIndex, type WindowView } from './sliding-window.ts';
+
+const PROBES = 8;
+const CAS_RETRIES = 16;
+const NEVER_USED = -1;
+
+interface Slot {
+  index: number;
+  cur: number;
+  prev: number;
+  key: string;
+}
+
+export interface LocalCharge {
+  slot: string;
+  index: number;
+}
+
+export interface LocalDecision {
+  admitted: boolean;
+  view: WindowView;
+  charge?: LocalCharge;
+}
+
+const count = (text: string | undefined): number => {
+  const n = Number(text);
+  return Number.isFinite(n) && n >= 0 ? n : NaN;
+};
+
+/** A slot as written, or undefined for anything else (another writer, another version: taken as free). */
+function decode(value: ArrayBuffer): Slot | undefined {
+  const text = decodeUtf8(value);
+  const nl = text.indexOf('\n');
+  if (nl < 0) return undefined;
+  const [index, cur, prev] = text.slice(0, nl).split(' ');
+  const slot = { index: Number(index), cur: count(cur), prev: count(prev), key: text.slice(nl + 1) };
+  return Number.isInteger(slot.index) && !Number.isNaN(slot.cur) && !Number.isNaN(slot.prev) ? slot : undefined;
+}
+
+const encode = (s: Slot): string => `${s.index} ${s.cur} ${s.prev}\n${s.key}`;
+const slotCount = (limit: RateLimit): number => (limit.by.kind === 'global' ? 1 : limit.maxLocalKeys);
+const slotName = (limit: RateLimit, n: number | 'overflow'): string => `ai-proxy/ratelimit/${limit.name}/${n}`;
+const OVERFLOW_KEY = '\u0000overflow';
+
+export function seedLocal(limit: RateLimit): void {
+  const empty = encode({ index: NEVER_USED, cur: 0, prev: 0, key: '' });
+  for (let n = 0; n < slotCount(limit); n++) if (!sharedData.get(slotName(limit, n))) sharedData.set(slotName(limit, n), empty);
+  if (!sharedData.get(slotName(limit, 'overflow'))) sharedData.set(slotName(limit, 'overflow'), empty);
+}
+
+interface Found {
+  name: string;
+  stored?: SharedValue;
+  slot?: Slot;
+  /** The slot holds this key (else it is free for it). */
+  own: boolean;
+}
+
+/** Where `key` lives, or the slot it may take, or the overflow slot. */
+function locate(limit: RateLimit, key: string, index: number): Found {
+  const n = slotCount(limit);
+  const start = n === 1 ? 0 : fnv1a(key) % n;
+  let free: Found | undefined;
+  for (let p = 0; p < Math.min(PROBES, n); p++) {
+    const name = slotName(limit, (start + p) % n);
+    const stored = sharedData.get(name);
+    const slot = stored ? decode(stored.value) : undefined;
+    if (slot && slot.key === key && slot.index !== NEVER_USED) return { name, stored, slot, own: true };
+    if (!slot || slot.index < index - 1) {
+      free ??= { name, stored, slot, own: false };
+      if (!slot || slot.index === NEVER_USED) break;
+    }
+  }
+  if (free) return free;
+  const name = slotName(limit, 'overflow');
+  const stored = sharedData.get(name);
+  const slot = stored ? decode(stored.value) : undefined;
+  return { name, stored, slot: slot ?? { index: NEVER_USED, cur: 0, prev: 0, key: OVERFLOW_KEY }, own: true };
+}
+
+/** Admits `cost` against `key` when it fits, charging it; a cost of 0 only reads. */
+export function decideLocal(limit: RateLimit, key: string, windowMs: number, budget: number, cost: number, nowMs: number): LocalDecision {
+  const index = windowIndex(nowMs, windowMs);
+  const elapsedMs = nowMs - index * windowMs;
+  for (let attempt = 0; attempt < CAS_RETRIES; attempt++) {
+    const found = locate(limit, key, index);
+    const counts = found.own ? roll(found.slot, index) : { cur: 0, prev: 0 };
+    const view: WindowView = { ...counts, elapsedMs, windowMs };
+    if (cost === 0 || !fits(view, budget, cost)) return { admitted: cost === 0, view };
+    const slotKey = found.own && found.slot ? found.slot.key : key;
+    const written = encode({ index, cur: counts.cur + cost, prev: counts.prev, key: slotKey });
+    if (sharedData.set(found.name, written, found.stored?.cas ?? 0)) return { admitted: true, view: { ...view, cur: counts.cur + cost }, charge: { slot: found.name, index } };
+  }
+  log.warn(`ai-proxy: rate limit "${limit.name}" changed under ${CAS_RETRIES} updates in a row; this request is admitted uncounted`);
+  return { admitted: true, view: { cur: 0, prev: 0, elapsedMs, windowMs } };
+}
+
+/** Corrects a charge by `delta` (a reservation's difference to the real usage), in the window it was made in. */
+export function adjustLocal(limit: RateLimit, charge: LocalCharge, delta: number): void {
+  for (let attempt = 0; attempt < CAS_RETRIES; attempt++) {
+    const stored = sharedData.get(charge.slot);
+    const slot = stored ? decode(stored.value) : undefined;
+    if (!stored || !slot || slot.index < charge.index || slot.index > charge.index + 1) return;
+    const next = { ...slot };
+    if (slot.index === charge.index) next.cur = Math.max(0, slot.cur + delta);
+    else next.prev = Math.max(0, slot.prev + delta);
+    if (sharedData.set(charge.slot, encode(next), stored.cas)) return;
+  }
+  log.warn(`ai-proxy: rate limit "${limit.name}" changed under ${CAS_RETRIES} updates in a row; a correction of ${delta} is dropped`);
+}

@@ -1,0 +1,85 @@
+/**
+ * `backend: redis`: one budget per key for every gateway using the same Redis, decided by one atomic
+ * script per limit and request (EVALSHA, falling back to EVAL) over the counts of the current and the
+ * previous window, `ai-proxy-ratelimit:{<limit>}:<key>:<window index>` (the limit's name as hash tag, as
+ * Higress tags its rule). The plugin passes its own clock (the window index in the key names, the time
+ * into the window as an argument), so the decision follows the gateway's time, not the server's. Keys
+ * expire after two windows.
+ */
+import { RedisError, log, redisInit, type RedisClient, type RedisResult } from '../../sdk/index.ts';
+import type { RateLimit, RedisTarget } from './rate-limit.ts';
+import { windowIndex, type WindowView } from './sliding-window.ts';
+
+const DECIDE = `local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
+local prev = tonumber(redis.call('GET', KEYS[2]) or '0')
+local limit, cost, elapsed, window = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+if cost == 0 then return {1, cur, prev} end
+if prev * (window - elapsed) / window + cur + cost > limit then return {0, cur, prev} end
+cur = redis.call('INCRBY', KEYS[1], cost)
+redis.call('PEXPIRE', KEYS[1], 2 * window)
+return {1, cur, prev}`;
+
+const ADJUST = `if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local v = redis.call('INCRBY', KEYS[1], ARGV[1])
+if v < 0 then redis.call('SET', KEYS[1], 0, 'KEEPTTL') return 0 end
+return v`;
+
+export interface RedisCharge {
+  key: string;
+}
+
+export type RedisDecision = { ok: true; admitted: boolean; view: WindowView; charge?: RedisCharge } | { ok: false; error: RedisError };
+
+const clients = new Map<string, RedisClient | RedisError>();
+const clientKey = (t: RedisTarget): string => `${t.cluster}\0${t.database}\0${t.username}\0${t.timeoutMs}`;
+
+/** Initialises one client per Redis server the limits name (at configure time); a refusal is logged and answered as trouble per request. */
+export function initRedisLimits(limits: readonly RateLimit[]): void {
+  for (const limit of limits) {
+    const target = limit.redis;
+    if (!target || clients.has(clientKey(target))) continue;
+    try {
+      clients.set(clientKey(target), redisInit(target.cluster, { username: target.username, password: target.password, timeoutMs: target.timeoutMs, database: target.database }));
+    } catch (error) {
+      if (!(error instanceof RedisError)) throw error;
+      log.error(`ai-proxy: rate limit "${limit.name}": ${error.message}; its requests are handled by failureMode "${limit.failureMode}"`);
+      clients.set(clientKey(target), error);
+    }
+  }
+}
+
+const redisKey = (limit: RateLimit, key: string, index: number): string => `ai-proxy-ratelimit:{${limit.name}}:${key}:${index}`;
+
+function client(limit: RateLimit): RedisClient | RedisError {
+  return clients.get(clientKey(limit.redis!)) ?? new RedisError('unavailable', `no Redis client for "${limit.redis!.cluster}"`);
+}
+
+const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+
+/** Decides `cost` against `key` on Redis; `done` gets the decision or the trouble. */
+export function decideRedis(limit: RateLimit, key: string, windowMs: number, budget: number, cost: number, nowMs: number, done: (decision: RedisDecision) => void): void {
+  const c = client(limit);
+  if (c instanceof RedisError) return done({ ok: false, error: c });
+  const index = windowIndex(nowMs, windowMs);
+  const elapsedMs = nowMs - index * windowMs;
+  const cur = redisKey(limit, key, index);
+  c.evalsha(DECIDE, [cur, redisKey(limit, key, index - 1)], [budget, cost, elapsedMs, windowMs], (result: RedisResult) => {
+    if (!result.ok) return done(result);
+    const reply = result.value;
+    if (!Array.isArray(reply) || reply.length !== 3 || !reply.every(isCount) || (reply[0] !== 0 && reply[0] !== 1)) {
+      return done({ ok: false, error: new RedisError('protocol', 'the rate-limit script answered something other than three counts') });
+    }
+    const view: WindowView = { cur: reply[1] as number, prev: reply[2] as number, elapsedMs, windowMs };
+    const admitted = reply[0] === 1;
+    done({ ok: true, admitted, view, charge: admitted && cost > 0 ? { key: cur } : undefined });
+  });
+}
+
+/** Corrects a charge by `delta`; the answer is not waited for (a failure is logged at debug level). */
+export function adjustRedis(limit: RateLimit, charge: RedisCharge, delta: number): void {
+  const c = client(limit);
+  if (c instanceof RedisError) return;
+  c.evalsha(ADJUST, [charge.key], [delta], (result) => {
+    if (!result.ok && log.enabled('debug')) log.debug(`ai-proxy: rate limit "${limit.name}": a correction of ${delta} failed: ${result.error.message}`);
+  });
+}
