@@ -75,11 +75,14 @@ export function decideRedis(limit: RateLimit, key: string, windowMs: number, bud
   });
 }
 
-/** Corrects a charge by `delta`; the answer is not waited for (a failure is logged at debug level). */
+/**
+ * Corrects a charge by `delta`. Sent as EVAL with the script, not EVALSHA: the stream may end before the
+ * answer, and a NOSCRIPT answer to an ended stream would never get its EVAL. Nobody waits for it.
+ */
 export function adjustRedis(limit: RateLimit, charge: RedisCharge, delta: number): void {
   const c = client(limit);
   if (c instanceof RedisError) return;
-  c.evalsha(ADJUST, [charge.key], [delta], (result) => {
+  c.eval(ADJUST, [charge.key], [delta], (result) => {
     if (!result.ok && log.enabled('debug')) log.debug(`ai-proxy: rate limit "${limit.name}": a correction of ${delta} failed: ${result.error.message}`);
   });
 }
