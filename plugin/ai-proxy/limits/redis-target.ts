@@ -4,7 +4,7 @@
  * (`service_name`, `service_port`, …). The cluster is `outbound|<port>||<serviceName>` as Higress builds
  * it; the port defaults to 80 for a `.static` service and 6379 otherwise, as in Higress.
  */
-import { ConfigError, fieldPath, isJsonObject, kindOnly, readNumber, readString } from '../../sdk/config/index.ts';
+import { ConfigError, Described, fieldPath, isJsonObject, kindOnly, readNumber, readString } from '../../sdk/config/index.ts';
 import type { RedisTarget } from './rate-limit.ts';
 
 const NATIVE = ['serviceName', 'servicePort', 'username', 'password', 'timeout', 'database'] as const;
@@ -13,7 +13,7 @@ const HIGRESS = ['service_name', 'service_port', 'username', 'password', 'timeou
 /** Never shown in an error, whatever its type. */
 function readPassword(value: unknown, at: string): string {
   if (value === undefined || value === null) return '';
-  if (typeof value !== 'string') throw new ConfigError(at, kindOnly(value), 'a string');
+  if (typeof value !== 'string') throw new ConfigError(at, new Described(`${Array.isArray(value) ? 'an array' : typeof value === 'object' ? 'an object' : `a ${typeof value}`} (not shown)`), 'a string');
   return value;
 }
 
