@@ -5,28 +5,28 @@
  * host (inside host functions, the harness's emulation included) and guest (QuickJS) time.
  */
 import { readFileSync } from 'node:fs';
-import { createHost, type Host } from '../harness/src/index.ts';
+import { createHost, type Host, type HostOptions } from '../harness/src/index.ts';
 
-const CONFIG = { provider: { type: 'github', apiTokens: ['ghp_bench_token'], modelMapping: { 'gpt-4.1': 'openai/gpt-4.1' } } };
+export const BENCH_CONFIG = { provider: { type: 'github', apiTokens: ['ghp_bench_token'], modelMapping: { 'gpt-4.1': 'openai/gpt-4.1' } } };
 export const REQUEST = JSON.stringify({
   model: 'gpt-4.1',
   messages: Array.from({ length: 8 }, (_, i) => ({ role: i % 2 ? 'assistant' : 'user', content: `message ${i}: ${'lorem ipsum '.repeat(8)}` })),
 });
-const ANSWER = JSON.stringify({
+export const ANSWER = JSON.stringify({
   id: 'chatcmpl-1', object: 'chat.completion', created: 1, model: 'openai/gpt-4.1',
   choices: [{ index: 0, message: { role: 'assistant', content: 'Echo: hello' }, finish_reason: 'stop' }],
   usage: { prompt_tokens: 120, completion_tokens: 2, total_tokens: 122 },
 });
 const EVENT = `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'openai/gpt-4.1', choices: [{ index: 0, delta: { content: 'word ' } }] })}\n\n`;
-const HEADERS = { ':method': 'POST', ':path': '/v1/chat/completions', ':authority': 'gw', 'content-type': 'application/json' };
+export const HEADERS = { ':method': 'POST', ':path': '/v1/chat/completions', ':authority': 'gw', 'content-type': 'application/json' };
 
-export async function benchHost(name: string, profile = false, pluginConfig: object = CONFIG): Promise<Host> {
-  return createHost({ module: readFileSync(`dist/${name}.wasm`), pluginConfig, canary: false, callbackTimeoutMs: 0, envoyRequestHeaders: false, profile });
+export async function benchHost(name: string, profile = false, pluginConfig: object = BENCH_CONFIG, options: Partial<HostOptions> = {}): Promise<Host> {
+  return createHost({ module: readFileSync(`dist/${name}.wasm`), pluginConfig, canary: false, callbackTimeoutMs: 0, envoyRequestHeaders: false, profile, ...options });
 }
 
 /** Two tokens, with `failover` on or off: what token health costs a request that succeeds at once. */
 export function failoverConfig(enabled: boolean): object {
-  const provider = { ...CONFIG.provider, apiTokens: ['ghp_bench_token_a', 'ghp_bench_token_b'], tokenStrategy: 'round-robin' };
+  const provider = { ...BENCH_CONFIG.provider, apiTokens: ['ghp_bench_token_a', 'ghp_bench_token_b'], tokenStrategy: 'round-robin' };
   return { provider: enabled ? { ...provider, failover: { enabled: true, cooldownDuration: 60000 } } : provider };
 }
 

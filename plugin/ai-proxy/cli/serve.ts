@@ -5,9 +5,11 @@
  * a real upstream with the token read from the environment variable `--token-env` names (never printed).
  *
  *   npm start -- [--plugin dist/ai-proxy.wasm] [--config file.json] [--port 8080]
- *                [--upstream URL [--token-env GITHUB_TOKEN]]
+ *                [--upstream URL [--token-env GITHUB_TOKEN]] [--cluster NAME=URL]... [--quiet]
  *
- * Prints one line per component, then one line per request and every plugin log line. Ctrl-C stops it.
+ * `--cluster` maps an Envoy cluster the configuration names to a server, e.g. the Redis of rate limits:
+ * `--cluster 'outbound|6379||redis.static=redis://127.0.0.1:6379'`. Prints one line per component, then
+ * one line per request (not with `--quiet`) and every plugin log line. Ctrl-C stops it.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -17,6 +19,9 @@ import { startFakeGitHubModels, type FakeGitHubModels } from '../fake/github-mod
 
 const USAGE = `usage: npm start -- [--plugin dist/ai-proxy.wasm] [--config file.json] [--port 8080]
                     [--upstream https://models.github.ai [--token-env GITHUB_TOKEN]]
+                    [--cluster 'outbound|6379||redis.static=redis://127.0.0.1:6379']... [--quiet]
+--cluster maps a cluster the config names (Redis for rate limits, callouts) to a server; --quiet
+leaves out the line per request.
 Without --upstream the bundled fake GitHub Models server answers (token ghp_fake_token, offline).
 Without --config the plugin gets a GitHub provider mapping gpt-4.1 to openai/gpt-4.1, with the fake's
 token, or with --upstream the token from the environment variable named by --token-env.`;
@@ -39,6 +44,8 @@ const { values: args } = (() => {
         port: { type: 'string', default: '8080' },
         upstream: { type: 'string' },
         'token-env': { type: 'string' },
+        cluster: { type: 'string', multiple: true, default: [] },
+        quiet: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -54,6 +61,13 @@ const port = Number(args.port);
 if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be a port number, got "${args.port}"`);
 if (args['token-env'] && !args.upstream) fail('--token-env only applies with --upstream (the fake accepts ghp_fake_token)');
 if (args['token-env'] && args.config) fail('--token-env fills the default config; with --config, put the tokens in the config file');
+const clusters: Record<string, string> = {};
+for (const entry of args.cluster) {
+  const eq = entry.lastIndexOf('=');
+  const url = entry.slice(eq + 1);
+  if (eq <= 0 || !/^(redis|https?):\/\/[^/]+/.test(url)) fail(`--cluster must be NAME=redis://host:port or NAME=http://host:port, got "${entry}"`);
+  clusters[entry.slice(0, eq)] = url;
+}
 if (!existsSync(args.plugin)) fail(`${args.plugin} not found: run npm run build first`);
 
 let upstream: string;
@@ -88,7 +102,7 @@ if (args.config) {
 
 let host: Host;
 try {
-  host = await createHost({ module: args.plugin, pluginConfig, pluginName: 'ai-proxy', clock: 'real', logLevel: 'debug' });
+  host = await createHost({ module: args.plugin, pluginConfig, pluginName: 'ai-proxy', clock: 'real', logLevel: args.quiet ? 'info' : 'debug', clusters });
 } catch (error) {
   await fake?.close();
   if (!(error instanceof PluginLoadError)) throw error;
@@ -103,6 +117,7 @@ try {
     upstream,
     port,
     onStreamDone({ method, path, stream, error }) {
+      if (args.quiet && !error) return;
       const outcome = stream.client.reset !== undefined ? `reset (${stream.client.reset})` : String(stream.client.status);
       const local = stream.localReply ? ` local reply ${stream.localReply.details}` : '';
       console.log(`${method} ${path} -> ${outcome}${local}${error ? ` gateway error: ${String(error)}` : ''}`);

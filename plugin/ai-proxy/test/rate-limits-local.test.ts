@@ -79,7 +79,7 @@ describe.each(MODES)('local rate limits (%s)', (mode) => {
       expect(header(r, 'x-ratelimit-limit-requests')).toBe('5');
       expect(header(r, 'x-ratelimit-remaining-requests')).toBe('0');
       expect(header(r, 'x-ratelimit-reset-requests')).toMatch(/^\d+m\d+s$|^\d+(\.\d)?s$/);
-      expect(r.stream.responseCodeDetails ?? 'ai-proxy.rate_limited').toBe('ai-proxy.rate_limited');
+      expect(r.stream.localReply?.details).toBe('ai-proxy.rate_limited');
     }
     expect(counter(host, 'ai_proxy.ratelimit.rpm.default.admitted')).toBe(5);
     expect(counter(host, 'ai_proxy.ratelimit.rpm.default.rejected')).toBe(45);
