@@ -4,6 +4,7 @@ import { formatTable } from './measure.ts';
 import { callbackMicros, compileMillis, memoryAfterRequests, vmStartMillis } from './engine.ts';
 import { benchHost, chatExchange, chatHostCalls, chatPhases, failoverConfig, interleaved, memoryAfterChats, sseStream } from './ai-proxy.ts';
 import { SIZES, microsPerKb, type BodyPath } from './body-paths.ts';
+import { printRateLimitRows } from './rate-limits.ts';
 
 const rows: Array<Record<string, string | number>> = [];
 const add = (metric: string, wasm: number, node: number, unit: string, target: string) =>
@@ -67,6 +68,7 @@ console.log('\nAI proxy with failover on vs off (two tokens, a request that succ
 console.log(formatTable([
   { case: 'non-streaming 1 KB chat exchange', failover_on: failover.best[0]!, failover_off: failover.best[1]!, added_us: failover.best[0]! - failover.best[1]!, median_round_ratio: failover.medianRatio },
 ]));
+await printRateLimitRows();
 for (const name of ['ai-proxy', 'passthrough']) {
   console.log(`\n${name}: one chat exchange per callback, µs (profiled run: a clock read per call inflates both sides)`);
   console.log(formatTable((await chatPhases(name)) as unknown as Array<Record<string, string | number>>));

@@ -8,31 +8,28 @@
  * size from the body, ~4 bytes a token, plus `max_completion_tokens`/`max_tokens` or `defaultMaxTokens`)
  * and `settleLimits` corrects it with the answer's usage, or returns it when the answer brought none.
  */
-import { Action, Counter, log, metric, now, type HookResult, type HttpContext } from '../../sdk/index.ts';
+import { Action, log, now, type HookResult, type HttpContext } from '../../sdk/index.ts';
+import { countLimit } from './limit-metrics.ts';
 import { JSON_HEADERS, errorBody } from '../errors.ts';
 import type { RequestState } from '../request-state.ts';
 import type { UsageTracker } from '../response/usage.ts';
 import { applyTo } from './counter-key.ts';
 import { limitHeaderPairs, showLimitHeaders } from './limit-headers.ts';
 import { adjustLocal, decideLocal } from './local-store.ts';
-import type { RateLimit } from './rate-limit.ts';
+import type { KeyClass, RateLimit } from './rate-limit.ts';
 import { RequestLimits, type Decided } from './request-limits.ts';
 import { adjustRedis, decideRedis } from './redis-store.ts';
 import { remaining, waitMs, windowIndex } from './sliding-window.ts';
 
 const WINDOW_NAMES: Record<number, string> = { 1000: 'second', 60_000: 'minute', 3_600_000: 'hour', 86_400_000: 'day' };
 
-const counters = new Map<string, Counter>();
-function count(limit: RateLimit, what: string): void {
-  const name = `ai_proxy.ratelimit.${limit.name}.${what}`;
-  let counter = counters.get(name);
-  if (!counter) counters.set(name, (counter = metric(Counter, name)));
-  counter.increment(1);
-}
+
+const ADMITTED: Record<KeyClass, string> = { default: 'default.admitted', key: 'key.admitted', pattern: 'pattern.admitted', missing: 'missing.admitted' };
+const REJECTED: Record<KeyClass, string> = { default: 'default.rejected', key: 'key.rejected', pattern: 'pattern.rejected', missing: 'missing.rejected' };
 
 const warnedWindow = new Map<string, number>();
 function warnTrouble(limit: RateLimit, trouble: string, windowMs: number): void {
-  count(limit, 'redis_failure');
+  countLimit(limit, 'redis_failure');
   const index = windowIndex(now(), windowMs);
   if (warnedWindow.get(limit.name) === index) return;
   warnedWindow.set(limit.name, index);
@@ -64,12 +61,12 @@ function reject(ctx: HttpContext, request: RequestState, limits: RequestLimits, 
   const window = WINDOW_NAMES[by.allowance.windowMs] ?? `${by.allowance.windowMs} ms`;
   const what = `${by.allowance.limit} ${by.limit.counts} per ${window}`;
   if (by.trouble) {
-    count(by.limit, 'rejected');
+    countLimit(by.limit, REJECTED[by.keyClass]);
     const message = `the rate limit "${by.limit.name}" could not be checked (${by.trouble}) and refuses requests meanwhile (failureMode closed)`;
     ctx.sendLocalResponse(503, errorBody({ status: 503, code: 'rate_limit_unavailable', type: 'rate_limit_unavailable', message }), JSON_HEADERS, 'ai-proxy.rate_limit_unavailable');
     return;
   }
-  count(by.limit, `${by.keyClass}.rejected`);
+  countLimit(by.limit, REJECTED[by.keyClass]);
   const wait = waitMs(by.view!, by.allowance.limit, by.cost);
   const never = wait === Infinity;
   const message =
@@ -142,7 +139,7 @@ export function admit(ctx: HttpContext, request: RequestState, limits: RequestLi
 }
 
 function admitted(limits: RequestLimits): HookResult {
-  for (const d of limits.decided) count(d.limit, `${d.keyClass}.admitted`);
+  for (const d of limits.decided) countLimit(d.limit, ADMITTED[d.keyClass]);
   return Action.Continue;
 }
 
@@ -163,12 +160,14 @@ export function settleLimits(limits: RequestLimits, usage: UsageTracker): void {
 
 /** The admitted answer's limit headers, for limits with `showLimitHeaders`. */
 export function applyLimitHeaders(ctx: HttpContext, limits: RequestLimits): void {
+  if (!limits.limits.some((l) => l.showLimitHeaders)) return;
   const shown = limits.decided.filter((d) => d.admitted && d.view && d.limit.showLimitHeaders);
   if (shown.length > 0) showLimitHeaders(ctx.responseHeaders, shown.map((d) => ({ counts: d.limit.counts, limit: d.allowance.limit, view: d.view! })));
 }
 
 /** `"ratelimit_remaining":{…}` for ai_log: each decided limit's budget left after this request. */
 export function remainingLog(limits: RequestLimits): string {
-  const parts = limits.decided.filter((d) => d.view).map((d) => `${JSON.stringify(d.limit.name)}:${remaining(d.view!, d.allowance.limit)}`);
-  return parts.length === 0 ? '' : `,"ratelimit_remaining":{${parts.join(',')}}`;
+  let parts = '';
+  for (const d of limits.decided) if (d.view) parts += `${parts === '' ? '' : ','}"${d.limit.name}":${remaining(d.view, d.allowance.limit)}`;
+  return parts === '' ? '' : `,"ratelimit_remaining":{${parts}}`;
 }

@@ -40,17 +40,28 @@ const count = (text: string | undefined): number => {
 /** A slot as written, or undefined for anything else (another writer, another version: taken as free). */
 function decode(value: ArrayBuffer): Slot | undefined {
   const text = decodeUtf8(value);
-  const nl = text.indexOf('\n');
+  const a = text.indexOf(' ');
+  const b = a < 0 ? -1 : text.indexOf(' ', a + 1);
+  const nl = b < 0 ? -1 : text.indexOf('\n', b + 1);
   if (nl < 0) return undefined;
-  const [index, cur, prev] = text.slice(0, nl).split(' ');
-  const slot = { index: Number(index), cur: count(cur), prev: count(prev), key: text.slice(nl + 1) };
-  return Number.isInteger(slot.index) && !Number.isNaN(slot.cur) && !Number.isNaN(slot.prev) ? slot : undefined;
+  const index = Number(text.slice(0, a));
+  const cur = count(text.slice(a + 1, b));
+  const prev = count(text.slice(b + 1, nl));
+  return Number.isInteger(index) && cur === cur && prev === prev ? { index, cur, prev, key: text.slice(nl + 1) } : undefined;
 }
 
 const encode = (s: Slot): string => `${s.index} ${s.cur} ${s.prev}\n${s.key}`;
 const slotCount = (limit: RateLimit): number => (limit.by.kind === 'global' ? 1 : limit.maxLocalKeys);
-const slotName = (limit: RateLimit, n: number | 'overflow'): string => `ai-proxy/ratelimit/${limit.name}/${n}`;
+const names = new WeakMap<RateLimit, string[]>();
+/** The shared-data key of slot `n`, built once per slot. */
+function slotName(limit: RateLimit, n: number | 'overflow'): string {
+  if (n === 'overflow') return `ai-proxy/ratelimit/${limit.name}/overflow`;
+  let list = names.get(limit);
+  if (!list) names.set(limit, (list = []));
+  return (list[n] ??= `ai-proxy/ratelimit/${limit.name}/${n}`);
+}
 const OVERFLOW_KEY = '\u0000overflow';
+const NOTHING = { cur: 0, prev: 0 };
 
 export function seedLocal(limit: RateLimit): void {
   const empty = encode({ index: NEVER_USED, cur: 0, prev: 0, key: '' });
@@ -94,12 +105,12 @@ export function decideLocal(limit: RateLimit, key: string, windowMs: number, bud
   const elapsedMs = nowMs - index * windowMs;
   for (let attempt = 0; attempt < CAS_RETRIES; attempt++) {
     const found = locate(limit, key, index);
-    const counts = found.own ? roll(found.slot, index) : { cur: 0, prev: 0 };
-    const view: WindowView = { ...counts, elapsedMs, windowMs };
+    const counts = found.own ? roll(found.slot, index) : NOTHING;
+    const view: WindowView = { cur: counts.cur, prev: counts.prev, elapsedMs, windowMs };
     if (cost === 0 || !fits(view, budget, cost)) return { admitted: cost === 0, view };
-    const slotKey = found.own && found.slot ? found.slot.key : key;
-    const written = encode({ index, cur: counts.cur + cost, prev: counts.prev, key: slotKey });
-    if (sharedData.set(found.name, written, found.stored?.cas ?? 0)) return { admitted: true, view: { ...view, cur: counts.cur + cost }, charge: { slot: found.name, index } };
+    view.cur += cost;
+    const written = `${index} ${view.cur} ${view.prev}\n${found.own && found.slot ? found.slot.key : key}`;
+    if (sharedData.set(found.name, written, found.stored?.cas ?? 0)) return { admitted: true, view, charge: { slot: found.name, index } };
   }
   log.warn(`ai-proxy: rate limit "${limit.name}" changed under ${CAS_RETRIES} updates in a row; this request is admitted uncounted`);
   return { admitted: true, view: { cur: 0, prev: 0, elapsedMs, windowMs } };
@@ -111,10 +122,9 @@ export function adjustLocal(limit: RateLimit, charge: LocalCharge, delta: number
     const stored = sharedData.get(charge.slot);
     const slot = stored ? decode(stored.value) : undefined;
     if (!stored || !slot || slot.index < charge.index || slot.index > charge.index + 1) return;
-    const next = { ...slot };
-    if (slot.index === charge.index) next.cur = Math.max(0, slot.cur + delta);
-    else next.prev = Math.max(0, slot.prev + delta);
-    if (sharedData.set(charge.slot, encode(next), stored.cas)) return;
+    const same = slot.index === charge.index;
+    const written = `${slot.index} ${same ? Math.max(0, slot.cur + delta) : slot.cur} ${same ? slot.prev : Math.max(0, slot.prev + delta)}\n${slot.key}`;
+    if (sharedData.set(charge.slot, written, stored.cas)) return;
   }
   log.warn(`ai-proxy: rate limit "${limit.name}" changed under ${CAS_RETRIES} updates in a row; a correction of ${delta} is dropped`);
 }
