@@ -43,9 +43,26 @@ function ascii(text: string, out: Uint8Array, at: number): number {
   return at + text.length;
 }
 
+/** The command as one text when every argument is a string or a number (one UTF-8 encoding at the end); undefined when one is bytes. */
+function commandText(args: readonly RedisArg[]): string | undefined {
+  let text = `*${args.length}\r\n`;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (typeof arg === 'string') text += `$${encodeUtf8(arg).byteLength}\r\n${arg}\r\n`;
+    else if (typeof arg === 'number') {
+      if (!Number.isFinite(arg)) throw new RangeError(`a Redis argument must be a finite number, got ${arg}`);
+      const s = String(arg);
+      text += `$${s.length}\r\n${s}\r\n`;
+    } else return undefined;
+  }
+  return text;
+}
+
 /** `*N\r\n$len\r\narg\r\n…`: one command, every argument a bulk string. */
 export function encodeCommand(args: readonly RedisArg[]): ArrayBuffer {
   if (args.length === 0) throw new RangeError('a Redis command needs at least its name');
+  const text = commandText(args);
+  if (text !== undefined) return encodeUtf8(text);
   const parts = args.map(argBytes);
   const heads = parts.map((p) => `$${p.length}\r\n`);
   const head = `*${parts.length}\r\n`;
@@ -74,15 +91,28 @@ function lineText(bytes: Uint8Array, from: number, to: number): string {
   return text;
 }
 
-function integerOf(text: string, what: string): number | string {
-  if (!/^-?\d{1,20}$/.test(text)) throw new RespError(`${what} is not an integer: ${JSON.stringify(text.slice(0, 32))}`);
-  const value = Number(text);
-  return Number.isSafeInteger(value) ? value : text;
+/** The integer on a line: a number when it is exact as one, else its decimal text (beyond 2^53). */
+function integerAt(bytes: Uint8Array, from: number, to: number, what: string): number | string {
+  if (to - from > MAX_NUMBER_LINE) throw new RespError(`a length or integer line of ${to - from} bytes`);
+  const negative = bytes[from] === 0x2d;
+  const first = negative ? from + 1 : from;
+  let value = 0;
+  for (let i = first; i < to; i++) {
+    const d = bytes[i]! - 0x30;
+    if (d < 0 || d > 9) value = NaN;
+    else value = value * 10 + d;
+  }
+  const digits = to - first;
+  if (digits < 1 || digits > 20 || value !== value) throw new RespError(`${what} is not an integer: ${JSON.stringify(lineText(bytes, from, to))}`);
+  if (digits <= 15) return negative ? -value : value;
+  const text = lineText(bytes, from, to);
+  const exact = Number(text);
+  return Number.isSafeInteger(exact) ? exact : text;
 }
 
-function lengthOf(text: string, what: string): number {
-  const value = integerOf(text, what);
-  if (typeof value !== 'number' || value < -1 || value > 0x7fffffff) throw new RespError(`${what} is out of range: ${text.slice(0, 32)}`);
+function lengthAt(bytes: Uint8Array, from: number, to: number, what: string): number {
+  const value = integerAt(bytes, from, to, what);
+  if (typeof value !== 'number' || value < -1 || value > 0x7fffffff) throw new RespError(`${what} is out of range: ${lineText(bytes, from, to)}`);
   return value;
 }
 
@@ -105,9 +135,9 @@ export function parseReply(bytes: Uint8Array, start = 0): { value: RedisValue; e
     let complete = true;
     if (type === 0x2b) value = decodeUtf8(bytes.buffer as ArrayBuffer, bytes.byteOffset + at + 1, cr - at - 1);
     else if (type === 0x2d) value = new RedisErrorReply(decodeUtf8(bytes.buffer as ArrayBuffer, bytes.byteOffset + at + 1, cr - at - 1));
-    else if (type === 0x3a) value = integerOf(lineText(bytes, at + 1, cr), 'an integer reply');
+    else if (type === 0x3a) value = integerAt(bytes, at + 1, cr, 'an integer reply');
     else if (type === 0x24) {
-      const length = lengthOf(lineText(bytes, at + 1, cr), 'a bulk string length');
+      const length = lengthAt(bytes, at + 1, cr, 'a bulk string length');
       if (length < 0) value = null;
       else {
         const from = cr + 2;
@@ -120,7 +150,7 @@ export function parseReply(bytes: Uint8Array, start = 0): { value: RedisValue; e
         complete = false;
       }
     } else if (type === 0x2a) {
-      const count = lengthOf(lineText(bytes, at + 1, cr), 'an array length');
+      const count = lengthAt(bytes, at + 1, cr, 'an array length');
       if (count <= 0) value = count < 0 ? null : [];
       else {
         if (stack.length >= MAX_REPLY_DEPTH) throw new RespError(`the reply nests arrays deeper than ${MAX_REPLY_DEPTH} levels`);
