@@ -29,7 +29,7 @@ export class RequestState {
   upstreamPath?: string;
   /** Which of the provider's tokens the request went upstream with. */
   tokenIndex = 0;
-  /** Upstream attempts the answer took (1 + retries). */
+  /** Upstream attempts the answer took (1 + retries; 0 for a request a rate limit refused). */
   attempts = 1;
   streaming = false;
   status = 0;

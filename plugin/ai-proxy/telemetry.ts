@@ -106,7 +106,7 @@ export function recordUsage(request: RequestState, tracker: UsageTracker, comple
     AI_LOG,
     `${namesPart(request, model)}"stream":${request.streaming},"status":${request.status},"input_token":${input},"output_token":${output},"total_token":${total},"complete":${complete},"attempts":${request.attempts}${request.limits ? remainingLog(request.limits) : ''}}`,
   );
-  if (request.upstreamModel === undefined) return;
+  if (request.upstreamModel === undefined || request.attempts === 0) return;
   const found = counters(getProperty(ROUTE_NAME), model);
   found.requests.increment(1);
   if (input > 0) found.input.increment(input);

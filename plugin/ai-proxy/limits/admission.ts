@@ -57,6 +57,7 @@ function refund(decided: readonly Decided[]): void {
 function reject(ctx: HttpContext, request: RequestState, limits: RequestLimits, by: Decided): void {
   refund(limits.decided);
   request.status = by.trouble ? 503 : by.limit.rejectedStatus;
+  request.attempts = 0;
   for (const d of limits.decided) if (d !== by && d.admitted) d.admitted = false;
   const window = WINDOW_NAMES[by.allowance.windowMs] ?? `${by.allowance.windowMs} ms`;
   const what = `${by.allowance.limit} ${by.limit.counts} per ${window}`;

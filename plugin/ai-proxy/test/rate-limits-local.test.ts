@@ -83,6 +83,8 @@ describe.each(MODES)('local rate limits (%s)', (mode) => {
     }
     expect(counter(host, 'ai_proxy.ratelimit.rpm.default.admitted')).toBe(5);
     expect(counter(host, 'ai_proxy.ratelimit.rpm.default.rejected')).toBe(45);
+    expect(counter(host, 'ai_proxy.route.unknown.model.openai/gpt-4_1.requests')).toBe(5);
+    expect(filterState(rejected[0]!, 'ai_log')).toMatchObject({ status: 429, attempts: 0, ratelimit_remaining: { rpm: 0 } });
   });
 
   it('slides: no burst at the window boundary, and a request fits again when retry-after said', async () => {
