@@ -31,7 +31,7 @@ export interface RedisCharge {
 export type RedisDecision = { ok: true; admitted: boolean; view: WindowView; charge?: RedisCharge } | { ok: false; error: RedisError };
 
 const clients = new Map<string, RedisClient | RedisError>();
-const clientKey = (t: RedisTarget): string => `${t.cluster}\0${t.database}\0${t.username}\0${t.timeoutMs}`;
+const clientKey = (t: RedisTarget): string => `${t.cluster}\0${t.database}\0${t.username}\0${t.password}\0${t.timeoutMs}`;
 
 /** Initialises one client per Redis server the limits name (at configure time); a refusal is logged and answered as trouble per request. */
 export function initRedisLimits(limits: readonly RateLimit[]): void {

@@ -213,6 +213,33 @@ describe.each(MODES)('local rate limits (%s)', (mode) => {
   });
 });
 
+describe.each(MODES)('rate limits per _rules_ entry (%s)', (mode) => {
+  it('a rule replaces the global list for its route; a rule without one keeps the global list', async () => {
+    const rateLimits = [{ name: 'global', counts: 'requests', window: 'minute', limit: 1 }];
+    const pluginConfig = {
+      provider: { type: 'github', apiTokens: [TOKEN] },
+      rateLimits,
+      _rules_: [
+        { _match_route_: ['premium'], rateLimits: [{ name: 'premium', counts: 'requests', window: 'minute', limit: 3 }] },
+        { _match_route_: ['other'], provider: { type: 'github', apiTokens: [TOKEN], timeout: 5000 } },
+      ],
+    };
+    const statuses = async (route: string) => {
+      const host = await aiHost(mode, pluginConfig, { properties: { route_name: route } });
+      hosts.push(host);
+      const out: Array<number | string> = [];
+      for (let i = 0; i < 4; i++) {
+        const r = await chat(host, upstream());
+        out.push(r.status === 429 ? errorOf(r).code : r.status!);
+      }
+      return out;
+    };
+    expect(await statuses('premium')).toEqual([200, 200, 200, 'premium']);
+    expect(await statuses('other')).toEqual([200, 'global', 'global', 'global']);
+    expect(await statuses('plain')).toEqual([200, 'global', 'global', 'global']);
+  });
+});
+
 describe('the Envoy build', () => {
   it('rejects backend redis at configure time, naming the field', async () => {
     const spy = vi.spyOn(LogStore.prototype, 'add');
