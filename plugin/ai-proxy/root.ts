@@ -3,7 +3,7 @@
  * and hands each stream to an `AiProxyStream`. A summary of what was configured is logged, never a token.
  * With `failover`, it seeds the shared token health and ticks the health checks.
  */
-import { log, type LocalReply } from '../sdk/index.ts';
+import { log, now, type LocalReply } from '../sdk/index.ts';
 import { PLUGIN_FAILURE } from './errors.ts';
 import { HigressRootContext } from '../sdk/higress/index.ts';
 import { parseAiProxyConfig, type AiProxyConfig } from './config/plugin-config.ts';
@@ -36,7 +36,7 @@ export class AiProxyRoot extends HigressRootContext<AiProxyConfig> {
     for (const provider of this.failover) seedHealth(provider);
     const limits = configs.flatMap((config) => config?.rateLimits ?? []);
     for (const limit of limits) if (limit.backend === 'local') seedLocal(limit);
-    initRedisLimits(limits);
+    initRedisLimits(limits, now());
     if (this.failover.length > 0) this.setTickPeriod(Math.min(...this.failover.map((p) => p.failover!.healthCheckIntervalMs)));
     return true;
   }

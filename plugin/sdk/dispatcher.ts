@@ -196,7 +196,9 @@ function calloutAnswered(rootId: number, token: number, headers: number, body: n
 
 function redisAnswered(rootId: number, token: number, status: number, size: number): void {
   const pending = takeRedisCall(token);
-  if (pending && !answerCaller(rootId, pending.streamId, 'redis call', token, () => pending.deliver(status, size))) pending.forget();
+  if (!pending || answerCaller(rootId, pending.streamId, 'redis call', token, () => pending.deliver(status, size))) return;
+  const orphan = pending.orphan;
+  if (!orphan || !answerCaller(rootId, 0, 'redis call', token, () => orphan(status, size))) pending.forget();
 }
 
 function remove(id: number): void {

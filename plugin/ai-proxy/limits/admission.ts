@@ -36,14 +36,20 @@ function warnTrouble(limit: RateLimit, trouble: string, windowMs: number): void 
   log.warn(`ai-proxy: rate limit "${limit.name}" could not be checked on Redis (${trouble}); requests are ${limit.failureMode === 'open' ? 'admitted' : 'refused'} (failureMode ${limit.failureMode}) — logged once per window`);
 }
 
+export interface Reservation {
+  tokens: number;
+  /** The client named its completion tokens: a reservation beyond the limit is refused for good, else capped at the limit. */
+  firm: boolean;
+}
+
 /** The tokens a request reserves against `limit`: prompt estimate plus the completion it may ask for. */
-export function reservation(limit: RateLimit, bodyBytes: number, maxTokens: number | undefined, completes: boolean): number {
-  return Math.ceil(bodyBytes / 4) + (completes ? (maxTokens ?? limit.defaultMaxTokens) : 0);
+export function reservation(limit: RateLimit, bodyBytes: number, maxTokens: number | undefined, completes: boolean): Reservation {
+  return { tokens: Math.ceil(bodyBytes / 4) + (completes ? (maxTokens ?? limit.defaultMaxTokens) : 0), firm: completes && maxTokens !== undefined };
 }
 
 export interface Costs {
   /** Tokens to reserve per token limit; 0 leaves token limits out (a request that uses none). */
-  tokens: (limit: RateLimit) => number;
+  tokens: (limit: RateLimit) => Reservation;
 }
 
 function refund(decided: readonly Decided[]): void {
@@ -56,6 +62,7 @@ function refund(decided: readonly Decided[]): void {
 
 function reject(ctx: HttpContext, request: RequestState, limits: RequestLimits, by: Decided): void {
   refund(limits.decided);
+  request.recovery = undefined;
   request.status = by.trouble ? 503 : by.limit.rejectedStatus;
   request.attempts = 0;
   for (const d of limits.decided) if (d !== by && d.admitted) d.admitted = false;
@@ -75,7 +82,7 @@ function reject(ctx: HttpContext, request: RequestState, limits: RequestLimits, 
     (never
       ? `Rate limit "${by.limit.name}" (${what}) can never admit this request: it reserves ${by.cost} ${by.limit.counts}; ask for fewer (max_tokens) or a smaller prompt`
       : `Rate limit "${by.limit.name}" reached (${what}); try again in ${Math.ceil(wait / 1000)} s`);
-  const headers = [...JSON_HEADERS, ...limitHeaderPairs(limits.readings()), never ? (['x-should-retry', 'false'] as [string, string]) : (['retry-after', String(Math.max(1, Math.ceil(wait / 1000)))] as [string, string])];
+  const headers = [...JSON_HEADERS, ...limitHeaderPairs([{ counts: by.limit.counts, limit: by.allowance.limit, view: by.view! }]), never ? (['x-should-retry', 'false'] as [string, string]) : (['retry-after', String(Math.max(1, Math.ceil(wait / 1000)))] as [string, string])];
   ctx.sendLocalResponse(by.limit.rejectedStatus, errorBody({ status: by.limit.rejectedStatus, code: by.limit.name, type: 'rate_limit_exceeded', message }), headers, 'ai-proxy.rate_limited');
 }
 
@@ -88,7 +95,11 @@ export function admit(ctx: HttpContext, request: RequestState, limits: RequestLi
     const value = limit.by.kind === 'model' ? (request.requestModel ?? request.upstreamModel) : limits.keys[i];
     const applied = applyTo(limit, value);
     if (!applied) continue;
-    const cost = limit.counts === 'requests' ? 1 : costs.tokens(limit);
+    let cost = 1;
+    if (limit.counts === 'tokens') {
+      const reserve = costs.tokens(limit);
+      cost = reserve.firm ? reserve.tokens : Math.min(reserve.tokens, applied.allowance.limit);
+    }
     if (cost === 0) continue;
     const d: Decided = { limit, allowance: applied.allowance, keyClass: applied.keyClass, cost, admitted: false };
     limits.decided.push(d);
@@ -144,11 +155,16 @@ function admitted(limits: RequestLimits): HookResult {
   return Action.Continue;
 }
 
-/** Corrects token reservations with the answer's usage (or returns them when it reported none), once. */
-export function settleLimits(limits: RequestLimits, usage: UsageTracker): void {
+/**
+ * Corrects token reservations with the answer's usage, once. Without usage: a request that got no
+ * successful answer (an error, a reset before the answer) gives its reservation back; one whose 2xx
+ * answer started (cut, the client gone before the usage event, a provider that reports none) keeps it.
+ */
+export function settleLimits(limits: RequestLimits, usage: UsageTracker, answered: boolean): void {
   if (limits.settled) return;
   limits.settled = true;
   const used = usage.usage;
+  if (!used && answered) return;
   for (const d of limits.decided) {
     if (!d.admitted || d.limit.counts !== 'tokens' || (!d.local && !d.redis)) continue;
     const actual = used ? used.totalTokens || used.promptTokens + used.completionTokens : 0;

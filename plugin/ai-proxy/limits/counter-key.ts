@@ -1,13 +1,14 @@
 /**
  * Which allowance a request's key value gets (an exact key, then the patterns in order, then the
  * default; a missing value is `""` unless the limit skips it) and the name its counter is stored under:
- * the value itself, or its SHA-1 when it is long or looks like a credential (limits `by` an API-key
- * header), so no secret lands in shared data or Redis key names.
+ * the SHA-1 of a header, query parameter or cookie value (a limit `by` an API-key header must not store
+ * the key), of a long value or of one that looks like a credential; else the value itself (consumer,
+ * address, route, model), so no secret lands in shared data or Redis key names.
  */
 import { looksLikeCredential } from '../../sdk/config/index.ts';
 import { sha1Hex } from '../../sdk/redis/sha1.ts';
 import { inCidr, parseIp } from './ip-match.ts';
-import type { Allowance, KeyClass, RateLimit } from './rate-limit.ts';
+import type { Allowance, KeyClass, KeySource, RateLimit } from './rate-limit.ts';
 
 const MAX_KEY_CHARS = 128;
 
@@ -18,8 +19,13 @@ export interface Applied {
   counter: string;
 }
 
-export function counterName(value: string): string {
-  return value.length > MAX_KEY_CHARS || looksLikeCredential(value) ? `sha1:${sha1Hex(value)}` : value;
+const HASHED = new Set<KeySource['kind']>(['header', 'query', 'cookie']);
+const HASH_PREFIX = 'sha1:';
+
+export function counterName(value: string, source: KeySource): string {
+  if (value === '') return value;
+  const hashed = HASHED.has(source.kind) || value.length > MAX_KEY_CHARS || value.startsWith(HASH_PREFIX) || looksLikeCredential(value);
+  return hashed ? `${HASH_PREFIX}${sha1Hex(value)}` : value;
 }
 
 /** The allowance for `value` (undefined: absent from the request), or undefined when the limit does not apply to it. */
@@ -27,7 +33,7 @@ export function applyTo(limit: RateLimit, value: string | undefined): Applied | 
   if (value === undefined && limit.skipWhenMissing) return undefined;
   const text = value ?? '';
   const exact = limit.exact.get(text);
-  if (exact) return { allowance: exact, keyClass: 'key', counter: counterName(text) };
+  if (exact) return { allowance: exact, keyClass: 'key', counter: counterName(text, limit.by) };
   if (limit.patterns.length > 0) {
     let ip: Uint8Array | undefined;
     let parsed = false;
@@ -37,10 +43,10 @@ export function applyTo(limit: RateLimit, value: string | undefined): Applied | 
         parsed = true;
       }
       if (pattern.kind === 'regexp' ? pattern.re.test(text) : ip !== undefined && inCidr(pattern.cidr, ip)) {
-        return { allowance: pattern.allowance, keyClass: 'pattern', counter: counterName(text) };
+        return { allowance: pattern.allowance, keyClass: 'pattern', counter: counterName(text, limit.by) };
       }
     }
   }
   if (!limit.fallback) return undefined;
-  return { allowance: limit.fallback, keyClass: value === undefined ? 'missing' : 'default', counter: counterName(text) };
+  return { allowance: limit.fallback, keyClass: value === undefined ? 'missing' : 'default', counter: counterName(text, limit.by) };
 }

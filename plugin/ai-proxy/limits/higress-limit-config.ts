@@ -122,7 +122,7 @@ export function readHigressLimit(json: Record<string, unknown>, path: string): R
     items.forEach((item, i) => shapes.push({ name: `${rule}.${i}`, ...readItem(item, `${fieldPath(path, 'rule_items')}[${i}]`, kind) }));
   }
   const counts = kind.counts!;
-  const common = { ...readCommonOptions({ failureMode: json.failureMode, defaultMaxTokens: json.defaultMaxTokens }, path, counts), showLimitHeaders: readBoolean(json, 'show_limit_quota_header', path, { default: false }) };
+  const common = { ...readCommonOptions({ failureMode: json.failureMode, defaultMaxTokens: json.defaultMaxTokens ?? (counts === 'tokens' ? 0 : undefined) }, path, counts), showLimitHeaders: readBoolean(json, 'show_limit_quota_header', path, { default: false }) };
   const rejectedStatus = readNumber(json, 'rejected_code', path, { integer: true, min: 400, max: 599, default: 429 });
   const rejectedMessage = readString(json, 'rejected_msg', path, { default: 'Too many requests' });
   return shapes.map((shape) => ({ ...shape, counts, backend: 'redis', redis, ...common, skipWhenMissing: true, rejectedStatus, rejectedMessage }));

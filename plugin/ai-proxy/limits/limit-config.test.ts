@@ -35,7 +35,7 @@ describe("Higress's shapes parse to the native limits", () => {
 
   it('ai-token-ratelimit: global_threshold, rejected_code and rejected_msg', () => {
     const pasted = higress({ rule_name: 'tpm', global_threshold: { token_per_minute: 1000 }, rejected_code: 403, rejected_msg: 'over', redis: { ...HIGRESS_REDIS, service_port: 6379, timeout: 500, database: 2, password: 'p' } });
-    const written = readLimitsConfig({ redis: { serviceName: 'redis.static', servicePort: 6379, timeout: 500, database: 2, password: 'p' }, rateLimits: [{ name: 'tpm', counts: 'tokens', window: 'minute', limit: 1000, backend: 'redis', skipWhenMissing: true }] }, '').rateLimits;
+    const written = readLimitsConfig({ redis: { serviceName: 'redis.static', servicePort: 6379, timeout: 500, database: 2, password: 'p' }, rateLimits: [{ name: 'tpm', counts: 'tokens', window: 'minute', limit: 1000, backend: 'redis', skipWhenMissing: true, defaultMaxTokens: 0 }] }, '').rateLimits;
     expect(pasted).toEqual(written.map((l) => ({ ...l, rejectedStatus: 403, rejectedMessage: 'over' })));
   });
 

@@ -1,9 +1,8 @@
 /**
  * What a rate limit tells the client: OpenAI's `x-ratelimit-{limit,remaining,reset}-{requests,tokens}`
  * (reset as a duration such as `1m30s` or `250ms`, the time until the budget is full again), from the
- * tightest limit of each kind (the smallest share left); on a rejection also `retry-after` in seconds
- * (when the request would fit), or `x-should-retry: false` for one that never fits. On an admitted
- * answer whose upstream sent its own, the stricter of the two (fewer remaining) is kept.
+ * tightest limit of each kind (the smallest share left), or on a rejection from the limit that refused.
+ * On an admitted answer whose upstream sent its own, the stricter of the two (fewer remaining) is kept.
  */
 import type { HeaderMap, HeaderPairs } from '../../sdk/index.ts';
 import type { Counts } from './rate-limit.ts';

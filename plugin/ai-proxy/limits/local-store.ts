@@ -3,11 +3,12 @@
  * fixed table of key slots (`maxLocalKeys`; one for `by: global`), seeded at configure time so every
  * later write carries a CAS; a key lives in the first free or expired slot of its probe sequence, so
  * hostile key values cannot grow shared data. When every slot of the sequence holds a live key, the
- * key shares the limit's overflow budget (never a looser one). Each slot is `<window> <cur> <prev>\n<key>`.
+ * key shares the limit's overflow budget (never a looser one; counted and logged once per window). Each slot is `<window> <cur> <prev>\n<key>`.
  */
 import { decodeUtf8, log, sharedData, type SharedValue } from '../../sdk/index.ts';
 import { fnv1a } from '../config/tokens.ts';
 import type { RateLimit } from './rate-limit.ts';
+import { countLimit } from './limit-metrics.ts';
 import { fits, roll, windowIndex, type WindowView } from './sliding-window.ts';
 
 const PROBES = 8;
@@ -77,6 +78,15 @@ interface Found {
   own: boolean;
 }
 
+const warned = new Map<string, number>();
+/** A key found every slot of its sequence live: counted (`…overflow`), and said once per window. */
+function overflowing(limit: RateLimit, index: number): void {
+  countLimit(limit, 'overflow');
+  if (warned.get(limit.name) === index) return;
+  warned.set(limit.name, index);
+  log.warn(`ai-proxy: rate limit "${limit.name}": more live keys than its ${limit.maxLocalKeys} slots hold; new keys share one overflow budget until slots expire (raise maxLocalKeys) — logged once per window`);
+}
+
 /** Where `key` lives, or the slot it may take, or the overflow slot. */
 function locate(limit: RateLimit, key: string, index: number): Found {
   const n = slotCount(limit);
@@ -93,6 +103,7 @@ function locate(limit: RateLimit, key: string, index: number): Found {
     }
   }
   if (free) return free;
+  overflowing(limit, index);
   const name = slotName(limit, 'overflow');
   const stored = sharedData.get(name);
   const slot = stored ? decode(stored.value) : undefined;

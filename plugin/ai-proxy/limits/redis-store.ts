@@ -4,7 +4,8 @@
  * previous window, `ai-proxy-ratelimit:{<limit>}:<key>:<window index>` (the limit's name as hash tag, as
  * Higress tags its rule). The plugin passes its own clock (the window index in the key names, the time
  * into the window as an argument), so the decision follows the gateway's time, not the server's. Keys
- * expire after two windows.
+ * expire after two windows. A decision whose stream ended before its answer (a reset) is undone when the
+ * answer arrives; a server whose init was refused is tried again on configure and every few seconds.
  */
 import { RedisError, log, redisInit, type RedisClient, type RedisResult } from '../../sdk/index.ts';
 import type { RateLimit, RedisTarget } from './rate-limit.ts';
@@ -30,49 +31,67 @@ export interface RedisCharge {
 
 export type RedisDecision = { ok: true; admitted: boolean; view: WindowView; charge?: RedisCharge } | { ok: false; error: RedisError };
 
-const clients = new Map<string, RedisClient | RedisError>();
+const clients = new Map<string, RedisClient>();
+/** Servers whose init was refused (e.g. a cluster Envoy does not know yet): tried again on configure, and per request at most every `RETRY_INIT_MS`. */
+const refused = new Map<string, { error: RedisError; at: number }>();
+const RETRY_INIT_MS = 5000;
 const clientKey = (t: RedisTarget): string => `${t.cluster}\0${t.database}\0${t.username}\0${t.password}\0${t.timeoutMs}`;
 
-/** Initialises one client per Redis server the limits name (at configure time); a refusal is logged and answered as trouble per request. */
-export function initRedisLimits(limits: readonly RateLimit[]): void {
-  for (const limit of limits) {
-    const target = limit.redis;
-    if (!target || clients.has(clientKey(target))) continue;
-    try {
-      clients.set(clientKey(target), redisInit(target.cluster, { username: target.username, password: target.password, timeoutMs: target.timeoutMs, database: target.database }));
-    } catch (error) {
-      if (!(error instanceof RedisError)) throw error;
-      log.error(`ai-proxy: rate limit "${limit.name}": ${error.message}; its requests are handled by failureMode "${limit.failureMode}"`);
-      clients.set(clientKey(target), error);
-    }
+function init(limit: RateLimit, target: RedisTarget, nowMs: number): RedisClient | RedisError {
+  const key = clientKey(target);
+  try {
+    const client = redisInit(target.cluster, { username: target.username, password: target.password, timeoutMs: target.timeoutMs, database: target.database });
+    clients.set(key, client);
+    refused.delete(key);
+    return client;
+  } catch (error) {
+    if (!(error instanceof RedisError)) throw error;
+    if (!refused.has(key)) log.error(`ai-proxy: rate limit "${limit.name}": ${error.message}; its requests are handled by failureMode "${limit.failureMode}" until an init succeeds (tried again every ${RETRY_INIT_MS / 1000} s)`);
+    refused.set(key, { error, at: nowMs });
+    return error;
   }
+}
+
+/** Initialises one client per Redis server the limits name (at configure time, again for servers refused before). */
+export function initRedisLimits(limits: readonly RateLimit[], nowMs: number): void {
+  for (const limit of limits) if (limit.redis && !clients.has(clientKey(limit.redis))) init(limit, limit.redis, nowMs);
 }
 
 const redisKey = (limit: RateLimit, key: string, index: number): string => `ai-proxy-ratelimit:{${limit.name}}:${key}:${index}`;
 
-function client(limit: RateLimit): RedisClient | RedisError {
-  return clients.get(clientKey(limit.redis!)) ?? new RedisError('unavailable', `no Redis client for "${limit.redis!.cluster}"`);
+function client(limit: RateLimit, nowMs: number): RedisClient | RedisError {
+  const target = limit.redis!;
+  const found = clients.get(clientKey(target));
+  if (found) return found;
+  const failed = refused.get(clientKey(target));
+  if (failed && nowMs - failed.at < RETRY_INIT_MS) return failed.error;
+  return init(limit, target, nowMs);
 }
 
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
 
 /** Decides `cost` against `key` on Redis; `done` gets the decision or the trouble. */
 export function decideRedis(limit: RateLimit, key: string, windowMs: number, budget: number, cost: number, nowMs: number, done: (decision: RedisDecision) => void): void {
-  const c = client(limit);
+  const c = client(limit, nowMs);
   if (c instanceof RedisError) return done({ ok: false, error: c });
   const index = windowIndex(nowMs, windowMs);
   const elapsedMs = nowMs - index * windowMs;
   const cur = redisKey(limit, key, index);
-  c.evalsha(DECIDE, [cur, redisKey(limit, key, index - 1)], [budget, cost, elapsedMs, windowMs], (result: RedisResult) => {
-    if (!result.ok) return done(result);
+  const decision = (result: RedisResult): RedisDecision => {
+    if (!result.ok) return result;
     const reply = result.value;
     if (!Array.isArray(reply) || reply.length !== 3 || !reply.every(isCount) || (reply[0] !== 0 && reply[0] !== 1)) {
-      return done({ ok: false, error: new RedisError('protocol', 'the rate-limit script answered something other than three counts') });
+      return { ok: false, error: new RedisError('protocol', 'the rate-limit script answered something other than three counts') };
     }
     const view: WindowView = { cur: reply[1] as number, prev: reply[2] as number, elapsedMs, windowMs };
     const admitted = reply[0] === 1;
-    done({ ok: true, admitted, view, charge: admitted && cost > 0 ? { key: cur } : undefined });
-  });
+    return { ok: true, admitted, view, charge: admitted && cost > 0 ? { key: cur } : undefined };
+  };
+  const orphan = (result: RedisResult) => {
+    const late = decision(result);
+    if (late.ok && late.charge) adjustRedis(limit, late.charge, -cost);
+  };
+  c.evalsha(DECIDE, [cur, redisKey(limit, key, index - 1)], [budget, cost, elapsedMs, windowMs], (result: RedisResult) => done(decision(result)), orphan);
 }
 
 /**
@@ -80,8 +99,8 @@ export function decideRedis(limit: RateLimit, key: string, windowMs: number, bud
  * answer, and a NOSCRIPT answer to an ended stream would never get its EVAL. Nobody waits for it.
  */
 export function adjustRedis(limit: RateLimit, charge: RedisCharge, delta: number): void {
-  const c = client(limit);
-  if (c instanceof RedisError) return;
+  const c = clients.get(clientKey(limit.redis!));
+  if (!c) return;
   c.eval(ADJUST, [charge.key], [delta], (result) => {
     if (!result.ok && log.enabled('debug')) log.debug(`ai-proxy: rate limit "${limit.name}": a correction of ${delta} failed: ${result.error.message}`);
   });

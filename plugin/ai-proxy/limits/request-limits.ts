@@ -1,5 +1,4 @@
 /** What one request's rate limits are: their key values, read from the request headers, then what each decided. */
-import type { LimitReading } from './limit-headers.ts';
 import type { LocalCharge } from './local-store.ts';
 import type { Allowance, KeyClass, RateLimit } from './rate-limit.ts';
 import type { RedisCharge } from './redis-store.ts';
@@ -25,10 +24,5 @@ export class RequestLimits {
     readonly limits: readonly RateLimit[],
     readonly keys: Array<string | undefined>,
   ) {}
-
-  /** What the limit headers and ai_log report. */
-  readings(): LimitReading[] {
-    return this.decided.filter((d) => d.view).map((d) => ({ counts: d.limit.counts, limit: d.allowance.limit, view: d.view! }));
-  }
 }
 

@@ -26,7 +26,7 @@ const DROPPED = new HeaderNames(CREDENTIALS);
 const DROPPED_WITH_LENGTH = new HeaderNames([...CREDENTIALS, 'content-length']);
 const CLEAR_ROUTE_CACHE = ['clear_route_cache'];
 /** Requests whose body is not read (the model list, protocol `original`) count against request limits only. */
-const NO_TOKENS = { tokens: () => 0 };
+const NO_TOKENS = { tokens: () => ({ tokens: 0, firm: false }) };
 /** Whether request headers wait for the body (the Higress build); read once, when the bundle is evaluated. */
 const HOLDS_HEADERS = buildTarget() === 'higress';
 

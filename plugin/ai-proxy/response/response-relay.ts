@@ -56,6 +56,8 @@ export class ResponseRelay {
   private copiedBytes = 0;
   private readonly usage = new UsageTracker();
   private recorded = false;
+  /** Some of a 2xx answer reached the client (what a token reservation is kept for when no usage came). */
+  private started = false;
 
   constructor(private readonly request: RequestState) {}
 
@@ -122,6 +124,7 @@ export class ResponseRelay {
   }
 
   onResponseBody(ctx: HttpContext, bodySize: number, endOfStream: boolean): HookResult {
+    if (bodySize > 0) this.started = true;
     switch (this.mode) {
       case 'retrying':
         return Action.Pause;
@@ -178,7 +181,8 @@ export class ResponseRelay {
 
   private record(complete: boolean): void {
     this.recorded = true;
-    if (this.request.limits) settleLimits(this.request.limits, this.usage);
-    recordUsage(this.request, this.usage, complete);
+    const request = this.request;
+    if (request.limits) settleLimits(request.limits, this.usage, request.status >= 200 && request.status < 300 && (this.started || this.mode === 'answered'));
+    recordUsage(request, this.usage, complete);
   }
 }

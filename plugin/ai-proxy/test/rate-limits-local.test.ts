@@ -159,17 +159,54 @@ describe.each(MODES)('local rate limits (%s)', (mode) => {
     expect(statuses).toEqual([...Array<number>(fits).fill(200), ...Array<number>(25 - fits).fill(429)]);
   });
 
-  it('corrects a streamed answer by its usage, and returns the reservation of an answer cut mid-stream', async () => {
-    const host = await limitHost(mode, [{ name: 'tpm', counts: 'tokens', window: 'minute', limit: 2000, defaultMaxTokens: 500 }]);
+  it('corrects a streamed answer by its usage; an error answer gives the reservation back, a 2xx answer cut mid-stream keeps it', async () => {
+    const limits = [{ name: 'tpm', counts: 'tokens', window: 'minute', limit: 2000, defaultMaxTokens: 500 }];
     const body = chatBody('openai/gpt-4.1', { stream: true });
-    const streamed = upstream(() => ({ sse: true, usage: { prompt_tokens: 100, completion_tokens: 100, total_tokens: 200 } }));
-    const cut = upstream(() => ({ sse: true, cut: true }));
-    for (let i = 0; i < 3; i++) await chat(host, cut, { body });
     const estimate = Math.ceil(JSON.stringify(body).length / 4) + 500;
+    const streamed = upstream(() => ({ sse: true, usage: { prompt_tokens: 100, completion_tokens: 100, total_tokens: 200 } }));
+    const failing: UpstreamHandler = () => ({ status: 500, headers: [['content-type', 'application/json']], chunks: [encoder.encode('{"error":{"message":"boom"}}')], trailers: [] });
+    const host = await limitHost(mode, limits);
+    for (let i = 0; i < 3; i++) expect((await chat(host, failing, { body })).status).toBe(500);
     const statuses: number[] = [];
     for (let i = 0; i < 12; i++) statuses.push((await chat(host, streamed, { body })).status!);
     const fits = Math.floor((2000 - estimate) / 200) + 1;
     expect(statuses).toEqual([...Array<number>(fits).fill(200), ...Array<number>(12 - fits).fill(429)]);
+    const cutHost = await limitHost(mode, limits);
+    const cut = upstream(() => ({ sse: true, cut: true }));
+    const cutStatuses: number[] = [];
+    for (let i = 0; i < 5; i++) cutStatuses.push((await chat(cutHost, cut, { body })).status ?? 0);
+    const kept = Math.floor(2000 / estimate);
+    expect(cutStatuses.slice(kept)).toEqual(Array<number>(5 - kept).fill(429));
+    expect(cutStatuses.slice(0, kept).every((s) => s !== 429)).toBe(true);
+  });
+
+  it('is not retried or sent to a fallback: a refused request stays refused', async () => {
+    const cluster = 'outbound|443||models.github.ai.dns';
+    const pluginConfig = {
+      providers: [
+        { id: 'gh', type: 'github', apiTokens: [TOKEN, `${TOKEN}_second`], cluster, retryOnFailure: { enabled: true, maxRetries: 2 }, fallbackProviders: ['other'] },
+        { id: 'other', type: 'openai-compatible', providerDomain: 'other.example', apiTokens: ['sk-other-token-0123'], cluster },
+      ],
+      activeProviderId: 'gh',
+      rateLimits: [{ name: 'rpm', counts: 'requests', window: 'minute', limit: 1 }],
+    };
+    const host = await aiHost(mode, pluginConfig, { properties: { cluster_name: cluster }, clusters: { [cluster]: upstream() } });
+    hosts.push(host);
+    const results = [];
+    for (let i = 0; i < 4; i++) results.push(await chat(host, upstream()));
+    expect(results.map((r) => r.status)).toEqual([200, 429, 429, 429]);
+    expect(results.slice(1).map((r) => r.stream.localReply?.details)).toEqual(Array<string>(3).fill('ai-proxy.rate_limited'));
+    expect(host.callouts).toEqual([]);
+  });
+
+  it('reserves only the prompt for an entry in Higress\'s token shape, and caps a default reservation at a small limit', async () => {
+    const host = await limitHost(mode, [{ name: 'small', counts: 'tokens', window: 'minute', limit: 100 }]);
+    const first = await chat(host, upstream(() => ({ usage: { prompt_tokens: 30, completion_tokens: 30, total_tokens: 60 } })));
+    expect(first.status).toBe(200);
+    expect(filterState(first, 'ai_log')).toMatchObject({ ratelimit_remaining: { small: 0 } });
+    const second = await chat(host, upstream());
+    expect(second.status).toBe(429);
+    expect(header(second, 'retry-after')).toBeDefined();
   });
 
   it('shows the limit headers on admitted answers with showLimitHeaders, keeping the upstream\'s when they are stricter', async () => {

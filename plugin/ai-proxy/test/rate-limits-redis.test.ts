@@ -88,6 +88,25 @@ describe.skipIf(!!REDIS_SKIP)(`Redis rate limits${REDIS_SKIP ? ` — ${REDIS_SKI
     expect(ttl).toBeGreaterThan(86_400_000);
   });
 
+  it.each(REDIS_MODES)('a request reset while its decision is on the way gets its reservation back when the answer arrives (%s)', async (mode) => {
+    const host = await redisLimitHost(mode, [{ name: 'tpd', counts: 'tokens', window: 'day', limit: 100000, backend: 'redis' }], server.url, { workers: 1 });
+    expect((await chat(host, answer())).status).toBe(200);
+    await host.idle();
+    const index = Math.floor(Number(host.clock.wallNs() / 1_000_000n) / 86_400_000);
+    const counter = async () => bulk(await server.command('GET', `ai-proxy-ratelimit:{tpd}::${index}`));
+    expect(await counter()).toBe('15');
+    const before = host.redisCalls.length;
+    const s = host.newHttpStream();
+    s.sendRequestHeaders(CHAT_HEADERS);
+    s.sendRequestBody(JSON.stringify(chatBody('openai/gpt-4.1', { max_tokens: 5000 })), true);
+    expect(host.redisCalls.slice(before).map((c) => c.state)).toEqual(['pending']);
+    s.reset();
+    for (let i = 0; i < 20 && host.redisCalls.length < before + 2; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    await host.idle();
+    expect(host.redisCalls.slice(before).map((c) => [Buffer.from(c.query).toString().split('\r\n')[2], c.state])).toEqual([['EVALSHA', 'answered'], ['EVAL', 'answered']]);
+    expect(await counter()).toBe('15');
+  });
+
   it.each(REDIS_MODES)('Redis stopped: failureMode open admits with one warning per window and a metric; closed answers 503 (%s)', async (mode) => {
     const own = (await startRedis())!;
     const open = await redisLimitHost(mode, [{ name: 'open', counts: 'requests', window: 'minute', limit: 1, backend: 'redis' }], own.url, { workers: 1 });
@@ -159,6 +178,8 @@ describe.skipIf(!!REDIS_SKIP)(`Redis rate limits${REDIS_SKIP ? ` — ${REDIS_SKI
     expect(errorOf(rejected)).toMatchObject({ type: 'rate_limit_exceeded', code: 'default_rule.0', message: 'slow down' });
     expect([(await as(undefined, 'acme')).status, (await as(undefined, 'acme')).status, (await as(undefined, 'acme')).status, (await as(undefined, 'other')).status]).toEqual([200, 200, 403, 200]);
     const keys = (await server.command('KEYS', 'ai-proxy-ratelimit:*')).split('\r\n').filter((l) => l.startsWith('ai-proxy-ratelimit'));
-    expect(keys.some((k) => k.includes('plain-key') || k.includes('vip-1'))).toBe(true);
+    expect(keys.length).toBeGreaterThan(0);
+    expect(keys.filter((k) => k.includes('plain-key') || k.includes('vip-1') || k.includes('acme'))).toEqual([]);
+    expect(keys.every((k) => /^ai-proxy-ratelimit:\{default_rule\.[01]\}:sha1:[0-9a-f]{40}:\d+$/.test(k))).toBe(true);
   });
 });

@@ -4,7 +4,8 @@
  * promises, or with a handler that gets a `RedisResult`: `call(args)`, `get`, `set` (`PX`, `NX`),
  * `incrby`, `expire`, `eval`, `evalsha` (the script's SHA-1, falling back to `EVAL` on `NOSCRIPT`).
  * A reply reaches the stream whose callback sent the command, with that stream as the effective
- * context; a stream that ended meanwhile is skipped. Failures are `RedisError`s by kind: `unavailable`
+ * context; a stream that ended meanwhile is skipped, unless the call named an `orphan` handler, which
+ * then gets the result as the root (to undo what the command did for a stream that is gone). Failures are `RedisError`s by kind: `unavailable`
  * (the Envoy build, or a host without Redis), `dispatch` (the host refused the call, e.g. an unknown
  * cluster), `network` (refused, reset or closed connection), `timeout` (no reply within `timeoutMs`:
  * Envoy closes the connection and fails every pending call), `reply` (a Redis error reply), `protocol`
@@ -154,10 +155,14 @@ export class RedisClient {
     return this.run(['EVAL', script, keys.length, ...keys, ...args], asIs, handler);
   }
 
-  /** EVALSHA of the script's SHA-1; on `NOSCRIPT` (the server does not know it yet) the script is sent with EVAL. */
+  /**
+   * EVALSHA of the script's SHA-1; on `NOSCRIPT` (the server does not know it yet) the script is sent with
+   * EVAL. `orphan` gets the result instead of `handler` when the stream that sent it has ended (a
+   * `NOSCRIPT` then means the script did not run, and no EVAL follows).
+   */
   evalsha(script: string, keys: readonly RedisArg[], args: readonly RedisArg[]): Promise<RedisValue>;
-  evalsha(script: string, keys: readonly RedisArg[], args: readonly RedisArg[], handler: RedisHandler): void;
-  evalsha(script: string, keys: readonly RedisArg[], args: readonly RedisArg[], handler?: RedisHandler) {
+  evalsha(script: string, keys: readonly RedisArg[], args: readonly RedisArg[], handler: RedisHandler, orphan?: RedisHandler): void;
+  evalsha(script: string, keys: readonly RedisArg[], args: readonly RedisArg[], handler?: RedisHandler, orphan?: RedisHandler) {
     let sha = this.shas.get(script);
     if (sha === undefined) this.shas.set(script, (sha = sha1Hex(script)));
     const fallback = (result: RedisResult, done: RedisHandler) => {
@@ -165,7 +170,7 @@ export class RedisClient {
       else done(result);
     };
     const args1 = ['EVALSHA', sha, keys.length, ...keys, ...args];
-    if (handler) return this.send(args1, (result) => fallback(result, handler));
+    if (handler) return this.send(args1, (result) => fallback(result, handler), orphan);
     return new Promise<RedisValue>((resolve, reject) => this.send(args1, (result) => fallback(result, (r) => (r.ok ? resolve(r.value) : reject(r.error)))));
   }
 
@@ -181,7 +186,7 @@ export class RedisClient {
     );
   }
 
-  private send(args: readonly RedisArg[], handler: RedisHandler): void {
+  private send(args: readonly RedisArg[], handler: RedisHandler, orphan?: RedisHandler): void {
     const token = host.redisCall(this.cluster, encodeCommand(args));
     if (token < 0) {
       const status = -token;
@@ -190,19 +195,21 @@ export class RedisClient {
     }
     const cluster = this.cluster;
     this.inFlight.set(token, { sentAt: now(), timedOut: false });
+    const result = (status: number, size: number): RedisResult => {
+      const timedOut = this.timedOut(token, status);
+      if (status === Status.Ok) return readReply(size);
+      return {
+        ok: false,
+        error: timedOut
+          ? new RedisError('timeout', `no reply from redis cluster "${cluster}" within ${this.timeoutMs} ms`, status)
+          : new RedisError('network', `redis cluster "${cluster}" could not be reached (connection refused, reset or closed)`, status),
+      };
+    };
     awaitRedisReply(token, {
       streamId: currentStreamId(),
       forget: () => this.inFlight.delete(token),
-      deliver: (status, size) => {
-        const timedOut = this.timedOut(token, status);
-        if (status === Status.Ok) return handler(readReply(size));
-        handler({
-          ok: false,
-          error: timedOut
-            ? new RedisError('timeout', `no reply from redis cluster "${cluster}" within ${this.timeoutMs} ms`, status)
-            : new RedisError('network', `redis cluster "${cluster}" could not be reached (connection refused, reset or closed)`, status),
-        });
-      },
+      deliver: (status, size) => handler(result(status, size)),
+      orphan: orphan && ((status, size) => orphan(result(status, size))),
     });
   }
 

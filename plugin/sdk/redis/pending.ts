@@ -7,6 +7,8 @@ export interface PendingRedisCall {
   deliver: (status: number, size: number) => void;
   /** The reply arrived for a stream that has ended: nothing is delivered, the caller only forgets the call. */
   forget: () => void;
+  /** Instead of forgetting: the reply of a stream that has ended, run as the root (e.g. to undo what the command did). */
+  orphan?: (status: number, size: number) => void;
   streamId: number;
 }
 
