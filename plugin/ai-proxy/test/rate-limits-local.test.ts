@@ -199,7 +199,7 @@ describe.each(MODES)('local rate limits (%s)', (mode) => {
     expect(host.callouts).toEqual([]);
   });
 
-  it('reserves only the prompt for an entry in Higress\'s token shape, and caps a default reservation at a small limit', async () => {
+  it('caps a default reservation larger than the limit at the limit: admitted into an empty window, then corrected', async () => {
     const host = await limitHost(mode, [{ name: 'small', counts: 'tokens', window: 'minute', limit: 100 }]);
     const first = await chat(host, upstream(() => ({ usage: { prompt_tokens: 30, completion_tokens: 30, total_tokens: 60 } })));
     expect(first.status).toBe(200);
