@@ -8,6 +8,7 @@
 import type { ProviderConfig } from './config/provider-config.ts';
 import type { ApiName } from './providers/types.ts';
 import type { RequestLimits } from './limits/request-limits.ts';
+import type { CacheState } from './cache/cache-state.ts';
 
 /** What a retry or fallback re-sends, kept from the request phases. */
 export interface RecoveryInputs {
@@ -39,6 +40,9 @@ export class RequestState {
 
   /** The rate limits of the request's configuration, when it has any. */
   limits?: RequestLimits;
+
+  /** The response cache's view of the request, when a cache is configured. */
+  cache?: CacheState;
 
   /** The provider picked for the route; a fallback provider once one answered. */
   constructor(public provider: ProviderConfig) {}

@@ -13,6 +13,8 @@ import { seedHealth } from './failover/token-health.ts';
 import type { ProviderConfig } from './config/provider-config.ts';
 import { seedLocal } from './limits/local-store.ts';
 import { initRedisLimits } from './limits/redis-store.ts';
+import { seedLocalCache } from './cache/local-cache.ts';
+import { initRedisCache } from './cache/redis-cache.ts';
 
 export class AiProxyRoot extends HigressRootContext<AiProxyConfig> {
   /** Providers with `failover`, whose tokens the tick looks after. */
@@ -37,6 +39,11 @@ export class AiProxyRoot extends HigressRootContext<AiProxyConfig> {
     const limits = configs.flatMap((config) => config?.rateLimits ?? []);
     for (const limit of limits) if (limit.backend === 'local') seedLocal(limit);
     initRedisLimits(limits, now());
+    const caches = configs.flatMap((config) => (config ? [config.cache, ...config.providers.map((p) => p.cache)] : [])).filter((c) => c !== undefined);
+    for (const cache of caches) {
+      if (cache.backend === 'local') seedLocalCache(cache);
+      else initRedisCache(cache, now());
+    }
     if (this.failover.length > 0) this.setTickPeriod(Math.min(...this.failover.map((p) => p.failover!.healthCheckIntervalMs)));
     return true;
   }

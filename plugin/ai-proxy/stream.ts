@@ -13,6 +13,7 @@ import { ResponseRelay } from './response/response-relay.ts';
 import { replyError } from './errors.ts';
 import { RequestLimits } from './limits/request-limits.ts';
 import { readKeys } from './limits/key-sources.ts';
+import { CacheState } from './cache/cache-state.ts';
 
 export class AiProxyStream extends HttpContext<HigressRootContext<AiProxyConfig>> {
   private state?: RequestState;
@@ -25,6 +26,8 @@ export class AiProxyStream extends HttpContext<HigressRootContext<AiProxyConfig>
     this.state = new RequestState(provider);
     const limits = config.rateLimits;
     if (limits.length > 0) this.state.limits = new RequestLimits(limits, readKeys(limits, this.requestHeaders));
+    const cache = provider.cache ?? config.cache;
+    if (cache) this.state.cache = new CacheState(cache, this.requestHeaders);
     this.relay = new ResponseRelay(this.state);
     return handleRequestHeaders(this, this.state, endOfStream);
   }

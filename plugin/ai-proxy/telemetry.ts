@@ -104,7 +104,7 @@ export function recordUsage(request: RequestState, tracker: UsageTracker, comple
   const total = usage ? usage.totalTokens : 0;
   setProperty(
     AI_LOG,
-    `${namesPart(request, model)}"stream":${request.streaming},"status":${request.status},"input_token":${input},"output_token":${output},"total_token":${total},"complete":${complete},"attempts":${request.attempts}${request.limits ? remainingLog(request.limits) : ''}}`,
+    `${namesPart(request, model)}"stream":${request.streaming},"status":${request.status},"input_token":${input},"output_token":${output},"total_token":${total},"complete":${complete},"attempts":${request.attempts}${request.limits ? remainingLog(request.limits) : ''}${request.cache ? `,"cache_status":"${request.cache.status}"` : ''}}`,
   );
   if (request.upstreamModel === undefined || request.attempts === 0) return;
   const found = counters(getProperty(ROUTE_NAME), model);

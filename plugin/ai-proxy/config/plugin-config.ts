@@ -6,15 +6,19 @@
 import { ConfigError, fieldPath, isJsonObject, kindOnly, readString } from '../../sdk/config/index.ts';
 import { parseProviderConfig, type ProviderConfig } from './provider-config.ts';
 import { readLimitsConfig } from '../limits/limit-config.ts';
+import { readRedisTarget } from '../redis/redis-target.ts';
+import { readCacheConfig, type CacheConfig } from '../cache/cache-config.ts';
 import type { RateLimit } from '../limits/rate-limit.ts';
 
 export interface AiProxyConfig {
   active?: ProviderConfig;
   providers: ProviderConfig[];
   rateLimits: RateLimit[];
+  /** The `cache` block (a provider's own wins). */
+  cache?: CacheConfig;
 }
 
-const TOP_LEVEL = new Set(['provider', 'providers', 'activeProviderId', 'redis', 'rateLimits']);
+const TOP_LEVEL = new Set(['provider', 'providers', 'activeProviderId', 'redis', 'rateLimits', 'cache']);
 
 /** Each provider's `fallbackProviders` ids to the providers they name: configured, not itself, with a `cluster` to reach them by. */
 function resolveFallbacks(providers: ProviderConfig[], at: (index: number) => string): void {
@@ -34,24 +38,26 @@ function resolveFallbacks(providers: ProviderConfig[], at: (index: number) => st
 
 export function parseAiProxyConfig(json: Record<string, unknown>, path: string): AiProxyConfig {
   for (const key of Object.keys(json)) {
-    if (!TOP_LEVEL.has(key)) throw new ConfigError(fieldPath(path, key), kindOnly(json[key]), 'one of the fields provider, providers, activeProviderId, redis, rateLimits');
+    if (!TOP_LEVEL.has(key)) throw new ConfigError(fieldPath(path, key), kindOnly(json[key]), 'one of the fields provider, providers, activeProviderId, redis, rateLimits, cache');
   }
-  const { rateLimits } = readLimitsConfig(json, path);
+  const redis = json.redis === undefined || json.redis === null ? undefined : readRedisTarget(json.redis, fieldPath(path, 'redis'), false);
+  const { rateLimits } = readLimitsConfig(json, path, redis);
+  const cache = readCacheConfig(json.cache, fieldPath(path, 'cache'), redis);
   if (json.provider !== undefined && json.providers !== undefined) {
     throw new ConfigError(fieldPath(path, 'provider'), json.provider, 'either "provider" or "providers", not both');
   }
   if (json.provider !== undefined) {
     if (!isJsonObject(json.provider)) throw new ConfigError(fieldPath(path, 'provider'), json.provider, 'a provider object');
-    const provider = parseProviderConfig(json.provider, fieldPath(path, 'provider'), false);
+    const provider = parseProviderConfig(json.provider, fieldPath(path, 'provider'), false, redis);
     resolveFallbacks([provider], () => fieldPath(path, 'provider'));
-    return { active: provider, providers: [provider], rateLimits };
+    return { active: provider, providers: [provider], rateLimits, cache };
   }
   const list = json.providers ?? [];
   if (!Array.isArray(list)) throw new ConfigError(fieldPath(path, 'providers'), list, 'an array of provider objects');
   const providers = list.map((entry, i) => {
     const at = `${fieldPath(path, 'providers')}[${i}]`;
     if (!isJsonObject(entry)) throw new ConfigError(at, entry, 'a provider object');
-    return parseProviderConfig(entry, at, true);
+    return parseProviderConfig(entry, at, true, redis);
   });
   const seen = new Set<string>();
   providers.forEach((p, i) => {
@@ -60,10 +66,10 @@ export function parseAiProxyConfig(json: Record<string, unknown>, path: string):
   });
   resolveFallbacks(providers, (i) => `${fieldPath(path, 'providers')}[${i}]`);
   const activeId = readString(json, 'activeProviderId', path, { optional: true });
-  if (activeId === undefined) return { providers, rateLimits };
+  if (activeId === undefined) return { providers, rateLimits, cache };
   const active = providers.find((p) => p.id === activeId);
   if (!active) {
     throw new ConfigError(fieldPath(path, 'activeProviderId'), activeId, `the id of a configured provider (${providers.map((p) => JSON.stringify(p.id)).join(', ') || 'none configured'})`);
   }
-  return { active, providers, rateLimits };
+  return { active, providers, rateLimits, cache };
 }

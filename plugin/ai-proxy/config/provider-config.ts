@@ -15,6 +15,8 @@ import { checkProviderFields } from './higress-fields.ts';
 import { TokenPicker, readTokens } from './tokens.ts';
 import { readRetryConfig, readStatusPatterns, type RetryConfig } from './retry-config.ts';
 import { readFailoverConfig, type FailoverConfig } from '../failover/failover-config.ts';
+import { readCacheConfig, type CacheConfig } from '../cache/cache-config.ts';
+import type { RedisTarget } from '../redis/redis-target.ts';
 
 export interface ProviderConfig {
   id: string;
@@ -41,6 +43,8 @@ export interface ProviderConfig {
   fallbackStatuses: ReadonlySet<number>;
   /** Whether a failed answer may be retried or sent to a fallback (set once fallbacks are resolved). */
   recovers: boolean;
+  /** The provider's own `cache` block, which wins over the configuration's. */
+  cache?: CacheConfig;
   /** Higress fields accepted without effect, for the configure log. */
   warnings: string[];
 }
@@ -48,7 +52,7 @@ export interface ProviderConfig {
 const KNOWN = new Set([
   'id', 'type', 'apiTokens', 'modelMapping', 'protocol', 'timeout', 'firstByteTimeout', 'githubOrg', 'apiVersion',
   'providerDomain', 'providerBasePath', 'capabilities', 'tokenStrategy', 'consumerAffinity', 'disableStreamUsageStats',
-  'maxRequestBodyBytes', 'retryOnFailure', 'failover', 'cluster', 'fallbackProviders', 'fallbackOnStatus',
+  'maxRequestBodyBytes', 'retryOnFailure', 'failover', 'cluster', 'fallbackProviders', 'fallbackOnStatus', 'cache',
 ]);
 
 const TYPE_SETTINGS = ['githubOrg', 'apiVersion'] as const;
@@ -70,7 +74,8 @@ function withoutUnset(json: Record<string, unknown>): Record<string, unknown> {
   return unset.length === 0 ? json : Object.fromEntries(Object.entries(json).filter(([field]) => !unset.includes(field)));
 }
 
-export function parseProviderConfig(raw: Record<string, unknown>, path: string, requireId: boolean): ProviderConfig {
+/** `redis`: the top-level block, for a provider's `cache` on Redis. */
+export function parseProviderConfig(raw: Record<string, unknown>, path: string, requireId: boolean, redis?: RedisTarget): ProviderConfig {
   const warnings = checkProviderFields(raw, path, KNOWN);
   const json = withoutUnset(raw);
   const type = readString(json, 'type', path, { oneOf: [...PROVIDERS.keys()] });
@@ -111,6 +116,7 @@ export function parseProviderConfig(raw: Record<string, unknown>, path: string, 
     fallbacks: [],
     fallbackStatuses: readStatusPatterns(json, 'fallbackOnStatus', path, ['410', '429', '5.*']),
     recovers: false,
+    cache: readCacheConfig(json.cache, fieldPath(path, 'cache'), redis),
     warnings,
   };
 }

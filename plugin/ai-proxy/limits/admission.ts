@@ -86,8 +86,12 @@ function reject(ctx: HttpContext, request: RequestState, limits: RequestLimits, 
   ctx.sendLocalResponse(by.limit.rejectedStatus, errorBody({ status: by.limit.rejectedStatus, code: by.limit.name, type: 'rate_limit_exceeded', message }), headers, 'ai-proxy.rate_limited');
 }
 
-/** Decides the request's limits: Continue when all admitted at once, Pause when rejected or waiting for Redis (then resumed or answered). */
-export function admit(ctx: HttpContext, request: RequestState, limits: RequestLimits, costs: Costs): HookResult {
+/**
+ * Decides the request's limits, then (admitted) runs `then`: Continue when all admitted at once and
+ * `then` continues; Pause when rejected, when `then` paused, or while waiting for Redis (then the
+ * request is resumed when `then` continues, or left to `then`, or answered).
+ */
+export function admit(ctx: HttpContext, request: RequestState, limits: RequestLimits, costs: Costs, then: () => HookResult = CONTINUE): HookResult {
   const at = now();
   const waiting: Array<{ d: Decided; key: string }> = [];
   for (let i = 0; i < limits.limits.length; i++) {
@@ -116,7 +120,10 @@ export function admit(ctx: HttpContext, request: RequestState, limits: RequestLi
       return Action.Pause;
     }
   }
-  if (waiting.length === 0) return admitted(limits);
+  if (waiting.length === 0) {
+    admitted(limits);
+    return then();
+  }
   let pending = waiting.length;
   let inHook = true;
   const finish = (): HookResult | undefined => {
@@ -127,8 +134,9 @@ export function admit(ctx: HttpContext, request: RequestState, limits: RequestLi
       return Action.Pause;
     }
     admitted(limits);
-    if (!inHook) ctx.resumeRequest();
-    return Action.Continue;
+    const next = then();
+    if (next === Action.Continue && !inHook) ctx.resumeRequest();
+    return next;
   };
   let outcome: HookResult | undefined;
   for (const { d, key } of waiting) {
@@ -150,24 +158,26 @@ export function admit(ctx: HttpContext, request: RequestState, limits: RequestLi
   return outcome ?? Action.Pause;
 }
 
-function admitted(limits: RequestLimits): HookResult {
+function admitted(limits: RequestLimits): void {
   for (const d of limits.decided) countLimit(d.limit, ADMITTED[d.keyClass]);
-  return Action.Continue;
 }
 
+const CONTINUE = (): HookResult => Action.Continue;
+
 /**
- * Corrects token reservations with the answer's usage, once. Without usage: a request that got no
+ * Corrects token reservations with the answer's usage, once; an answer from the response cache
+ * (`cached`) costs nothing unless the limit has `countCached`. Without usage: a request that got no
  * successful answer (an error, a reset before the answer) gives its reservation back; one whose 2xx
  * answer started (cut, the client gone before the usage event, a provider that reports none) keeps it.
  */
-export function settleLimits(limits: RequestLimits, usage: UsageTracker, answered: boolean): void {
+export function settleLimits(limits: RequestLimits, usage: UsageTracker, answered: boolean, cached = false): void {
   if (limits.settled) return;
   limits.settled = true;
   const used = usage.usage;
-  if (!used && answered) return;
+  if (!used && answered && !cached) return;
   for (const d of limits.decided) {
     if (!d.admitted || d.limit.counts !== 'tokens' || (!d.local && !d.redis)) continue;
-    const actual = used ? used.totalTokens || used.promptTokens + used.completionTokens : 0;
+    const actual = used && (!cached || d.limit.countCached) ? used.totalTokens || used.promptTokens + used.completionTokens : 0;
     const delta = actual - d.cost;
     if (delta === 0) continue;
     if (d.local) adjustLocal(d.limit, d.local, delta);

@@ -13,7 +13,7 @@
 import { ConfigError, fieldPath, isJsonObject, kindOnly, readBoolean, readNumber, readString } from '../../sdk/config/index.ts';
 import { requireHigressBuild } from '../../sdk/index.ts';
 import { WINDOWS, type Allowance, type Counts, type KeyPattern, type KeySource, type RateLimit } from './rate-limit.ts';
-import { readRedisTarget } from './redis-target.ts';
+import { readRedisTarget } from '../redis/redis-target.ts';
 import { parseCidr } from './ip-match.ts';
 import { NAME, readCommonOptions, readLimitValue } from './limit-fields.ts';
 

@@ -7,7 +7,9 @@
 import { describe, expect, it } from 'vitest';
 
 (globalThis as unknown as { __host: Record<number, unknown> }).__host = { 50: () => 1 };
-const { readLimitsConfig } = await import('./limit-config.ts');
+const { readLimitsConfig: readLimits } = await import('./limit-config.ts');
+const { readRedisTarget } = await import('../redis/redis-target.ts');
+const readLimitsConfig = (json: Record<string, unknown>, path: string) => readLimits(json, path, json.redis === undefined ? undefined : readRedisTarget(json.redis, 'redis', false));
 const { ConfigError } = await import('../../sdk/config/index.ts');
 
 const REDIS = { serviceName: 'redis.static' };
@@ -63,7 +65,7 @@ describe('native entries', () => {
   it('take defaults: by global, backend local, failureMode open, 1024 default tokens and local keys', () => {
     expect(readLimitsConfig({ rateLimits: [{ name: 'a', counts: 'tokens', window: 'second', limit: 3 }] }, '').rateLimits[0]).toEqual({
       name: 'a', counts: 'tokens', by: { kind: 'global' }, exact: new Map(), patterns: [], fallback: { limit: 3, windowMs: 1000 }, backend: 'local', redis: undefined,
-      skipWhenMissing: false, failureMode: 'open', showLimitHeaders: false, defaultMaxTokens: 1024, maxLocalKeys: 1024, rejectedStatus: 429,
+      skipWhenMissing: false, failureMode: 'open', showLimitHeaders: false, defaultMaxTokens: 1024, countCached: false, maxLocalKeys: 1024, rejectedStatus: 429,
     });
   });
 
@@ -78,7 +80,7 @@ describe('native entries', () => {
     [{ rateLimits: [{ name: 'a', counts: 'requests', window: 'minute', limit: 1, backend: 'redis' }] }, 'rateLimits[0].backend: expected "local", or a top-level "redis" block naming the server (serviceName, servicePort, …), got "redis"'],
     [{ rateLimits: [{ name: 'a', counts: 'requests', window: 'minute', limit: 1, defaultMaxTokens: 5 }] }, 'rateLimits[0].defaultMaxTokens: expected no defaultMaxTokens on a limit that counts requests, got 5'],
     [{ rateLimits: [{ name: 'a', counts: 'requests', window: 'minute', limit: 1, keys: { vip: 'x' } }] }, 'rateLimits[0].keys.vip: expected an integer from 0 to 1000000000000000, got "x"'],
-    [{ rateLimits: [{ name: 'a', counts: 'requests', window: 'minute', limit: 1, burst: 2 }] }, 'rateLimits[0].burst: expected one of the fields name, counts, window, limit, by, keys, backend, skipWhenMissing, failureMode, showLimitHeaders, defaultMaxTokens, maxLocalKeys (or an entry in Higress\'s shape, with rule_name), got 2'],
+    [{ rateLimits: [{ name: 'a', counts: 'requests', window: 'minute', limit: 1, burst: 2 }] }, 'rateLimits[0].burst: expected one of the fields name, counts, window, limit, by, keys, backend, skipWhenMissing, failureMode, showLimitHeaders, defaultMaxTokens, countCached, maxLocalKeys (or an entry in Higress\'s shape, with rule_name), got 2'],
     [{ rateLimits: [{ name: 'a', counts: 'requests', window: 'minute', limit: 1 }, { name: 'a', counts: 'tokens', window: 'hour', limit: 1 }] }, 'rateLimits: expected limits with names no other limit in the list uses, got "a"'],
     [{ redis: { serviceName: 'redis.static', password: 12345678 } }, 'redis.password: expected a string, got a number (not shown)'],
     [{ redis: { serviceName: 'redis static' } }, 'redis.serviceName: expected a service name such as redis.static or redis.default.svc.cluster.local, got "redis static"'],

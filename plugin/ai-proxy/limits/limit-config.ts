@@ -1,5 +1,5 @@
 /**
- * The `rateLimits` list and the `redis` block beside it, globally or in a `_rules_` entry. A native entry:
+ * The `rateLimits` list, globally or in a `_rules_` entry (with the `redis` block beside it). A native entry:
  * `name`, `counts` (requests | tokens), `window` (second | minute | hour | day), `limit`, `by`, `keys`
  * (per-key limits), `backend` (local | redis), `skipWhenMissing`, `failureMode` (open | closed),
  * `showLimitHeaders`, and for token limits `defaultMaxTokens`; `maxLocalKeys` bounds a local limit's
@@ -10,8 +10,8 @@
  */
 import { ConfigError, fieldPath, isJsonObject, kindOnly, readString } from '../../sdk/config/index.ts';
 import { requireHigressBuild } from '../../sdk/index.ts';
-import { WINDOWS, type Allowance, type RateLimit, type RedisTarget } from './rate-limit.ts';
-import { readRedisTarget } from './redis-target.ts';
+import { WINDOWS, type Allowance, type RateLimit } from './rate-limit.ts';
+import type { RedisTarget } from '../redis/redis-target.ts';
 import { isHigressShape, readHigressLimit } from './higress-limit-config.ts';
 import { NAME, readCommonOptions, readKeySource, readLimitValue } from './limit-fields.ts';
 
@@ -19,7 +19,7 @@ export interface LimitsConfig {
   rateLimits: RateLimit[];
 }
 
-const NATIVE = new Set(['name', 'counts', 'window', 'limit', 'by', 'keys', 'backend', 'skipWhenMissing', 'failureMode', 'showLimitHeaders', 'defaultMaxTokens', 'maxLocalKeys']);
+const NATIVE = new Set(['name', 'counts', 'window', 'limit', 'by', 'keys', 'backend', 'skipWhenMissing', 'failureMode', 'showLimitHeaders', 'defaultMaxTokens', 'countCached', 'maxLocalKeys']);
 function readNative(json: Record<string, unknown>, path: string, redis: RedisTarget | undefined): RateLimit {
   for (const key of Object.keys(json)) {
     if (!NATIVE.has(key)) throw new ConfigError(fieldPath(path, key), kindOnly(json[key]), `one of the fields ${[...NATIVE].join(', ')} (or an entry in Higress's shape, with rule_name)`);
@@ -44,9 +44,8 @@ function readNative(json: Record<string, unknown>, path: string, redis: RedisTar
   return { name, counts, by, exact, patterns: [], fallback, backend, redis: backend === 'redis' ? redis : undefined, ...readCommonOptions(json, path, counts), rejectedStatus: 429 };
 }
 
-/** `rateLimits` and `redis` of one configuration (global fields, or a rule's merged over them). */
-export function readLimitsConfig(json: Record<string, unknown>, path: string): LimitsConfig {
-  const redis = json.redis === undefined || json.redis === null ? undefined : readRedisTarget(json.redis, fieldPath(path, 'redis'), false);
+/** `rateLimits` of one configuration (global fields, or a rule's merged over them), with its `redis` block. */
+export function readLimitsConfig(json: Record<string, unknown>, path: string, redis: RedisTarget | undefined): LimitsConfig {
   const list = json.rateLimits ?? [];
   const at = fieldPath(path, 'rateLimits');
   if (!Array.isArray(list)) throw new ConfigError(at, list, 'an array of rate limits');

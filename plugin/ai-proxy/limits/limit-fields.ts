@@ -27,11 +27,13 @@ export const readLimitValue = (json: Record<string, unknown>, field: string, pat
 /** The options an entry of either shape may carry beside what it limits. */
 export function readCommonOptions(json: Record<string, unknown>, path: string, counts: RateLimit['counts']) {
   if (counts === 'requests' && json.defaultMaxTokens !== undefined) throw new ConfigError(fieldPath(path, 'defaultMaxTokens'), json.defaultMaxTokens, 'no defaultMaxTokens on a limit that counts requests');
+  if (counts === 'requests' && json.countCached !== undefined) throw new ConfigError(fieldPath(path, 'countCached'), json.countCached, 'no countCached on a limit that counts requests (cached answers count as requests)');
   return {
     skipWhenMissing: readBoolean(json, 'skipWhenMissing', path, { default: false }),
     failureMode: readString(json, 'failureMode', path, { oneOf: ['open', 'closed'], default: 'open' }) as RateLimit['failureMode'],
     showLimitHeaders: readBoolean(json, 'showLimitHeaders', path, { default: false }),
     defaultMaxTokens: readNumber(json, 'defaultMaxTokens', path, { integer: true, min: 0, max: 10_000_000, default: DEFAULT_MAX_TOKENS }),
+    countCached: readBoolean(json, 'countCached', path, { default: false }),
     maxLocalKeys: readNumber(json, 'maxLocalKeys', path, { integer: true, min: 1, max: 65_536, default: DEFAULT_LOCAL_KEYS }),
   };
 }

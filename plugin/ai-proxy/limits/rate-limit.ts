@@ -5,6 +5,7 @@
  * rejection and on Redis trouble. Plain data, compared whole by the tests of both shapes.
  */
 import type { Cidr } from './ip-match.ts';
+import type { RedisTarget } from '../redis/redis-target.ts';
 
 export type Counts = 'requests' | 'tokens';
 
@@ -30,15 +31,6 @@ export type KeyPattern = { kind: 'regexp'; re: RegExp; allowance: Allowance } | 
 /** Which kind of allowance a key got, the bounded label of the limit's metrics. */
 export type KeyClass = 'default' | 'key' | 'pattern' | 'missing';
 
-/** The Redis server of `backend: redis`, as Higress names its cluster. */
-export interface RedisTarget {
-  cluster: string;
-  username: string;
-  password: string;
-  timeoutMs: number;
-  database: number;
-}
-
 export interface RateLimit {
   name: string;
   counts: Counts;
@@ -54,6 +46,8 @@ export interface RateLimit {
   skipWhenMissing: boolean;
   failureMode: 'open' | 'closed';
   showLimitHeaders: boolean;
+  /** Token limits: charge the usage of answers served from the response cache too. */
+  countCached: boolean;
   /** The completion tokens reserved for a request that names no `max_tokens`/`max_completion_tokens`. */
   defaultMaxTokens: number;
   /** Key slots in shared data (`backend: local`); more live keys than slots share one overflow budget. */

@@ -7,8 +7,9 @@
  * expire after two windows. A decision whose stream ended before its answer (a reset) is undone when the
  * answer arrives; a server whose init was refused is tried again on configure and every few seconds.
  */
-import { RedisError, log, redisInit, type RedisClient, type RedisResult } from '../../sdk/index.ts';
-import type { RateLimit, RedisTarget } from './rate-limit.ts';
+import { RedisError, log, type RedisResult } from '../../sdk/index.ts';
+import { existingRedisClient, initRedisClient, redisClient } from '../redis/redis-clients.ts';
+import type { RateLimit } from './rate-limit.ts';
 import { windowIndex, type WindowView } from './sliding-window.ts';
 
 const DECIDE = `local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
@@ -31,48 +32,20 @@ export interface RedisCharge {
 
 export type RedisDecision = { ok: true; admitted: boolean; view: WindowView; charge?: RedisCharge } | { ok: false; error: RedisError };
 
-const clients = new Map<string, RedisClient>();
-/** Servers whose init was refused (e.g. a cluster Envoy does not know yet): tried again on configure, and per request at most every `RETRY_INIT_MS`. */
-const refused = new Map<string, { error: RedisError; at: number }>();
-const RETRY_INIT_MS = 5000;
-const clientKey = (t: RedisTarget): string => `${t.cluster}\0${t.database}\0${t.username}\0${t.password}\0${t.timeoutMs}`;
-
-function init(limit: RateLimit, target: RedisTarget, nowMs: number): RedisClient | RedisError {
-  const key = clientKey(target);
-  try {
-    const client = redisInit(target.cluster, { username: target.username, password: target.password, timeoutMs: target.timeoutMs, database: target.database });
-    clients.set(key, client);
-    refused.delete(key);
-    return client;
-  } catch (error) {
-    if (!(error instanceof RedisError)) throw error;
-    if (!refused.has(key)) log.error(`ai-proxy: rate limit "${limit.name}": ${error.message}; its requests are handled by failureMode "${limit.failureMode}" until an init succeeds (tried again every ${RETRY_INIT_MS / 1000} s)`);
-    refused.set(key, { error, at: nowMs });
-    return error;
-  }
-}
+const user = (limit: RateLimit): string => `rate limit "${limit.name}" (its requests are handled by failureMode "${limit.failureMode}" until an init succeeds)`;
 
 /** Initialises one client per Redis server the limits name (at configure time, again for servers refused before). */
 export function initRedisLimits(limits: readonly RateLimit[], nowMs: number): void {
-  for (const limit of limits) if (limit.redis && !clients.has(clientKey(limit.redis))) init(limit, limit.redis, nowMs);
+  for (const limit of limits) if (limit.redis) initRedisClient(limit.redis, user(limit), nowMs);
 }
 
 const redisKey = (limit: RateLimit, key: string, index: number): string => `ai-proxy-ratelimit:{${limit.name}}:${key}:${index}`;
-
-function client(limit: RateLimit, nowMs: number): RedisClient | RedisError {
-  const target = limit.redis!;
-  const found = clients.get(clientKey(target));
-  if (found) return found;
-  const failed = refused.get(clientKey(target));
-  if (failed && nowMs - failed.at < RETRY_INIT_MS) return failed.error;
-  return init(limit, target, nowMs);
-}
 
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
 
 /** Decides `cost` against `key` on Redis; `done` gets the decision or the trouble. */
 export function decideRedis(limit: RateLimit, key: string, windowMs: number, budget: number, cost: number, nowMs: number, done: (decision: RedisDecision) => void): void {
-  const c = client(limit, nowMs);
+  const c = redisClient(limit.redis!, user(limit), nowMs);
   if (c instanceof RedisError) return done({ ok: false, error: c });
   const index = windowIndex(nowMs, windowMs);
   const elapsedMs = nowMs - index * windowMs;
@@ -99,7 +72,7 @@ export function decideRedis(limit: RateLimit, key: string, windowMs: number, bud
  * answer, and a NOSCRIPT answer to an ended stream would never get its EVAL. Nobody waits for it.
  */
 export function adjustRedis(limit: RateLimit, charge: RedisCharge, delta: number): void {
-  const c = clients.get(clientKey(limit.redis!));
+  const c = existingRedisClient(limit.redis!);
   if (!c) return;
   c.eval(ADJUST, [charge.key], [delta], (result) => {
     if (!result.ok && log.enabled('debug')) log.debug(`ai-proxy: rate limit "${limit.name}": a correction of ${delta} failed: ${result.error.message}`);

@@ -14,6 +14,8 @@ import type { RequestState } from '../request-state.ts';
 import { releaseHeaders } from './request-headers.ts';
 import { admit, reservation } from '../limits/admission.ts';
 import { requestedMaxTokens } from '../limits/requested-tokens.ts';
+import { lookupCache } from '../cache/cache-lookup.ts';
+import type { RateLimit } from '../limits/rate-limit.ts';
 
 export function handleRequestBody(ctx: HttpContext, request: RequestState, bodySize: number, endOfStream: boolean): HookResult {
   const limit = request.provider.maxRequestBodyBytes;
@@ -58,16 +60,18 @@ function complete(ctx: HttpContext, request: RequestState, parsed: ParsedBody | 
     if (recovery && provider.retry) recovery.sentBody = splices.length === 0 && recovery.clientBody ? recovery.clientBody : ctx.request.body.read();
   }
   releaseHeaders(ctx, request);
-  return request.limits ? admitBody(ctx, request, request.limits, bodyBytes) : Action.Continue;
+  if (request.limits) return admitBody(ctx, request, request.limits, bodyBytes);
+  return request.cache ? lookupCache(ctx, request) : Action.Continue;
 }
 
 function admitBody(ctx: HttpContext, request: RequestState, limits: NonNullable<RequestState['limits']>, bodyBytes: number): HookResult {
   let maxTokens: number | undefined | null = null;
   const completes = request.api === 'chat';
-  return admit(ctx, request, limits, {
-    tokens: (limit) => {
+  const costs = {
+    tokens: (limit: RateLimit) => {
       if (completes && maxTokens === null) maxTokens = requestedMaxTokens(ctx);
       return reservation(limit, bodyBytes, maxTokens ?? undefined, completes);
     },
-  });
+  };
+  return admit(ctx, request, limits, costs, () => (request.cache ? lookupCache(ctx, request) : Action.Continue));
 }

@@ -29,6 +29,7 @@ import { learnFromAnswer } from '../failover/token-choice.ts';
 import { isEventStream } from '../media-types.ts';
 import { pairValue, retriedReply } from './retried-answer.ts';
 import { applyLimitHeaders, settleLimits } from '../limits/admission.ts';
+import { CacheWriter } from '../cache/cache-writer.ts';
 
 type RelayMode = 'pass' | 'sse' | 'json' | 'replace' | 'catalog' | 'retrying' | 'answered';
 
@@ -58,12 +59,22 @@ export class ResponseRelay {
   private recorded = false;
   /** Some of a 2xx answer reached the client (what a token reservation is kept for when no usage came). */
   private started = false;
+  /** The copy of a 200 answer for the response cache. */
+  private writer?: CacheWriter;
 
   constructor(private readonly request: RequestState) {}
 
   onResponseHeaders(ctx: HttpContext, endOfStream: boolean): HookResult {
     if (this.mode === 'answered') return Action.Continue;
     const request = this.request;
+    const hit = request.cache?.entry;
+    if (hit) {
+      this.mode = 'answered';
+      request.status = 200;
+      this.usage.usage = hit.usage;
+      this.record(true);
+      return Action.Continue;
+    }
     const headers = ctx.responseHeaders;
     request.status = Number(headers.get(':status') ?? '0');
     const provider = request.provider;
@@ -103,6 +114,8 @@ export class ResponseRelay {
     const headers = ctx.responseHeaders;
     if (provider.fallbacks.length > 0) headers.set(PROVIDER_HEADER, provider.id);
     if (request.limits) applyLimitHeaders(ctx, request.limits);
+    const cache = request.cache;
+    if (cache && request.attempts > 0) headers.set('x-cache', cache.status === 'bypass' ? 'BYPASS' : 'MISS');
     this.replacement = replacementFor(provider, request.status);
     const ok = request.status >= 200 && request.status < 300;
     if (this.replacement && endOfStream) {
@@ -116,6 +129,7 @@ export class ResponseRelay {
       this.mode = 'sse';
       this.sse = new SseEventScan(USAGE_COPY_LIMIT, (data) => this.usage.observeEvent(data));
     } else this.mode = ok ? 'json' : 'pass';
+    if (cache?.store && request.status === 200 && (this.mode === 'json' || this.mode === 'sse')) this.writer = new CacheWriter(cache, this.mode, headers.get('content-type') ?? '');
     if ((this.mode === 'replace' || this.mode === 'catalog') && !endOfStream) {
       headers.remove('content-length');
       headers.set('content-type', 'application/json');
@@ -124,7 +138,10 @@ export class ResponseRelay {
   }
 
   onResponseBody(ctx: HttpContext, bodySize: number, endOfStream: boolean): HookResult {
-    if (bodySize > 0) this.started = true;
+    if (bodySize > 0) {
+      this.started = true;
+      this.writer?.push(ctx.response.body.read(0, bodySize));
+    }
     switch (this.mode) {
       case 'retrying':
         return Action.Pause;
@@ -176,13 +193,14 @@ export class ResponseRelay {
       log.warn(`ai-proxy: ${this.usage.tooDeep} part(s) of the answer from provider "${this.request.provider.id}" nest deeper than ${MAX_JSON_DEPTH} levels; relayed unchanged, usage not read from them`);
     }
     this.record(true);
+    this.writer?.finish(this.usage.usage);
     return Action.Continue;
   }
 
   private record(complete: boolean): void {
     this.recorded = true;
     const request = this.request;
-    if (request.limits) settleLimits(request.limits, this.usage, request.status >= 200 && request.status < 300 && (this.started || this.mode === 'answered'));
+    if (request.limits) settleLimits(request.limits, this.usage, request.status >= 200 && request.status < 300 && (this.started || this.mode === 'answered'), request.cache?.entry !== undefined);
     recordUsage(request, this.usage, complete);
   }
 }

@@ -15,7 +15,7 @@ const gh = { type: 'github', apiTokens: [T] };
 const provider = (extra: Record<string, unknown>) => ({ provider: { ...gh, ...extra } });
 const listed = (...entries: object[]) => ({ providers: entries });
 const TYPES = '"github", "openai", "azure-ai-foundry", "openai-compatible"';
-const FIELDS = 'id, type, apiTokens, modelMapping, protocol, timeout, firstByteTimeout, githubOrg, apiVersion, providerDomain, providerBasePath, capabilities, tokenStrategy, consumerAffinity, disableStreamUsageStats, maxRequestBodyBytes, retryOnFailure, failover, cluster, fallbackProviders, fallbackOnStatus';
+const FIELDS = 'id, type, apiTokens, modelMapping, protocol, timeout, firstByteTimeout, githubOrg, apiVersion, providerDomain, providerBasePath, capabilities, tokenStrategy, consumerAffinity, disableStreamUsageStats, maxRequestBodyBytes, retryOnFailure, failover, cluster, fallbackProviders, fallbackOnStatus, cache';
 const hidden = (text: string) => `a string of ${text.length} characters (not shown)`;
 const KEYS = '_match_route_, _match_domain_, _match_service_, _match_route_prefix_';
 const TOKENS = 'a non-empty array of API tokens (strings, with or without "Bearer ")';
@@ -34,7 +34,7 @@ const CASES: Array<[string, object | string, string]> = [
   ['a bare "Bearer " token', provider({ apiTokens: ['Bearer '] }), `provider.apiTokens[0]: expected ${SPACES}, got ${hidden('Bearer ')}`],
   ['typo apiToken', { provider: { type: 'github', apiToken: [T] } }, `provider.apiToken: expected a known provider field (${FIELDS}), got an array of 1 entry`],
   ['typo apikey', provider({ apikey: T2 }), `provider.apikey: expected a known provider field (${FIELDS}), got ${hidden(T2)}`],
-  ['apiTokens at the top level', { apiTokens: [T], provider: gh }, 'apiTokens: expected one of the fields provider, providers, activeProviderId, redis, rateLimits, got an array of 1 entry'],
+  ['apiTokens at the top level', { apiTokens: [T], provider: gh }, 'apiTokens: expected one of the fields provider, providers, activeProviderId, redis, rateLimits, cache, got an array of 1 entry'],
   ['failover without a way back', provider({ failover: { enabled: true } }), 'provider.failover.healthCheckModel: expected a model to probe unavailable tokens with, or a cooldownDuration > 0 (Higress requires one of them), got nothing'],
   ['failover with an unknown field', provider({ failover: { enabled: true, cooldownDuration: 1000, threshold: 2 } }), 'provider.failover.threshold: expected one of enabled, failureThreshold, successThreshold, healthCheckInterval, healthCheckTimeout, healthCheckModel, cooldownDuration, failoverOnStatus, got nothing'],
   ['failover.failureThreshold zero', provider({ failover: { enabled: true, cooldownDuration: 1000, failureThreshold: 0 } }), 'provider.failover.failureThreshold: expected an integer from 1 to 1000, got 0'],

@@ -5,7 +5,7 @@
  * it; the port defaults to 80 for a `.static` service and 6379 otherwise, as in Higress.
  */
 import { ConfigError, Described, fieldPath, isJsonObject, kindOnly, readNumber, readString } from '../../sdk/config/index.ts';
-import type { RedisTarget } from './rate-limit.ts';
+
 
 const NATIVE = ['serviceName', 'servicePort', 'username', 'password', 'timeout', 'database'] as const;
 const HIGRESS = ['service_name', 'service_port', 'username', 'password', 'timeout', 'database'] as const;
@@ -15,6 +15,15 @@ function readPassword(value: unknown, at: string): string {
   if (value === undefined || value === null) return '';
   if (typeof value !== 'string') throw new ConfigError(at, new Described(`${Array.isArray(value) ? 'an array' : typeof value === 'object' ? 'an object' : `a ${typeof value}`} (not shown)`), 'a string');
   return value;
+}
+
+/** A Redis server, as Higress names its cluster. */
+export interface RedisTarget {
+  cluster: string;
+  username: string;
+  password: string;
+  timeoutMs: number;
+  database: number;
 }
 
 export function readRedisTarget(value: unknown, path: string, higress: boolean): RedisTarget {

@@ -1,0 +1,46 @@
+/**
+ * What a cached answer is keyed by: the provider, the API, the upstream model (after mapping), the
+ * consumer (`scope: consumer`) and the request body in canonical form — members sorted at every level,
+ * without `model`, `stream`, `stream_options` and the configured `ignoreFields` — as one text, and its
+ * SHA-1 as the entry's name. The entry keeps the whole text and a hit must match it exactly, so a digest
+ * collision is a miss, never another request's answer.
+ */
+import { parseJson } from '../../sdk/index.ts';
+import { sha1Hex } from '../../sdk/redis/sha1.ts';
+import type { CacheConfig } from './cache-config.ts';
+
+const ALWAYS_IGNORED = new Set(['model', 'stream', 'stream_options']);
+
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const object = value as Record<string, unknown>;
+    const keys = Object.keys(object).sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical(object[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+export interface CacheKey {
+  text: string;
+  digest: string;
+  /** The client's own `stream_options.include_usage`, when it is a boolean. */
+  includeUsage?: boolean;
+}
+
+export type KeyRefusal = 'n' | 'body';
+
+/** The key of a request, or why it is not cached (`n > 1`, a body that is not a JSON object). */
+export function cacheKey(body: Uint8Array, config: CacheConfig, parts: { provider: string; api: string; model: string; consumer?: string }): CacheKey | KeyRefusal {
+  const parsed = parseJson(body);
+  if (!parsed.ok || parsed.value === null || typeof parsed.value !== 'object' || Array.isArray(parsed.value)) return 'body';
+  const request = parsed.value as Record<string, unknown>;
+  if (request.n !== undefined && request.n !== null && request.n !== 1) return 'n';
+  const kept: Record<string, unknown> = {};
+  for (const name of Object.keys(request)) if (!ALWAYS_IGNORED.has(name) && !config.ignoreFields.has(name)) kept[name] = request[name];
+  const consumer = config.scope === 'consumer' ? (parts.consumer ?? '') : null;
+  const text = `${canonical(['ai-proxy-cache/1', parts.provider, parts.api, parts.model, consumer])}\n${canonical(kept)}`;
+  const options = request.stream_options as Record<string, unknown> | null | undefined;
+  const includeUsage = options && typeof options === 'object' && typeof options.include_usage === 'boolean' ? options.include_usage : undefined;
+  return { text, digest: sha1Hex(text), includeUsage };
+}
