@@ -89,6 +89,7 @@ export const HOST_FUNCTIONS = [
   f('redisInit', 'proxy_redis_init', ['string cluster', 'string username', 'string password', 'i32 timeoutMs'], [], 'status'),
   f('redisCall', 'proxy_redis_call', ['string cluster', 'bytes query'], [0], 'u32'),
   f('buildTarget', undefined, [], [], 'glue'),
+  f('sha256', undefined, ['bytes data', 'bytes work'], [], 'glue'),
 ] as const satisfies readonly HostFunctionSpec[];
 
 export type HostFunctionName = (typeof HOST_FUNCTIONS)[number]['name'];

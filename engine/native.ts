@@ -32,6 +32,7 @@ export const NATIVE_EXPORTS: Readonly<Record<string, string>> = {
   splice_size: 'iii:i',
   splice_write: 'iiii:',
   pairs_rewrite: 'iiiiiiii:i',
+  sha256: 'iii:',
 };
 
 /** Rewrites the import `env.memory` to `qjs.memory` in place (both module names are three bytes). */
@@ -118,6 +119,8 @@ export interface NativeGlue {
   pairsRewrite(block: Uint8Array, remove: Uint8Array, set: Uint8Array, count: number): Uint8Array | -1 | -2;
   /** The body `spliceBody` sets, or −1. */
   splice(body: Uint8Array, splices: Uint8Array): Uint8Array | -1;
+  /** SHA-256 of `data` into `work[0, 32)` (`work`: 672 bytes), or −1. */
+  sha256(data: Uint8Array, work: Uint8Array): number;
   /** What `jsonScanBody` answers for `body`. */
   jsonScanBody(body: Uint8Array, keys: Uint8Array, out: Uint8Array, maxDepth: number, index: number, raw: number): number | string;
 }
@@ -188,6 +191,10 @@ export function nativeGlue(module: WebAssembly.Module): NativeGlue {
       const json = span(record(raw), [0x7b, 0x5b], 0);
       if (json !== undefined) return `${text ?? ''}\0${json}`;
       return text ?? code;
+    },
+    sha256(data, work) {
+      if (work.length < 672) return -1;
+      return inPlace([data, work], 1, ([d, w]) => (fast.sha256(d!, data.length, w!), 0));
     },
     pairsBlock(text, count) {
       if (count >>> 0 > 1024 || text.length > 1048576 - 4 - 8 * count) return -2;

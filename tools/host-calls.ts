@@ -30,6 +30,7 @@ const GLUE_ANSWERS: Record<string, string> = {
   utf8Decode: 'string | number',
   utf8Valid: 'number',
   jsonScan: 'number',
+  sha256: 'number',
   sseScan: 'number',
   buildTarget: 'number',
 };

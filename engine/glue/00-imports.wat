@@ -64,6 +64,7 @@
 
   (import "native" "json_scan" (func $native_json_scan (param i32 i32 i32 i32 i32 i32 i32) (result i32)))
   (import "native" "sse_scan" (func $native_sse_scan (param i32 i32 i32 i32 i32 i32) (result i32)))
+  (import "native" "sha256" (func $native_sha256 (param i32 i32 i32)))
   (import "native" "pairs_strings" (func $native_pairs_strings (param i32 i32) (result i32)))
   (import "native" "pairs_header" (func $native_pairs_header (param i32 i32 i32 i32) (result i32)))
   (import "native" "splice_size" (func $native_splice_size (param i32 i32 i32) (result i32)))

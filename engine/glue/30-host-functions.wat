@@ -14,13 +14,13 @@
 
   (func $host_fn (param $id i32) (result i32)
     (local $result i32)
-    (block $bad (block $b50 (block $b49 (block $b48 (block $b47 (block $b46 (block $b45 (block $b44 (block $b43 (block $b42 (block $b41 (block $b40 (block $b39 (block $b38 (block $b37 (block $b36 (block $b35 (block $b34 (block $b33 (block $b32 (block $b31 (block $b30 (block $b29 (block $b28 (block $b27
+    (block $bad (block $b51 (block $b50 (block $b49 (block $b48 (block $b47 (block $b46 (block $b45 (block $b44 (block $b43 (block $b42 (block $b41 (block $b40 (block $b39 (block $b38 (block $b37 (block $b36 (block $b35 (block $b34 (block $b33 (block $b32 (block $b31 (block $b30 (block $b29 (block $b28 (block $b27
     (block $b26 (block $b25 (block $b24 (block $b23 (block $b22 (block $b21 (block $b20 (block $b19
     (block $b18 (block $b17 (block $b16 (block $b15 (block $b14 (block $b13 (block $b12 (block $b11
     (block $b10 (block $b9 (block $b8 (block $b7 (block $b6 (block $b5 (block $b4 (block $b3 (block $b2
     (block $b1 (block $b0
       (br_table $b0 $b1 $b2 $b3 $b4 $b5 $b6 $b7 $b8 $b9 $b10 $b11 $b12 $b13 $b14 $b15 $b16 $b17 $b18
-        $b19 $b20 $b21 $b22 $b23 $b24 $b25 $b26 $b27 $b28 $b29 $b30 $b31 $b32 $b33 $b34 $b35 $b36 $b37 $b38 $b39 $b40 $b41 $b42 $b43 $b44 $b45 $b46 $b47 $b48 $b49 $b50 $bad (local.get $id)))
+        $b19 $b20 $b21 $b22 $b23 $b24 $b25 $b26 $b27 $b28 $b29 $b30 $b31 $b32 $b33 $b34 $b35 $b36 $b37 $b38 $b39 $b40 $b41 $b42 $b43 $b44 $b45 $b46 $b47 $b48 $b49 $b50 $b51 $bad (local.get $id)))
       ;; 0 log(level, message)
       (return (call $num (call $proxy_log (call $arg_i32 (i32.const 0)) (call $arg_str (i32.const 1))))))
       ;; 1 getLogLevel()
@@ -148,6 +148,8 @@
     (return (call $u32_or_status (call $proxy_redis_call (call $arg_str (i32.const 0)) (call $arg_buf (i32.const 1)) (call $out0)))))
     ;; 50 buildTarget() → 1 on the Higress build, 0 on the Envoy build
     (return (call $num (global.get $build_target))))
+    ;; 51 sha256(data, work) → 0, the digest in work[0, 32); −1 when work is smaller than 672 bytes
+    (return (call $num (call $sha256 (call $arg_buf (i32.const 0)) (call $arg_buf (i32.const 1))))))
     (drop (call $qjs_throw (call $new_error)))
     (i32.const 0))
   (func $random_bytes (param $n i32) (result i32)

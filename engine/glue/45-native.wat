@@ -9,6 +9,12 @@
     (call $native_json_scan (local.get $text) (local.get $len) (local.get $keys) (local.get $keys_len)
       (local.get $out) (local.get $max_depth) (i32.const 1)))
 
+  ;; sha256 needs 672 bytes of work (digest, schedule, constants, padded tail); the digest is its first 32.
+  (func $sha256 (param $data i32) (param $len i32) (param $work i32) (param $work_len i32) (result i32)
+    (if (i32.lt_u (local.get $work_len) (i32.const 672)) (then (return (i32.const -1))))
+    (call $native_sha256 (local.get $data) (local.get $len) (local.get $work))
+    (i32.const 0))
+
   ;; sse_scan keeps 6 words of state; results are 4 words and 3 per event.
   (func $sse_scan (param $chunk i32) (param $len i32) (param $state i32) (param $state_len i32)
       (param $out i32) (param $out_len i32) (param $from i32) (result i32)

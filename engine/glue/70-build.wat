@@ -13,7 +13,7 @@
     (local.set $name (i32.add (global.get $scratch) (i32.const 16)))
     (block $done
       (loop $each
-        (br_if $done (i32.gt_u (local.get $i) (i32.const 50)))
+        (br_if $done (i32.gt_u (local.get $i) (i32.const 51)))
         (if (i32.lt_u (local.get $i) (i32.const 10))
           (then
             (i32.store8 (local.get $name) (i32.add (i32.const 48) (local.get $i)))

@@ -53,3 +53,4 @@ export const jsonScanBody = host[47] as (type: number, keys: ArrayBuffer, out: A
 export const redisInit = host[48] as (cluster: string, username: string, password: string, timeoutMs: number) => number;
 export const redisCall = host[49] as (cluster: string, query: ArrayBuffer) => number;
 export const buildTarget = host[50] as () => number;
+export const sha256 = host[51] as (data: ArrayBuffer, work: ArrayBuffer) => number;

@@ -19,5 +19,6 @@ export { MAX_JSON_DEPTH, jsonDepth, parseJson, type JsonResult } from './json.ts
 export { concatBytes, encodeUtf8, decodeUtf8, isValidUtf8, utf8, encodePairs, decodePairs, type HeaderPairs } from './codec.ts';
 export { rememberLast } from './remember-last.ts';
 export { buildTarget, requireHigressBuild, TargetConfigError, type BuildTarget } from './target.ts';
+export { sha256Hex } from './hash.ts';
 export { RedisClient, RedisError, redisInit, type RedisErrorKind, type RedisHandler, type RedisOptions, type RedisResult, type SetOptions } from './redis/client.ts';
 export { RedisErrorReply, MAX_REPLY_DEPTH, encodeCommand, parseReply, type RedisArg, type RedisValue } from './redis/resp.ts';

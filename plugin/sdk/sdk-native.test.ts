@@ -8,11 +8,12 @@
  * the bytes fallback), and `headerValue` must find in a flat list what Envoy's lookup finds. The
  * primitives that work where Envoy holds the data — `HeaderMap.rewrite`, `JsonMembers.scanBody` and
  * `BodyBuffer.splice` — must do what removing and adding headers one by one, scanning a copy and
- * splicing the bytes in JS do.
+ * splicing the bytes in JS do; the engine's SHA-256 must be node:crypto's.
  */
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
+import { createHash } from 'node:crypto';
 import { createHost, type Host } from '../../harness/src/index.ts';
 import { MODES, buildPlugin, pluginSource } from '../test-support/build-plugin.ts';
 import { deepText, nastyString, runs } from '../ai-proxy/test-support/hostile.ts';
@@ -234,6 +235,20 @@ describe.each(MODES)('native fast paths against their JS fallbacks (%s)', (mode)
     parts.push(body.subarray(from));
     return Buffer.concat(parts);
   }
+
+  it('sha256Hex is the SHA-256 of the bytes, at every length around the block boundaries and on random input', async () => {
+    const lengths = fc.oneof(fc.constantFrom(0, 1, 55, 56, 57, 63, 64, 65, 119, 120, 127, 128, 129, 1000, 4096), fc.nat(700));
+    await fc.assert(
+      fc.asyncProperty(lengths, fc.nat(), async (length, seed) => {
+        const bytes = Uint8Array.from({ length }, (_, i) => (seed + i * 131) & 0xff);
+        const result = await host.exchange({ headers: { ':method': 'POST', ':path': '/', ':authority': 'svc', 'x-op': 'sha256' }, body: [bytes] });
+        const { hex, text } = result.client.json() as { hex: string; text: string };
+        expect(hex).toBe(createHash('sha256').update(bytes).digest('hex'));
+        expect(text).toBe(createHash('sha256').update(new TextDecoder().decode(bytes)).digest('hex'));
+      }),
+      runs(150),
+    );
+  });
 
   it('splice forwards the body the splices make, and refuses splices out of order or past the end', async () => {
     await fc.assert(

@@ -108,6 +108,7 @@ export function createScriptGuest(vm: VmInstance, script: ScriptSource, native: 
   functions[HostFn.utf8Valid] = (data, start, length) => (utf8Valid(range(data, start, length)) ? 1 : 0);
   functions[HostFn.jsonScan] = (text, keys, out, maxDepth) => fast.jsonScan(view(text), view(keys), view(out), i32(maxDepth));
   functions[HostFn.sseScan] = (chunk, state, out, from) => fast.sseScan(view(chunk), view(state), view(out), i32(from));
+  functions[HostFn.sha256] = (data, work) => fast.sha256(view(data), view(work));
   functions[HostFn.sseScanBody] = (type, state, out) => {
     const status = env.proxy_get_buffer_bytes!(i32(type), 0, 0x7fffffff, O0, O0 + 4);
     return status ? -(2 + status) : fast.sseScan(block().slice(), view(state), view(out), 0);

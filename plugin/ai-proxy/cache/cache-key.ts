@@ -1,25 +1,26 @@
 /**
  * What a cached answer is keyed by: the provider, the API, the upstream model (after mapping), the
  * consumer (`scope: consumer`) and the request body in canonical form — members sorted at every level,
- * without `model`, `stream`, `stream_options` and the configured `ignoreFields` — as one text, and its
- * SHA-1 as the entry's name. The entry keeps the whole text and a hit must match it exactly, so a digest
- * collision is a miss, never another request's answer.
+ * without `model`, `stream`, `stream_options` and the configured `ignoreFields` — as one text. The entry
+ * is named by the text's SHA-256 (the engine's) and keeps the whole text, which a hit must match
+ * exactly: even a digest collision would be a miss, never another request's answer.
  */
-import { parseJson } from '../../sdk/index.ts';
-import { sha1Hex } from '../../sdk/redis/sha1.ts';
+import { parseJson, sha256Hex } from '../../sdk/index.ts';
 import type { CacheConfig } from './cache-config.ts';
 
 const ALWAYS_IGNORED = new Set(['model', 'stream', 'stream_options']);
 
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const object = value as Record<string, unknown>;
-    const keys = Object.keys(object).sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical(object[k])}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
+/** Objects with their members in sorted order, for JSON.stringify (which does the rest in C). */
+function sorted(_key: string, value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  const object = value as Record<string, unknown>;
+  const keys = Object.keys(object).sort();
+  const out: Record<string, unknown> = {};
+  for (const k of keys) out[k] = object[k];
+  return out;
 }
+
+const canonical = (value: unknown): string => JSON.stringify(value, sorted);
 
 export interface CacheKey {
   text: string;
@@ -42,5 +43,5 @@ export function cacheKey(body: Uint8Array, config: CacheConfig, parts: { provide
   const text = `${canonical(['ai-proxy-cache/1', parts.provider, parts.api, parts.model, consumer])}\n${canonical(kept)}`;
   const options = request.stream_options as Record<string, unknown> | null | undefined;
   const includeUsage = options && typeof options === 'object' && typeof options.include_usage === 'boolean' ? options.include_usage : undefined;
-  return { text, digest: sha1Hex(text), includeUsage };
+  return { text, digest: sha256Hex(text), includeUsage };
 }

@@ -1,12 +1,12 @@
 /**
  * Which allowance a request's key value gets (an exact key, then the patterns in order, then the
  * default; a missing value is `""` unless the limit skips it) and the name its counter is stored under:
- * the SHA-1 of a header, query parameter or cookie value (a limit `by` an API-key header must not store
+ * the SHA-256 of a header, query parameter or cookie value (a limit `by` an API-key header must not store
  * the key), of a long value or of one that looks like a credential; else the value itself (consumer,
  * address, route, model), so no secret lands in shared data or Redis key names.
  */
 import { looksLikeCredential } from '../../sdk/config/index.ts';
-import { sha1Hex } from '../../sdk/redis/sha1.ts';
+import { sha256Hex } from '../../sdk/index.ts';
 import { inCidr, parseIp } from './ip-match.ts';
 import type { Allowance, KeyClass, KeySource, RateLimit } from './rate-limit.ts';
 
@@ -20,12 +20,12 @@ export interface Applied {
 }
 
 const HASHED = new Set<KeySource['kind']>(['header', 'query', 'cookie']);
-const HASH_PREFIX = 'sha1:';
+const HASH_PREFIX = 'sha256:';
 
 export function counterName(value: string, source: KeySource): string {
   if (value === '') return value;
   const hashed = HASHED.has(source.kind) || value.length > MAX_KEY_CHARS || value.startsWith(HASH_PREFIX) || looksLikeCredential(value);
-  return hashed ? `${HASH_PREFIX}${sha1Hex(value)}` : value;
+  return hashed ? `${HASH_PREFIX}${sha256Hex(value)}` : value;
 }
 
 /** The allowance for `value` (undefined: absent from the request), or undefined when the limit does not apply to it. */

@@ -65,7 +65,7 @@ describe.skipIf(!!REDIS_SKIP)(`Redis response cache${REDIS_SKIP ? ` — ${REDIS_
     expect(up.calls()).toBe(1);
     const keys = (await server.command('KEYS', 'ai-proxy-cache:*')).split('\r\n').filter((l) => l.startsWith('ai-proxy-cache:'));
     expect(keys).toHaveLength(1);
-    expect(keys[0]).toMatch(/^ai-proxy-cache:[0-9a-f]{40}$/);
+    expect(keys[0]).toMatch(/^ai-proxy-cache:[0-9a-f]{64}$/);
     const ttl = Number((await server.command('PTTL', keys[0]!)).slice(1));
     expect(ttl).toBeGreaterThan(110_000);
     expect(ttl).toBeLessThanOrEqual(120_000);

@@ -180,6 +180,6 @@ describe.skipIf(!!REDIS_SKIP)(`Redis rate limits${REDIS_SKIP ? ` — ${REDIS_SKI
     const keys = (await server.command('KEYS', 'ai-proxy-ratelimit:*')).split('\r\n').filter((l) => l.startsWith('ai-proxy-ratelimit'));
     expect(keys.length).toBeGreaterThan(0);
     expect(keys.filter((k) => k.includes('plain-key') || k.includes('vip-1') || k.includes('acme'))).toEqual([]);
-    expect(keys.every((k) => /^ai-proxy-ratelimit:\{default_rule\.[01]\}:sha1:[0-9a-f]{40}:\d+$/.test(k))).toBe(true);
+    expect(keys.every((k) => /^ai-proxy-ratelimit:\{default_rule\.[01]\}:sha256:[0-9a-f]{64}:\d+$/.test(k))).toBe(true);
   });
 });

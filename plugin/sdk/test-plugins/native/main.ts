@@ -9,9 +9,9 @@
  * of `x-set`) and answers the map read back. `x-op: held-json` scans the held request body with
  * `JsonMembers.scanBody` (string member `x-index`, raw member `x-raw`) and answers that next to the report on the copied
  * bytes. `x-op: splice` splices the held request body with `[start, end, text]` of `x-splices` and lets
- * it go upstream.
+ * it go upstream. `x-op: sha256` answers `sha256Hex` of the body's bytes and of its text (decoded lossily).
  */
-import { Action, HeaderNames, HttpContext, RootContext, bufferBody, encodeUtf8, headerValue, readBuffer, registerRootContext, type HookResult } from '../../index.ts';
+import { Action, HeaderNames, HttpContext, RootContext, bufferBody, decodeUtf8, encodeUtf8, headerValue, readBuffer, registerRootContext, sha256Hex, type HookResult } from '../../index.ts';
 import { JsonMembers } from '../../json-members.ts';
 import { parseJson } from '../../json.ts';
 
@@ -124,6 +124,7 @@ class NativeProbe extends HttpContext {
     if (!end && (this.op === 'held-json' || this.op === 'splice')) return Action.Pause;
     if (this.op === 'held-json') return this.answer(heldReport(this.names, this.index, this.raw));
     if (this.op === 'splice') return this.splice();
+    if (this.op === 'sha256') return bufferBody(this, 'request', size, end, (body) => this.answer({ hex: sha256Hex(body), text: sha256Hex(decodeUtf8(body)) }), { maxBytes: 1 << 24 });
     if (this.op !== 'json') return Action.Continue;
     return bufferBody(this, 'request', size, end, (body) => this.answer(jsonReport(body, this.names)), { maxBytes: 1 << 24 });
   }
