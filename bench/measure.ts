@@ -19,3 +19,11 @@ export function formatTable(rows: Array<Record<string, string | number>>): strin
   const line = (values: string[]) => values.map((v, i) => v.padEnd(widths[i]!)).join('  ');
   return [line(columns), line(widths.map((w) => '-'.repeat(w))), ...rows.map((r) => line(columns.map((c) => cell(r[c] ?? ''))))].join('\n');
 }
+
+/** The plugin's own time in a profiled run, µs: its callbacks less the host functions they called (the harness's I/O among them). */
+export function guestMicros(profile: { callbacks: Map<string, { ns: number }>; hostWithin: Map<string, number> }): number {
+  let ns = 0;
+  for (const e of profile.callbacks.values()) ns += e.ns;
+  for (const v of profile.hostWithin.values()) ns -= v;
+  return ns / 1000;
+}

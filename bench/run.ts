@@ -5,6 +5,7 @@ import { callbackMicros, compileMillis, memoryAfterRequests, vmStartMillis } fro
 import { benchHost, chatExchange, chatHostCalls, chatPhases, failoverConfig, interleaved, memoryAfterChats, sseStream } from './ai-proxy.ts';
 import { SIZES, microsPerKb, type BodyPath } from './body-paths.ts';
 import { printRateLimitRows } from './rate-limits.ts';
+import { printCacheRows } from './cache.ts';
 
 const rows: Array<Record<string, string | number>> = [];
 const add = (metric: string, wasm: number, node: number, unit: string, target: string) =>
@@ -69,6 +70,7 @@ console.log(formatTable([
   { case: 'non-streaming 1 KB chat exchange', failover_on: failover.best[0]!, failover_off: failover.best[1]!, added_us: failover.best[0]! - failover.best[1]!, median_round_ratio: failover.medianRatio },
 ]));
 await printRateLimitRows();
+await printCacheRows();
 for (const name of ['ai-proxy', 'passthrough']) {
   console.log(`\n${name}: one chat exchange per callback, µs (profiled run: a clock read per call inflates both sides)`);
   console.log(formatTable((await chatPhases(name)) as unknown as Array<Record<string, string | number>>));

@@ -5,7 +5,7 @@
  * and parsed by the plugin's client; the answer is always the tree's value (or a typed `reply` /
  * `protocol` error) and the VM lives on.
  */
-import { createServer, type Socket } from 'node:net';
+import { scriptedServer } from '../../harness/test/support/redis-server.ts';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHost, type Host } from '../../harness/src/index.ts';
@@ -23,34 +23,23 @@ const deepened = fc.tuple(replyTree('WRONGTYPE', 4), fc.oneof(fc.constant(0), fc
 });
 const value = (node: Tree) => treeValue(node, (text) => ({ message: text, code: 'WRONGTYPE' }));
 
-let replies: Buffer[] = [];
-const sockets = new Set<Socket>();
-const server = createServer((socket) => {
-  sockets.add(socket);
-  socket.on('data', (chunk) => {
-    const commands = chunk.toString('latin1').split('\r\n').filter((l) => l.startsWith('*')).length;
-    for (let i = 0; i < commands; i++) socket.write(replies.shift() ?? Buffer.from('-ERR no reply queued\r\n'));
-  });
-  socket.on('error', () => {});
+let server: Awaited<ReturnType<typeof scriptedServer>>;
+beforeAll(async () => {
+  server = await scriptedServer('-ERR no reply queued\r\n');
 });
-beforeAll(() => new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve)));
-afterAll(() => {
-  for (const s of sockets) s.destroy();
-  return new Promise<void>((resolve) => server.close(() => resolve()));
-});
+afterAll(() => server.close());
 
 describe.each(MODES)('random Redis replies (%s)', (mode) => {
   let host: Host;
   beforeAll(async () => {
-    const { port } = server.address() as { port: number };
-    host = await createHost({ ...pluginSource(plugin, mode), pluginConfig: { redis: { cluster: CLUSTER, timeoutMs: 5000 } }, clusters: { [CLUSTER]: `redis://127.0.0.1:${port}` } });
+        host = await createHost({ ...pluginSource(plugin, mode), pluginConfig: { redis: { cluster: CLUSTER, timeoutMs: 5000 } }, clusters: { [CLUSTER]: server.url } });
   });
   afterAll(() => host.close());
 
   it('answers each reply as its value, a reply error or a protocol error, and the VM lives', async () => {
     await fc.assert(
       fc.asyncProperty(deepened, async ({ node, depth }) => {
-        replies.push(encodeTree(node));
+        server.replies.push(encodeTree(node));
         const stream = host.newHttpStream();
         stream.sendRequestHeaders({ ':method': 'GET', ':path': '/', ':authority': 'gw', 'x-redis': '["call","GET","k"]' }, true);
         await host.idle();
@@ -62,6 +51,6 @@ describe.each(MODES)('random Redis replies (%s)', (mode) => {
       }),
       { seed: SEED, numRuns: Number(process.env.PROPERTY_RUNS ?? 120) },
     );
-    replies = [];
+    server.replies.length = 0;
   });
 });

@@ -2,8 +2,8 @@
  * A real `redis-server` (Debian package `redis-server`) for tests, on a free loopback port, without
  * persistence; `REDIS_SERVER` names another binary. `startRedis()` answers undefined when no binary is
  * found, and `REDIS_SKIP` says why in one line for the describe title. Also the fault servers the
- * Redis tests need: one that accepts and never answers, and a relay that cuts every reply into
- * one-byte TCP writes.
+ * Redis tests need: one that accepts and never answers, a relay that cuts every reply into one-byte
+ * TCP writes, and one that answers each command with the next reply a test queued.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { connect, createServer, type Server, type Socket } from 'node:net';
@@ -135,6 +135,30 @@ export async function splittingRelay(port: number): Promise<{ url: string; close
     close: () => {
       for (const s of sockets) s.destroy();
       return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** Answers each command with the next queued reply (`fallback` when none is queued): for tests of untrusted replies. */
+export async function scriptedServer(fallback: string): Promise<{ url: string; replies: Buffer[]; close(): Promise<void> }> {
+  const replies: Buffer[] = [];
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('data', (chunk) => {
+      const commands = chunk.toString('latin1').split('\r\n').filter((l) => l.startsWith('*')).length;
+      for (let i = 0; i < commands; i++) socket.write(replies.shift() ?? Buffer.from(fallback));
+    });
+    socket.on('error', () => {});
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    replies,
+    close: () => {
+      for (const s of sockets) s.destroy();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
 }

@@ -5,7 +5,7 @@
  * SSE-ish, binary) is stored or not, and a later request of either shape gets a well-formed answer from
  * the cache or the upstream; random Redis replies to a lookup are misses. The VM lives through all of it.
  */
-import { createServer, type Socket } from 'node:net';
+import { scriptedServer } from '../../../harness/test/support/redis-server.ts';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Host, UpstreamHandler } from '../../../harness/src/index.ts';
@@ -79,30 +79,19 @@ describe.each(MODES)('the response cache under hostile input (%s)', (mode) => {
   });
 });
 
-let replies: Buffer[] = [];
-const sockets = new Set<Socket>();
-const server = createServer((socket) => {
-  sockets.add(socket);
-  socket.on('data', (chunk) => {
-    const commands = chunk.toString('latin1').split('\r\n').filter((l) => l.startsWith('*')).length;
-    for (let i = 0; i < commands; i++) socket.write(replies.shift() ?? Buffer.from('+OK\r\n'));
-  });
-  socket.on('error', () => {});
+let server: Awaited<ReturnType<typeof scriptedServer>>;
+beforeAll(async () => {
+  server = await scriptedServer('+OK\r\n');
 });
-beforeAll(() => new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve)));
-afterAll(() => {
-  for (const s of sockets) s.destroy();
-  return new Promise<void>((resolve) => server.close(() => resolve()));
-});
+afterAll(() => server.close());
 
 describe.each(MODES.filter((m) => m !== 'envoy'))('random Redis replies to a cache lookup (%s)', (mode) => {
   it('are misses: the upstream answers, the VM lives', async () => {
-    const { port } = server.address() as { port: number };
-    const cluster = 'outbound|6379||redis.static';
-    const host = await aiHost(mode, { provider: { type: 'github', apiTokens: [TOKEN] }, redis: { serviceName: 'redis.static', servicePort: 6379, timeout: 5000 }, cache: { backend: 'redis' } }, { clusters: { [cluster]: `redis://127.0.0.1:${port}` } });
+        const cluster = 'outbound|6379||redis.static';
+    const host = await aiHost(mode, { provider: { type: 'github', apiTokens: [TOKEN] }, redis: { serviceName: 'redis.static', servicePort: 6379, timeout: 5000 }, cache: { backend: 'redis' } }, { clusters: { [cluster]: server.url } });
     await fc.assert(
       fc.asyncProperty(fc.oneof(replyTree('ERR', 3), fc.string({ maxLength: 200 }).map((s) => ({ t: 'bulk' as const, b: encoder.encode(`{"v":1,"kind":"json"}\n${s}`) }))), async (node) => {
-        replies.push(encodeTree(node));
+        server.replies.push(encodeTree(node));
         const r = await ask(host, json('from upstream'), chatBody());
         expect(r.status).toBe(200);
         expect(header(r, 'x-cache')).toBe('MISS');
@@ -111,7 +100,7 @@ describe.each(MODES.filter((m) => m !== 'envoy'))('random Redis replies to a cac
       }),
       { seed: SEED, numRuns: Number(process.env.PROPERTY_RUNS ?? 100) },
     );
-    replies = [];
+    server.replies.length = 0;
     expect(host.logs.messages('critical')).toEqual([]);
     host.close();
   });

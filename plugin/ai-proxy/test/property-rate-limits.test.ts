@@ -6,7 +6,7 @@
  * are a decision only when they are one ([0|1, count, count]), else trouble (503 with failureMode
  * closed). The VM lives through all of it.
  */
-import { createServer, type Socket } from 'node:net';
+import { scriptedServer } from '../../../harness/test/support/redis-server.ts';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Host, UpstreamHandler } from '../../../harness/src/index.ts';
@@ -65,21 +65,11 @@ describe.each(MODES)('rate limits under hostile input (%s)', (mode) => {
   });
 });
 
-let replies: Buffer[] = [];
-const sockets = new Set<Socket>();
-const server = createServer((socket) => {
-  sockets.add(socket);
-  socket.on('data', (chunk) => {
-    const commands = chunk.toString('latin1').split('\r\n').filter((l) => l.startsWith('*')).length;
-    for (let i = 0; i < commands; i++) socket.write(replies.shift() ?? Buffer.from('-ERR no reply queued\r\n'));
-  });
-  socket.on('error', () => {});
+let server: Awaited<ReturnType<typeof scriptedServer>>;
+beforeAll(async () => {
+  server = await scriptedServer('-ERR no reply queued\r\n');
 });
-beforeAll(() => new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve)));
-afterAll(() => {
-  for (const s of sockets) s.destroy();
-  return new Promise<void>((resolve) => server.close(() => resolve()));
-});
+afterAll(() => server.close());
 
 const int = (n: bigint): Tree => ({ t: 'int', n });
 const plausible = fc.tuple(fc.bigInt({ min: -1n, max: 2n }), fc.oneof(fc.bigInt({ min: -3n, max: 100n }), fc.constant(2n ** 60n)), fc.bigInt({ min: -3n, max: 100n })).map(([a, b, c]): Tree => ({ t: 'array', items: [int(a), int(b), int(c)] }));
@@ -92,16 +82,15 @@ const decision = (node: Tree): 'admit' | 'reject' | 'trouble' => {
 
 describe.each(MODES.filter((m) => m !== 'envoy'))('random Redis replies to the decision script (%s)', (mode) => {
   it('a decision only when the reply is one, trouble (503, failureMode closed) otherwise', async () => {
-    const { port } = server.address() as { port: number };
-    const cluster = 'outbound|6379||redis.static';
+        const cluster = 'outbound|6379||redis.static';
     const host = await aiHost(
       mode,
       { provider: { type: 'github', apiTokens: [TOKEN] }, redis: { serviceName: 'redis.static', servicePort: 6379, timeout: 5000 }, rateLimits: [{ name: 'r', counts: 'requests', window: 'minute', limit: 10, backend: 'redis', failureMode: 'closed' }] },
-      { clusters: { [cluster]: `redis://127.0.0.1:${port}` } },
+      { clusters: { [cluster]: server.url } },
     );
     await fc.assert(
       fc.asyncProperty(fc.oneof(replyTree('WRONGTYPE', 4), plausible), async (node) => {
-        replies.push(encodeTree(node));
+        server.replies.push(encodeTree(node));
         const r = await chat(host);
         const expected = decision(node);
         expect(r.status).toBe(expected === 'admit' ? 200 : expected === 'reject' ? 429 : 503);
@@ -109,7 +98,7 @@ describe.each(MODES.filter((m) => m !== 'envoy'))('random Redis replies to the d
       }),
       { seed: SEED, numRuns: Number(process.env.PROPERTY_RUNS ?? 150) },
     );
-    replies = [];
+    server.replies.length = 0;
     host.close();
   });
 });
