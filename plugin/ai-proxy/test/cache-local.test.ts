@@ -189,6 +189,26 @@ describe.each(MODES)('local response cache (%s)', (mode) => {
     expect(statuses).toEqual(['MISS', 'MISS', 'HIT', 'HIT']);
   });
 
+  it('a provider\'s cache wins over the configuration\'s, a rule can turn it off, and answers past maxEntryBytes are not stored', async () => {
+    const up = counting({ content: () => 'y'.repeat(3000) });
+    const small = await aiHost(mode, { provider: { type: 'github', apiTokens: [TOKEN], cache: { maxEntryBytes: 2048 } }, cache: { maxEntryBytes: 1048576 } });
+    hosts.push(small);
+    await ask(small, up.handler);
+    expect(header(await ask(small, up.handler), 'x-cache')).toBe('MISS');
+    expect(up.seen).toHaveLength(2);
+    const pluginConfig = { provider: { type: 'github', apiTokens: [TOKEN] }, cache: { backend: 'local' }, _rules_: [{ _match_route_: ['nocache'], cache: { enabled: false } }] };
+    const off = await aiHost(mode, pluginConfig, { properties: { route_name: 'nocache' } });
+    const on = await aiHost(mode, pluginConfig, { properties: { route_name: 'other' } });
+    hosts.push(off, on);
+    const plain = counting();
+    await ask(off, plain.handler);
+    const again = await ask(off, plain.handler);
+    expect(header(again, 'x-cache')).toBeUndefined();
+    await ask(on, plain.handler);
+    expect(header(await ask(on, plain.handler), 'x-cache')).toBe('HIT');
+    expect(plain.seen).toHaveLength(3);
+  });
+
   it('caches embeddings the same way', async () => {
     const host = await cacheHost(mode, {});
     const up = counting();
