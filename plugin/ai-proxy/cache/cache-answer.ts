@@ -4,9 +4,11 @@
  * becomes OpenAI's stream for a streaming request: a role chunk, the content in deltas, tool calls,
  * the finish reason, a usage chunk when the request gets one (`include_usage`, or the proxy asks for it),
  * then `[DONE]`. Stored SSE events become one chat completion for a plain request: content and tool-call
- * arguments joined per choice, the last finish reason and usage.
+ * arguments joined per choice, the last finish reason and usage. A stored stream whose usage chunk does
+ * not match what the request gets has it taken out or added. An answer with members the conversion
+ * does not carry (reasoning, audio, annotations, logprobs) serves only its own shape: otherwise a miss.
  */
-import { decodeUtf8, encodeUtf8, parseJson } from '../../sdk/index.ts';
+import { encodeUtf8, parseJson } from '../../sdk/index.ts';
 import { SseParser } from '../response/sse-parser.ts';
 import type { CacheEntry } from './cache-entry.ts';
 
@@ -37,7 +39,12 @@ function pieces(content: string): string[] {
   return out;
 }
 
-function streamOf(completion: Json, withUsage: boolean): string {
+/** Message and delta members the conversions carry; anything else (reasoning, audio, annotations, logprobs) would be lost, so such an entry only serves its own shape. */
+const CARRIED = new Set(['role', 'content', 'tool_calls', 'refusal']);
+const carried = (part: Json): boolean => Object.keys(part).every((k) => CARRIED.has(k) && (k !== 'refusal' || part[k] === null));
+const plainChoice = (choice: Json, part: unknown): boolean => (choice.logprobs === undefined || choice.logprobs === null) && (!isObject(part) || carried(part));
+
+function streamOf(completion: Json, withUsage: boolean): string | undefined {
   const base: Json = { id: completion.id, object: 'chat.completion.chunk', created: completion.created, model: completion.model };
   if (completion.system_fingerprint !== undefined) base.system_fingerprint = completion.system_fingerprint;
   const event = (choices: unknown[], extra: Json = {}) => `data: ${JSON.stringify({ ...base, choices, ...extra })}\n\n`;
@@ -46,6 +53,7 @@ function streamOf(completion: Json, withUsage: boolean): string {
   for (const choice of choices) {
     const index = choice.index ?? 0;
     const message = isObject(choice.message) ? choice.message : {};
+    if (!plainChoice(choice, message)) return undefined;
     text += event([{ index, delta: { role: message.role ?? 'assistant', content: '' }, logprobs: null, finish_reason: null }]);
     if (typeof message.content === 'string') for (const piece of pieces(message.content)) text += event([{ index, delta: { content: piece }, logprobs: null, finish_reason: null }]);
     if (Array.isArray(message.tool_calls) && message.tool_calls.length > 0) {
@@ -83,6 +91,7 @@ function completionOf(events: readonly string[]): Json | undefined {
       let joined = byIndex.get(index);
       if (!joined) byIndex.set(index, (joined = { index, role: 'assistant', content: '', hasContent: false, tools: new Map(), finish: null }));
       const delta = isObject(choice.delta) ? choice.delta : {};
+      if (!plainChoice(choice, delta)) return undefined;
       if (typeof delta.role === 'string') joined.role = delta.role;
       if (typeof delta.content === 'string') {
         joined.content += delta.content;
@@ -109,6 +118,27 @@ function completionOf(events: readonly string[]): Json | undefined {
   return { id: head.id, object: 'chat.completion', created: head.created, model: head.model, ...(head.system_fingerprint === undefined ? {} : { system_fingerprint: head.system_fingerprint }), choices, ...(usage === undefined ? {} : { usage }) };
 }
 
+/** A stored stream for a request that wants the usage chunk it lacks, or not the one it has: the events rebuilt without usage-only chunks, with one from the entry's usage when wanted. */
+function usageAdjusted(entry: CacheEntry, withUsage: boolean): CachedReply | undefined {
+  let text = '';
+  let base: Json | undefined;
+  for (const data of eventData(entry.body)) {
+    if (data.trim() === '[DONE]') continue;
+    const parsed = parseJson(data);
+    if (!parsed.ok || !isObject(parsed.value)) return undefined;
+    const chunk = parsed.value;
+    base ??= chunk;
+    if (Array.isArray(chunk.choices) && chunk.choices.length === 0 && chunk.usage !== undefined) continue;
+    text += `data: ${data}\n\n`;
+  }
+  const u = entry.usage;
+  if (withUsage && u && base) {
+    const usage = { prompt_tokens: u.promptTokens, completion_tokens: u.completionTokens, total_tokens: u.totalTokens };
+    text += `data: ${JSON.stringify({ id: base.id, object: 'chat.completion.chunk', created: base.created, model: base.model, choices: [], usage })}\n\n`;
+  }
+  return { contentType: entry.contentType, body: encodeUtf8(`${text}data: [DONE]\n\n`) };
+}
+
 /** The data of each event of a whole stored stream. */
 export function eventData(body: Uint8Array): string[] {
   const parser = new SseParser();
@@ -118,20 +148,14 @@ export function eventData(body: Uint8Array): string[] {
 /** The reply for a request (`streaming`, `withUsage`: whether a synthesised stream ends with usage); undefined when the entry cannot take that shape. */
 export function cachedReply(entry: CacheEntry, streaming: boolean, withUsage: boolean): CachedReply | undefined {
   if (entry.kind === 'sse') {
-    if (streaming) return { contentType: entry.contentType, body: own(entry.body) };
+    if (streaming) return withUsage === (entry.usage !== undefined) ? { contentType: entry.contentType, body: own(entry.body) } : usageAdjusted(entry, withUsage);
     const completion = completionOf(eventData(entry.body));
     return completion && { contentType: 'application/json', body: encodeUtf8(JSON.stringify(completion)) };
   }
   if (!streaming) return { contentType: entry.contentType, body: own(entry.body) };
   const parsed = parseJson(entry.body);
   if (!parsed.ok || !isObject(parsed.value) || !Array.isArray(parsed.value.choices)) return undefined;
-  return { contentType: 'text/event-stream', body: encodeUtf8(streamOf(parsed.value, withUsage)) };
+  const stream = streamOf(parsed.value, withUsage);
+  return stream === undefined ? undefined : { contentType: 'text/event-stream', body: encodeUtf8(stream) };
 }
 
-/** Whether a whole relayed stream is complete: its last event is `[DONE]`. */
-export function streamComplete(body: Uint8Array): boolean {
-  const data = eventData(body);
-  return data.length > 0 && data[data.length - 1]!.trim() === '[DONE]';
-}
-
-export const textOf = (bytes: Uint8Array): string => decodeUtf8(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength);

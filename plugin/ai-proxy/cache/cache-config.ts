@@ -41,7 +41,7 @@ export function readCacheConfig(value: unknown, path: string, redis: RedisTarget
     ttlMs: readNumber(value, 'ttl', path, { integer: true, min: 1, max: 30 * 86400, default: 300 }) * 1000,
     maxEntryBytes,
     maxLocalBytes,
-    maxLocalEntries: readNumber(value, 'maxLocalEntries', path, { integer: true, min: 1, max: 65_536, default: 4096 }),
+    maxLocalEntries: readNumber(value, 'maxLocalEntries', path, { integer: true, min: 64, max: 65_536, default: 4096 }),
     scope: readString(value, 'scope', path, { oneOf: ['consumer', 'global'], default: 'consumer' }) as CacheConfig['scope'],
     ignoreFields: new Set(readStringArray(value, 'ignoreFields', path, { default: [] })),
   };

@@ -20,7 +20,6 @@ export interface CacheEntry {
 }
 
 const NEWLINE = 0x0a;
-const MAX_HEADER = 4 * 1024 * 1024;
 
 export function encodeEntry(entry: CacheEntry): ArrayBuffer {
   const u = entry.usage;
@@ -34,7 +33,7 @@ export function encodeEntry(entry: CacheEntry): ArrayBuffer {
 const count = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 
 export function decodeEntry(bytes: Uint8Array): CacheEntry | undefined {
-  const nl = bytes.subarray(0, Math.min(bytes.length, MAX_HEADER)).indexOf(NEWLINE);
+  const nl = bytes.indexOf(NEWLINE);
   if (nl < 0) return undefined;
   const parsed = parseJson(bytes.subarray(0, nl));
   const h = parsed.ok ? (parsed.value as Record<string, unknown> | null) : null;

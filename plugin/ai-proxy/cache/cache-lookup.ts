@@ -8,6 +8,8 @@
  */
 import { Action, Counter, metric, now, type HookResult, type HttpContext } from '../../sdk/index.ts';
 import type { RequestState } from '../request-state.ts';
+import { upstreamHeaders } from '../request/upstream-headers.ts';
+import { fnv1a } from '../config/tokens.ts';
 import { cachedReply } from './cache-answer.ts';
 import type { CacheEntry } from './cache-entry.ts';
 import { cacheKey } from './cache-key.ts';
@@ -20,6 +22,15 @@ export function countCache(status: CacheStatus | 'store'): void {
   let counter = counters.get(status as CacheStatus);
   if (!counter) counters.set(status as CacheStatus, (counter = metric(Counter, `ai_proxy.cache.${status}`)));
   counter.increment(1);
+}
+
+const upstreams = new WeakMap<RequestState['provider'], string>();
+/** Where a provider's answers come from: type, host and a fingerprint of its tokens (never the tokens); with the request's upstream path and query. */
+function upstreamOf(request: RequestState): string {
+  const provider = request.provider;
+  let base = upstreams.get(provider);
+  if (base === undefined) upstreams.set(provider, (base = `${provider.spec.type} ${upstreamHeaders(provider).host} ${fnv1a(provider.tokens.tokens.join('\n')).toString(16)}`));
+  return `${base} ${request.upstreamPath ?? ''}`;
 }
 
 function settle(state: CacheState, status: CacheStatus): HookResult {
@@ -47,7 +58,7 @@ export function lookupCache(ctx: HttpContext, request: RequestState): HookResult
   if (!state || (request.api !== 'chat' && request.api !== 'embeddings') || request.upstreamModel === undefined) return Action.Continue;
   if (state.noStore) return settle(state, 'bypass');
   const config = state.config;
-  const key = cacheKey(new Uint8Array(ctx.request.body.read()), config, { provider: request.provider.id, api: request.api, model: request.upstreamModel, consumer: state.consumer });
+  const key = cacheKey(new Uint8Array(ctx.request.body.read()), config, { provider: request.provider.id, upstream: upstreamOf(request), api: request.api, model: request.upstreamModel, consumer: state.consumer });
   if (typeof key === 'string') return settle(state, 'bypass');
   state.key = key;
   state.store = true;

@@ -26,8 +26,8 @@ export class CacheState {
     headers: HeaderMap,
   ) {
     if (config.scope === 'consumer') this.consumer = headers.get('x-mse-consumer');
-    const control = (headers.get('cache-control') ?? '').toLowerCase();
-    this.noStore = control.includes('no-store');
-    this.noCache = !this.noStore && control.includes('no-cache');
+    const directives = (headers.get('cache-control') ?? '').toLowerCase().split(',').map((d) => d.trim().split('=')[0]);
+    this.noStore = directives.includes('no-store');
+    this.noCache = !this.noStore && directives.includes('no-cache');
   }
 }

@@ -1,10 +1,10 @@
 /**
  * `backend: local`: cached answers in shared data, shared by every worker VM, bounded in entries
  * (`maxLocalEntries` ring slots) and bytes (`maxLocalBytes`), oldest evicted first. A writer reserves
- * its ring position with one CAS on the ring's head (`<next position> <bytes held>`), together with the
- * positions after it that must be emptied to stay within the byte bound — the oldest entries, as
- * positions are taken in order — so two writers never share a slot and no entry is written over
- * half-way. A bucket per digest (twice as many as slots) points at the entry's position; a hit checks the
+ * its ring position with one CAS on the ring's head (`<next position> <oldest held> <bytes held>`),
+ * together with the oldest entries it evicts to stay within the byte bound, so two writers never share a
+ * slot and no entry is written over half-way (as long as no writer laps the ring, 64 slots at least,
+ * while another is between its CAS and its write). A bucket per digest (twice as many as slots) points at the entry's position; a hit checks the
  * entry's own position, key text and expiry, so an overwritten, foreign or stale slot is a miss.
  */
 import { decodeUtf8, log, sharedData } from '../../sdk/index.ts';
@@ -22,14 +22,24 @@ const bucketKey = (c: CacheConfig, digest: string): string => `${ring(c)}/bucket
 
 /** At configure time: the ring's head, so every later write of it carries a CAS. */
 export function seedLocalCache(c: CacheConfig): void {
-  if (!sharedData.get(headKey(c))) sharedData.set(headKey(c), '0 0');
+  if (!sharedData.get(headKey(c))) sharedData.set(headKey(c), '0 0 0');
 }
 
-function readHead(c: CacheConfig): { position: number; bytes: number; cas: number } {
+interface Head {
+  /** The position the next entry takes. */
+  next: number;
+  /** The oldest position still holding an entry. */
+  tail: number;
+  bytes: number;
+  cas: number;
+}
+
+function readHead(c: CacheConfig): Head {
   const found = sharedData.get(headKey(c));
-  const [position, bytes] = (found ? decodeUtf8(found.value) : '').split(' ').map(Number);
-  const valid = Number.isSafeInteger(position) && position! >= 0 && Number.isSafeInteger(bytes) && bytes! >= 0;
-  return { position: valid ? position! : 0, bytes: valid ? bytes! : 0, cas: found?.cas ?? 0 };
+  const [next, tail, bytes] = (found ? decodeUtf8(found.value) : '').split(' ').map(Number);
+  const ok = (n: number | undefined): n is number => Number.isSafeInteger(n) && n! >= 0;
+  const valid = ok(next) && ok(tail) && ok(bytes) && tail <= next;
+  return { next: valid ? next : 0, tail: valid ? tail : 0, bytes: valid ? bytes : 0, cas: found?.cas ?? 0 };
 }
 
 function sizeAt(c: CacheConfig, position: number): number {
@@ -51,24 +61,35 @@ export function lookupLocal(c: CacheConfig, digest: string, key: string, nowMs: 
   return entry;
 }
 
-/** Stores `entry` under `digest`, evicting the oldest entries as the byte bound needs; false when it cannot fit at all. */
+/**
+ * Stores `entry` under `digest`: takes the next position (overwriting the entry a lap before it, when
+ * that one is still held) and evicts from the oldest (`tail`) while the bytes exceed the bound, all in
+ * one CAS of the head; then writes. Each eviction step frees a held entry. False when it cannot fit.
+ */
 export function storeLocal(c: CacheConfig, digest: string, entry: Omit<CacheEntry, 'position'>): boolean {
+  const ring = c.maxLocalEntries;
   for (let attempt = 0; attempt < CAS_RETRIES; attempt++) {
     const head = readHead(c);
-    const position = head.position;
+    const position = head.next;
     const bytes = encodeEntry({ ...entry, position });
     const size = bytes.byteLength;
     if (size > c.maxLocalBytes) return false;
-    let held = head.bytes - sizeAt(c, position) + size;
-    let emptied = 0;
-    while (held > c.maxLocalBytes && emptied < c.maxLocalEntries - 1) {
-      emptied++;
-      held -= sizeAt(c, position + emptied);
+    let tail = head.tail;
+    let held = head.bytes;
+    if (position - ring >= tail) {
+      held -= sizeAt(c, position);
+      tail = position - ring + 1;
     }
-    if (!sharedData.set(headKey(c), `${position + emptied + 1} ${Math.max(0, held)}`, head.cas)) continue;
-    for (let k = 1; k <= emptied; k++) {
-      sharedData.set(slotKey(c, position + k), EMPTY);
-      sharedData.set(sizeKey(c, position + k), '0');
+    held += size;
+    const evicted: number[] = [];
+    while (held > c.maxLocalBytes && tail < position) {
+      held -= sizeAt(c, tail);
+      evicted.push(tail++);
+    }
+    if (!sharedData.set(headKey(c), `${position + 1} ${tail} ${Math.max(0, held)}`, head.cas)) continue;
+    for (const old of evicted) {
+      sharedData.set(slotKey(c, old), EMPTY);
+      sharedData.set(sizeKey(c, old), '0');
     }
     sharedData.set(slotKey(c, position), bytes);
     sharedData.set(sizeKey(c, position), String(size));

@@ -45,10 +45,12 @@ export function lookupRedis(c: CacheConfig, digest: string, key: string, nowMs: 
   });
 }
 
-export function storeRedis(c: CacheConfig, digest: string, entry: CacheEntry): void {
+/** Sends the entry (nobody waits for the answer); false when there is no client to send it with. */
+export function storeRedis(c: CacheConfig, digest: string, entry: CacheEntry): boolean {
   const client = existingRedisClient(c.redis!);
-  if (!client) return;
+  if (!client) return false;
   client.set(redisKey(digest), encodeEntry(entry), { px: c.ttlMs }, (result) => {
     if (!result.ok) trouble(result.error);
   });
+  return true;
 }
