@@ -24,6 +24,11 @@ export function concatBytes(parts: ReadonlyArray<ArrayBuffer | Uint8Array>): Arr
   return out.buffer;
 }
 
+/** The bytes as an ArrayBuffer of their own: the view's buffer when it spans all of it (no copy), else a copy. */
+export function ownBuffer(bytes: Uint8Array): ArrayBuffer {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? (bytes.buffer as ArrayBuffer) : (bytes.slice().buffer as ArrayBuffer);
+}
+
 /** UTF-8 of `text`; lone surrogates become U+FFFD, so the result is always valid UTF-8. */
 export function encodeUtf8(text: string): ArrayBuffer {
   return host.utf8Encode(text.isWellFormed() ? text : text.toWellFormed()) as ArrayBuffer;

@@ -16,7 +16,7 @@ export { sharedData, sharedQueue, type SharedValue } from './shared.ts';
 export { Counter, Gauge, Histogram, metric } from './metrics.ts';
 export { now, randomBytes, randomInt } from './runtime.ts';
 export { MAX_JSON_DEPTH, jsonDepth, parseJson, type JsonResult } from './json.ts';
-export { concatBytes, encodeUtf8, decodeUtf8, isValidUtf8, utf8, encodePairs, decodePairs, type HeaderPairs } from './codec.ts';
+export { concatBytes, ownBuffer, encodeUtf8, decodeUtf8, isValidUtf8, utf8, encodePairs, decodePairs, type HeaderPairs } from './codec.ts';
 export { rememberLast } from './remember-last.ts';
 export { buildTarget, requireHigressBuild, TargetConfigError, type BuildTarget } from './target.ts';
 export { sha256Hex } from './hash.ts';

@@ -16,7 +16,7 @@
  * alone.
  */
 import { scanObjectAt, scanTopLevel, type MemberSpan, type ScanResult } from './json-scan.ts';
-import { utf8 } from '../../sdk/codec.ts';
+import { ownBuffer, utf8 } from '../../sdk/codec.ts';
 import { MAX_JSON_DEPTH, depthMessage, parseJson } from '../../sdk/json.ts';
 import { JsonMembers, type JsonScanResult } from '../../sdk/json-members.ts';
 import { bodyBytes, type BodySplice } from '../../sdk/buffers.ts';
@@ -68,9 +68,6 @@ function kindAt(c: number): string {
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-function asBuffer(bytes: Uint8Array): ArrayBuffer {
-  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? (bytes.buffer as ArrayBuffer) : bytes.slice().buffer;
-}
 
 
 /** The model string of a scanned body: found by the engine, or read and decoded (it holds escapes). */
@@ -134,7 +131,7 @@ function fromScan(result: JsonScanResult, bytes: Uint8Array | undefined): Parsed
 }
 
 export function parseRequestBody(bytes: Uint8Array): ParsedBody | BodyProblem {
-  return fromScan(TOP.scan(asBuffer(bytes)), bytes);
+  return fromScan(TOP.scan(ownBuffer(bytes)), bytes);
 }
 
 /** The request body of the running callback, scanned where Envoy holds it (read into JS only for the JS fallback). */

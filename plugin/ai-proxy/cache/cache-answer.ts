@@ -8,7 +8,7 @@
  * not match what the request gets has it taken out or added. An answer with members the conversion
  * does not carry (reasoning, audio, annotations, logprobs) serves only its own shape: otherwise a miss.
  */
-import { encodeUtf8, parseJson } from '../../sdk/index.ts';
+import { encodeUtf8, ownBuffer, parseJson } from '../../sdk/index.ts';
 import { SseParser } from '../response/sse-parser.ts';
 import type { CacheEntry } from './cache-entry.ts';
 
@@ -19,7 +19,6 @@ export interface CachedReply {
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
-const own = (bytes: Uint8Array): ArrayBuffer => (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? (bytes.buffer as ArrayBuffer) : bytes.slice().buffer);
 const PIECE = 64;
 
 /** `content` cut into deltas of about `PIECE` characters, at spaces where it can, never inside a surrogate pair. */
@@ -148,11 +147,11 @@ export function eventData(body: Uint8Array): string[] {
 /** The reply for a request (`streaming`, `withUsage`: whether a synthesised stream ends with usage); undefined when the entry cannot take that shape. */
 export function cachedReply(entry: CacheEntry, streaming: boolean, withUsage: boolean): CachedReply | undefined {
   if (entry.kind === 'sse') {
-    if (streaming) return withUsage === (entry.usage !== undefined) ? { contentType: entry.contentType, body: own(entry.body) } : usageAdjusted(entry, withUsage);
+    if (streaming) return withUsage === (entry.usage !== undefined) ? { contentType: entry.contentType, body: ownBuffer(entry.body) } : usageAdjusted(entry, withUsage);
     const completion = completionOf(eventData(entry.body));
     return completion && { contentType: 'application/json', body: encodeUtf8(JSON.stringify(completion)) };
   }
-  if (!streaming) return { contentType: entry.contentType, body: own(entry.body) };
+  if (!streaming) return { contentType: entry.contentType, body: ownBuffer(entry.body) };
   const parsed = parseJson(entry.body);
   if (!parsed.ok || !isObject(parsed.value) || !Array.isArray(parsed.value.choices)) return undefined;
   const stream = streamOf(parsed.value, withUsage);

@@ -7,7 +7,7 @@
  * Envoy holds it; one in several chunks is gathered in JS. On the Higress build the held request
  * headers are rewritten for the upstream once the body is checked.
  */
-import { Action, bufferBody, holdsBody, type HookResult, type HttpContext } from '../../sdk/index.ts';
+import { Action, bufferBody, holdsBody, ownBuffer, type HookResult, type HttpContext } from '../../sdk/index.ts';
 import { bodySplices, parseHeldRequestBody, parseRequestBody, rewriteBody, type BodyProblem, type ParsedBody } from '../body/chat-body.ts';
 import { replyError } from '../errors.ts';
 import type { RequestState } from '../request-state.ts';
@@ -21,11 +21,6 @@ export function handleRequestBody(ctx: HttpContext, request: RequestState, bodyS
   const limit = request.provider.maxRequestBodyBytes;
   if (endOfStream && !holdsBody(ctx, 'request')) return bodySize > limit ? tooLarge(ctx, limit) : complete(ctx, request, parseHeldRequestBody(), bodySize);
   return bufferBody(ctx, 'request', bodySize, endOfStream, (body) => complete(ctx, request, parseRequestBody(new Uint8Array(body)), body.byteLength), { maxBytes: limit, tooLarge: () => tooLarge(ctx, limit) });
-}
-
-/** The bytes as an ArrayBuffer of their own: the view's buffer when it spans all of it (no copy), else a copy. */
-function own(bytes: Uint8Array): ArrayBuffer {
-  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? (bytes.buffer as ArrayBuffer) : bytes.slice().buffer;
 }
 
 function tooLarge(ctx: HttpContext, limit: number): HookResult {
@@ -49,11 +44,11 @@ function complete(ctx: HttpContext, request: RequestState, parsed: ParsedBody | 
   request.streaming = parsed.stream;
   const edits = { model: upstreamModel === parsed.model ? undefined : upstreamModel, includeUsage: request.api === 'chat' && parsed.stream && provider.includeUsage };
   const recovery = request.recovery;
-  if (recovery && provider.fallbacks.length > 0) recovery.clientBody = parsed.bytes ? own(parsed.bytes) : ctx.request.body.read();
+  if (recovery && provider.fallbacks.length > 0) recovery.clientBody = parsed.bytes ? ownBuffer(parsed.bytes) : ctx.request.body.read();
   if (parsed.bytes) {
     const rewritten = rewriteBody(parsed, edits);
     if (rewritten !== parsed.bytes) ctx.request.body.replace(rewritten.buffer as ArrayBuffer);
-    if (recovery && provider.retry) recovery.sentBody = rewritten === parsed.bytes && recovery.clientBody ? recovery.clientBody : own(rewritten);
+    if (recovery && provider.retry) recovery.sentBody = rewritten === parsed.bytes && recovery.clientBody ? recovery.clientBody : ownBuffer(rewritten);
   } else {
     const splices = bodySplices(parsed, edits);
     if (splices.length > 0) ctx.request.body.splice(splices);

@@ -138,26 +138,32 @@ export class ResponseRelay {
   }
 
   onResponseBody(ctx: HttpContext, bodySize: number, endOfStream: boolean): HookResult {
-    if (bodySize > 0) {
-      this.started = true;
-      this.writer?.push(ctx.response.body.read(0, bodySize));
-    }
+    if (bodySize > 0) this.started = true;
     switch (this.mode) {
       case 'retrying':
         return Action.Pause;
       case 'answered':
         return Action.Continue;
       case 'sse': {
-        if (bodySize > 0) this.sse!.pushBody(this.usage.model === undefined);
+        if (bodySize > 0) {
+          this.sse!.pushBody(this.usage.model === undefined);
+          this.writer?.push(ctx.response.body.read(0, bodySize));
+        }
         return endOfStream ? this.done() : Action.Continue;
       }
       case 'json': {
         if (endOfStream && this.copiedBytes === 0) {
+          if (this.writer && bodySize > 0) this.writer.push(ctx.response.body.read(0, bodySize));
           if (bodySize <= USAGE_COPY_LIMIT) this.usage.observeHeldAnswer();
           return this.done();
         }
         this.copiedBytes += bodySize;
-        if (this.copiedBytes <= USAGE_COPY_LIMIT) this.copy.push(ctx.response.body.read(0, bodySize));
+        const kept = this.copiedBytes <= USAGE_COPY_LIMIT;
+        if (kept || this.writer) {
+          const chunk = ctx.response.body.read(0, bodySize);
+          if (kept) this.copy.push(chunk);
+          this.writer?.push(chunk);
+        }
         if (!endOfStream) return Action.Continue;
         if (this.copiedBytes <= USAGE_COPY_LIMIT) this.usage.observeAnswer(new Uint8Array(concatBytes(this.copy)));
         return this.done();

@@ -15,6 +15,7 @@
 import { parseJson, parseScanned } from '../../sdk/json.ts';
 import { JsonMembers, type JsonScanResult } from '../../sdk/json-members.ts';
 import { bodyBytes } from '../../sdk/buffers.ts';
+import { ownBuffer } from '../../sdk/codec.ts';
 
 const ANSWER = new JsonMembers(['model', 'usage']);
 const MODEL = 0;
@@ -63,8 +64,7 @@ export class UsageTracker {
 
   /** A whole JSON answer: only its top-level `model` and `usage` are read, by the engine's scanner. */
   observeAnswer(body: Uint8Array): void {
-    const buffer = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength ? (body.buffer as ArrayBuffer) : body.slice().buffer;
-    this.observeScanned(ANSWER.scan(buffer), body);
+    this.observeScanned(ANSWER.scan(ownBuffer(body)), body);
   }
 
   /** The same for a whole answer in the response body Envoy holds: the engine answers the model and the usage text, so nothing else is read into JS. */
