@@ -17,10 +17,10 @@ import type { CacheState, CacheStatus } from './cache-state.ts';
 import { lookupLocal } from './local-cache.ts';
 import { lookupRedis } from './redis-cache.ts';
 
-const counters = new Map<CacheStatus, Counter>();
+const counters = new Map<string, Counter>();
 export function countCache(status: CacheStatus | 'store'): void {
-  let counter = counters.get(status as CacheStatus);
-  if (!counter) counters.set(status as CacheStatus, (counter = metric(Counter, `ai_proxy.cache.${status}`)));
+  let counter = counters.get(status);
+  if (!counter) counters.set(status, (counter = metric(Counter, `ai_proxy.cache.${status}`)));
   counter.increment(1);
 }
 

@@ -9,7 +9,7 @@ import { existingRedisClient, initRedisClient, redisClient } from '../redis/redi
 import type { CacheConfig } from './cache-config.ts';
 import { decodeEntry, encodeEntry, type CacheEntry } from './cache-entry.ts';
 
-const USER = 'response cache (lookups are misses until an init succeeds)';
+const USER = (): string => 'response cache (lookups are misses until an init succeeds)';
 const redisKey = (digest: string): string => `ai-proxy-cache:${digest}`;
 
 let failures: Counter | undefined;

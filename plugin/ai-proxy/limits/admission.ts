@@ -9,30 +9,26 @@
  * and `settleLimits` corrects it with the answer's usage, or returns it when the answer brought none.
  */
 import { Action, log, now, type HookResult, type HttpContext } from '../../sdk/index.ts';
-import { countLimit } from './limit-metrics.ts';
+import { countLimit, firstInWindow } from './limit-metrics.ts';
 import { JSON_HEADERS, errorBody } from '../errors.ts';
 import type { RequestState } from '../request-state.ts';
 import type { UsageTracker } from '../response/usage.ts';
 import { applyTo } from './counter-key.ts';
 import { limitHeaderPairs, showLimitHeaders } from './limit-headers.ts';
 import { adjustLocal, decideLocal } from './local-store.ts';
-import type { KeyClass, RateLimit } from './rate-limit.ts';
+import { WINDOWS, type KeyClass, type RateLimit } from './rate-limit.ts';
 import { RequestLimits, type Decided } from './request-limits.ts';
 import { adjustRedis, decideRedis } from './redis-store.ts';
 import { remaining, waitMs, windowIndex } from './sliding-window.ts';
 
-const WINDOW_NAMES: Record<number, string> = { 1000: 'second', 60_000: 'minute', 3_600_000: 'hour', 86_400_000: 'day' };
-
+const WINDOW_NAMES: Record<number, string> = Object.fromEntries(Object.entries(WINDOWS).map(([name, ms]) => [ms, name]));
 
 const ADMITTED: Record<KeyClass, string> = { default: 'default.admitted', key: 'key.admitted', pattern: 'pattern.admitted', missing: 'missing.admitted' };
 const REJECTED: Record<KeyClass, string> = { default: 'default.rejected', key: 'key.rejected', pattern: 'pattern.rejected', missing: 'missing.rejected' };
 
-const warnedWindow = new Map<string, number>();
 function warnTrouble(limit: RateLimit, trouble: string, windowMs: number): void {
   countLimit(limit, 'redis_failure');
-  const index = windowIndex(now(), windowMs);
-  if (warnedWindow.get(limit.name) === index) return;
-  warnedWindow.set(limit.name, index);
+  if (!firstInWindow(limit, 'redis_failure', windowIndex(now(), windowMs))) return;
   log.warn(`ai-proxy: rate limit "${limit.name}" could not be checked on Redis (${trouble}); requests are ${limit.failureMode === 'open' ? 'admitted' : 'refused'} (failureMode ${limit.failureMode}) — logged once per window`);
 }
 
@@ -52,29 +48,28 @@ export interface Costs {
   tokens: (limit: RateLimit) => Reservation;
 }
 
-function refund(decided: readonly Decided[]): void {
-  for (const d of decided) {
-    if (!d.admitted || d.cost === 0) continue;
-    if (d.local) adjustLocal(d.limit, d.local, -d.cost);
-    if (d.redis) adjustRedis(d.limit, d.redis, -d.cost);
-  }
+/** Changes what `d` charged by `delta`, on the backend it charged. */
+function adjust(d: Decided, delta: number): void {
+  if (d.local) adjustLocal(d.limit, d.local, delta);
+  if (d.redis) adjustRedis(d.limit, d.redis, delta);
 }
 
 function reject(ctx: HttpContext, request: RequestState, limits: RequestLimits, by: Decided): void {
-  refund(limits.decided);
+  for (const d of limits.decided) {
+    if (d.admitted) adjust(d, -d.cost);
+    d.admitted = false;
+  }
   request.recovery = undefined;
   request.status = by.trouble ? 503 : by.limit.rejectedStatus;
   request.attempts = 0;
-  for (const d of limits.decided) if (d !== by && d.admitted) d.admitted = false;
+  countLimit(by.limit, REJECTED[by.keyClass]);
   const window = WINDOW_NAMES[by.allowance.windowMs] ?? `${by.allowance.windowMs} ms`;
   const what = `${by.allowance.limit} ${by.limit.counts} per ${window}`;
   if (by.trouble) {
-    countLimit(by.limit, REJECTED[by.keyClass]);
     const message = `the rate limit "${by.limit.name}" could not be checked (${by.trouble}) and refuses requests meanwhile (failureMode closed)`;
     ctx.sendLocalResponse(503, errorBody({ status: 503, code: 'rate_limit_unavailable', type: 'rate_limit_unavailable', message }), JSON_HEADERS, 'ai-proxy.rate_limit_unavailable');
     return;
   }
-  countLimit(by.limit, REJECTED[by.keyClass]);
   const wait = waitMs(by.view!, by.allowance.limit, by.cost);
   const never = wait === Infinity;
   const message =
@@ -176,12 +171,9 @@ export function settleLimits(limits: RequestLimits, usage: UsageTracker, answere
   const used = usage.usage;
   if (!used && answered && !cached) return;
   for (const d of limits.decided) {
-    if (!d.admitted || d.limit.counts !== 'tokens' || (!d.local && !d.redis)) continue;
+    if (!d.admitted || d.limit.counts !== 'tokens') continue;
     const actual = used && (!cached || d.limit.countCached) ? used.totalTokens || used.promptTokens + used.completionTokens : 0;
-    const delta = actual - d.cost;
-    if (delta === 0) continue;
-    if (d.local) adjustLocal(d.limit, d.local, delta);
-    if (d.redis) adjustRedis(d.limit, d.redis, delta);
+    if (actual !== d.cost) adjust(d, actual - d.cost);
   }
 }
 

@@ -8,7 +8,7 @@
 import { decodeUtf8, log, sharedData, type SharedValue } from '../../sdk/index.ts';
 import { fnv1a } from '../config/tokens.ts';
 import type { RateLimit } from './rate-limit.ts';
-import { countLimit } from './limit-metrics.ts';
+import { countLimit, firstInWindow } from './limit-metrics.ts';
 import { fits, roll, windowIndex, type WindowView } from './sliding-window.ts';
 
 const PROBES = 8;
@@ -51,21 +51,20 @@ function decode(value: ArrayBuffer): Slot | undefined {
   return Number.isInteger(index) && cur === cur && prev === prev ? { index, cur, prev, key: text.slice(nl + 1) } : undefined;
 }
 
-const encode = (s: Slot): string => `${s.index} ${s.cur} ${s.prev}\n${s.key}`;
+const encode = (index: number, cur: number, prev: number, key: string): string => `${index} ${cur} ${prev}\n${key}`;
 const slotCount = (limit: RateLimit): number => (limit.by.kind === 'global' ? 1 : limit.maxLocalKeys);
-const names = new WeakMap<RateLimit, string[]>();
-/** The shared-data key of slot `n`, built once per slot. */
-function slotName(limit: RateLimit, n: number | 'overflow'): string {
-  if (n === 'overflow') return `ai-proxy/ratelimit/${limit.name}/overflow`;
-  let list = names.get(limit);
-  if (!list) names.set(limit, (list = []));
-  return (list[n] ??= `ai-proxy/ratelimit/${limit.name}/${n}`);
+const slotName = (limit: RateLimit, n: number | 'overflow'): string => `ai-proxy/ratelimit/${limit.name}/${n}`;
+
+/** A slot as shared data holds it, and what it says when it is one this plugin wrote. */
+function readSlot(name: string): { stored?: SharedValue; slot?: Slot } {
+  const stored = sharedData.get(name);
+  return { stored, slot: stored ? decode(stored.value) : undefined };
 }
 const OVERFLOW_KEY = '\u0000overflow';
 const NOTHING = { cur: 0, prev: 0 };
 
 export function seedLocal(limit: RateLimit): void {
-  const empty = encode({ index: NEVER_USED, cur: 0, prev: 0, key: '' });
+  const empty = encode(NEVER_USED, 0, 0, '');
   for (let n = 0; n < slotCount(limit); n++) if (!sharedData.get(slotName(limit, n))) sharedData.set(slotName(limit, n), empty);
   if (!sharedData.get(slotName(limit, 'overflow'))) sharedData.set(slotName(limit, 'overflow'), empty);
 }
@@ -78,12 +77,10 @@ interface Found {
   own: boolean;
 }
 
-const warned = new Map<string, number>();
 /** A key found every slot of its sequence live: counted (`…overflow`), and said once per window. */
 function overflowing(limit: RateLimit, index: number): void {
   countLimit(limit, 'overflow');
-  if (warned.get(limit.name) === index) return;
-  warned.set(limit.name, index);
+  if (!firstInWindow(limit, 'overflow', index)) return;
   log.warn(`ai-proxy: rate limit "${limit.name}": more live keys than its ${limit.maxLocalKeys} slots hold; new keys share one overflow budget until slots expire (raise maxLocalKeys) — logged once per window`);
 }
 
@@ -94,8 +91,7 @@ function locate(limit: RateLimit, key: string, index: number): Found {
   let free: Found | undefined;
   for (let p = 0; p < Math.min(PROBES, n); p++) {
     const name = slotName(limit, (start + p) % n);
-    const stored = sharedData.get(name);
-    const slot = stored ? decode(stored.value) : undefined;
+    const { stored, slot } = readSlot(name);
     if (slot && slot.key === key && slot.index !== NEVER_USED) return { name, stored, slot, own: true };
     if (!slot || slot.index < index - 1) {
       free ??= { name, stored, slot, own: false };
@@ -105,12 +101,11 @@ function locate(limit: RateLimit, key: string, index: number): Found {
   if (free) return free;
   overflowing(limit, index);
   const name = slotName(limit, 'overflow');
-  const stored = sharedData.get(name);
-  const slot = stored ? decode(stored.value) : undefined;
+  const { stored, slot } = readSlot(name);
   return { name, stored, slot: slot ?? { index: NEVER_USED, cur: 0, prev: 0, key: OVERFLOW_KEY }, own: true };
 }
 
-/** Admits `cost` against `key` when it fits, charging it; a cost of 0 only reads. */
+/** Admits `cost` (≥ 1) against `key` when it fits, charging it. */
 export function decideLocal(limit: RateLimit, key: string, windowMs: number, budget: number, cost: number, nowMs: number): LocalDecision {
   const index = windowIndex(nowMs, windowMs);
   const elapsedMs = nowMs - index * windowMs;
@@ -118,9 +113,9 @@ export function decideLocal(limit: RateLimit, key: string, windowMs: number, bud
     const found = locate(limit, key, index);
     const counts = found.own ? roll(found.slot, index) : NOTHING;
     const view: WindowView = { cur: counts.cur, prev: counts.prev, elapsedMs, windowMs };
-    if (cost === 0 || !fits(view, budget, cost)) return { admitted: cost === 0, view };
+    if (!fits(view, budget, cost)) return { admitted: false, view };
     view.cur += cost;
-    const written = `${index} ${view.cur} ${view.prev}\n${found.own && found.slot ? found.slot.key : key}`;
+    const written = encode(index, view.cur, view.prev, found.own && found.slot ? found.slot.key : key);
     if (sharedData.set(found.name, written, found.stored?.cas ?? 0)) return { admitted: true, view, charge: { slot: found.name, index } };
   }
   log.warn(`ai-proxy: rate limit "${limit.name}" changed under ${CAS_RETRIES} updates in a row; this request is admitted uncounted`);
@@ -130,11 +125,10 @@ export function decideLocal(limit: RateLimit, key: string, windowMs: number, bud
 /** Corrects a charge by `delta` (a reservation's difference to the real usage), in the window it was made in. */
 export function adjustLocal(limit: RateLimit, charge: LocalCharge, delta: number): void {
   for (let attempt = 0; attempt < CAS_RETRIES; attempt++) {
-    const stored = sharedData.get(charge.slot);
-    const slot = stored ? decode(stored.value) : undefined;
+    const { stored, slot } = readSlot(charge.slot);
     if (!stored || !slot || slot.index < charge.index || slot.index > charge.index + 1) return;
     const same = slot.index === charge.index;
-    const written = `${slot.index} ${same ? Math.max(0, slot.cur + delta) : slot.cur} ${same ? slot.prev : Math.max(0, slot.prev + delta)}\n${slot.key}`;
+    const written = encode(slot.index, same ? Math.max(0, slot.cur + delta) : slot.cur, same ? slot.prev : Math.max(0, slot.prev + delta), slot.key);
     if (sharedData.set(charge.slot, written, stored.cas)) return;
   }
   log.warn(`ai-proxy: rate limit "${limit.name}" changed under ${CAS_RETRIES} updates in a row; a correction of ${delta} is dropped`);

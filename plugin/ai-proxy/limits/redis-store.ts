@@ -15,7 +15,6 @@ import { windowIndex, type WindowView } from './sliding-window.ts';
 const DECIDE = `local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
 local prev = tonumber(redis.call('GET', KEYS[2]) or '0')
 local limit, cost, elapsed, window = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
-if cost == 0 then return {1, cur, prev} end
 if prev * (window - elapsed) / window + cur + cost > limit then return {0, cur, prev} end
 cur = redis.call('INCRBY', KEYS[1], cost)
 redis.call('PEXPIRE', KEYS[1], 2 * window)
@@ -36,16 +35,16 @@ const user = (limit: RateLimit): string => `rate limit "${limit.name}" (its requ
 
 /** Initialises one client per Redis server the limits name (at configure time, again for servers refused before). */
 export function initRedisLimits(limits: readonly RateLimit[], nowMs: number): void {
-  for (const limit of limits) if (limit.redis) initRedisClient(limit.redis, user(limit), nowMs);
+  for (const limit of limits) if (limit.redis) initRedisClient(limit.redis, () => user(limit), nowMs);
 }
 
 const redisKey = (limit: RateLimit, key: string, index: number): string => `ai-proxy-ratelimit:{${limit.name}}:${key}:${index}`;
 
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
 
-/** Decides `cost` against `key` on Redis; `done` gets the decision or the trouble. */
+/** Decides `cost` (≥ 1) against `key` on Redis; `done` gets the decision or the trouble. */
 export function decideRedis(limit: RateLimit, key: string, windowMs: number, budget: number, cost: number, nowMs: number, done: (decision: RedisDecision) => void): void {
-  const c = redisClient(limit.redis!, user(limit), nowMs);
+  const c = redisClient(limit.redis!, () => user(limit), nowMs);
   if (c instanceof RedisError) return done({ ok: false, error: c });
   const index = windowIndex(nowMs, windowMs);
   const elapsedMs = nowMs - index * windowMs;
@@ -58,7 +57,7 @@ export function decideRedis(limit: RateLimit, key: string, windowMs: number, bud
     }
     const view: WindowView = { cur: reply[1] as number, prev: reply[2] as number, elapsedMs, windowMs };
     const admitted = reply[0] === 1;
-    return { ok: true, admitted, view, charge: admitted && cost > 0 ? { key: cur } : undefined };
+    return { ok: true, admitted, view, charge: admitted ? { key: cur } : undefined };
   };
   const orphan = (result: RedisResult) => {
     const late = decision(result);
