@@ -7,7 +7,7 @@
 import type { Host } from '../harness/src/index.ts';
 import { REDIS_SKIP, startRedis } from '../harness/test/support/redis-server.ts';
 import { ANSWER, BENCH_CONFIG, HEADERS, REQUEST, benchHost, interleaved } from './ai-proxy.ts';
-import { formatTable, guestMicros } from './measure.ts';
+import { guestMicros, printRows } from './measure.ts';
 
 const REDIS_CLUSTER = 'outbound|6379||redis.static';
 const withCache = (cache: object, redis = false): object => ({ ...BENCH_CONFIG, ...(redis ? { redis: { serviceName: 'redis.static', servicePort: 6379 } } : {}), cache });
@@ -88,10 +88,5 @@ export async function redisHitRow(): Promise<Record<string, string | number> | s
 }
 
 export async function printCacheRows(): Promise<void> {
-  console.log('\nResponse cache, 1 KB chat request, µs per exchange (local rows: minimum of 30 interleaved rounds; the hit has no upstream exchange)');
-  const rows = await localCacheRows();
-  const redis = await redisHitRow();
-  if (typeof redis === 'string') console.log(redis);
-  else rows.push(redis);
-  console.log(formatTable(rows));
+  printRows('\nResponse cache, 1 KB chat request, µs per exchange (local rows: minimum of 30 interleaved rounds; the hit has no upstream exchange)', await localCacheRows(), await redisHitRow());
 }

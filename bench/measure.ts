@@ -27,3 +27,11 @@ export function guestMicros(profile: { callbacks: Map<string, { ns: number }>; h
   for (const v of profile.hostWithin.values()) ns -= v;
   return ns / 1000;
 }
+
+/** Prints `title` and a table of `rows` plus `extra`: a row, or the one line saying why it was skipped. */
+export function printRows(title: string, rows: Array<Record<string, string | number>>, extra: Record<string, string | number> | string): void {
+  console.log(title);
+  if (typeof extra === 'string') console.log(extra);
+  else rows.push(extra);
+  console.log(formatTable(rows));
+}

@@ -13,7 +13,7 @@ import autocannon from 'autocannon';
 import type { Host } from '../harness/src/index.ts';
 import { REDIS_SKIP, freePort, startRedis } from '../harness/test/support/redis-server.ts';
 import { BENCH_CONFIG, HEADERS, REQUEST, ANSWER, benchHost, chatExchange, interleaved } from './ai-proxy.ts';
-import { formatTable, guestMicros } from './measure.ts';
+import { formatTable, guestMicros, printRows } from './measure.ts';
 
 const REDIS_CLUSTER = 'outbound|6379||redis.static';
 const HUGE = 1e12;
@@ -128,12 +128,11 @@ export async function gatewayLoadRows(): Promise<Array<Record<string, string | n
 }
 
 export async function printRateLimitRows(): Promise<void> {
-  console.log('\nRate limits: µs per chat exchange added by a limit (local: minimum of 50 interleaved rounds; Redis: the plugin\'s own time in QuickJS, profiled: callbacks less host functions, so the round trip and the harness\'s socket I/O are left out)');
-  const rows = await localLimitRows();
-  const redis = await redisLimitRow();
-  if (typeof redis === 'string') console.log(redis);
-  else rows.push(redis);
-  console.log(formatTable(rows));
+  printRows(
+    '\nRate limits: µs per chat exchange added by a limit (local: minimum of 50 interleaved rounds; Redis: the plugin\'s own time in QuickJS, profiled: callbacks less host functions, so the round trip and the harness\'s socket I/O are left out)',
+    await localLimitRows(),
+    await redisLimitRow(),
+  );
   console.log('\nRate limits: one npm start gateway (QuickJS module, harness on Node) under autocannon on loopback, 16 connections, best of 3 rounds of 3 s each, alternating');
   const load = await gatewayLoadRows();
   console.log(typeof load === 'string' ? load : formatTable(load));
