@@ -4,61 +4,15 @@
  * or converted to the shape the request asks for (a stream synthesised from a stored JSON answer, a JSON
  * completion assembled from stored events); the key (model, canonical body, ignoreFields, consumer
  * scope, `n`), `cache-control`, only complete 200s stored, TTL on the virtual clock, four workers
- * writing at once within the byte bound (oldest evicted first), embeddings, and token limits not
- * charged for hits unless `countCached`.
+ * writing at once within the byte bound (oldest evicted first), per-provider and per-rule blocks,
+ * embeddings, and token limits not charged for hits unless `countCached` (edge cases in
+ * cache-local-edges.test.ts).
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import type { ExchangeResult, Host, HostOptions, UpstreamHandler, UpstreamRequest } from '../../../harness/src/index.ts';
-import { CHAT_HEADERS, MODES, TOKEN, aiHost, chatBody, expectNoSecrets, filterState, type PluginMode } from '../test-support/ai-host.ts';
+import { describe, expect, it } from 'vitest';
+import { MODES, TOKEN, aiHost, chatBody, filterState } from '../test-support/ai-host.ts';
+import { USAGE, ask, cacheHosts, counting, events, header, metric } from '../test-support/cache-upstream.ts';
 
-const encoder = new TextEncoder();
-const hosts: Host[] = [];
-afterEach(() => {
-  for (const host of hosts.splice(0)) {
-    expectNoSecrets(host, [], [TOKEN]);
-    for (const key of host.sharedData.keys()) expect(Buffer.from(host.sharedData.get(key)!.value).toString().includes(TOKEN)).toBe(false);
-  }
-});
-
-const USAGE = { prompt_tokens: 11, completion_tokens: 7, total_tokens: 18 };
-const completion = (model: string, content: string) => ({ id: 'chatcmpl-up', object: 'chat.completion', created: 1700000000, model, system_fingerprint: 'fp_1', choices: [{ index: 0, message: { role: 'assistant', content }, logprobs: null, finish_reason: 'stop' }], usage: USAGE });
-const chunk = (model: string, delta: object, finish: string | null = null) => ({ id: 'chatcmpl-up', object: 'chat.completion.chunk', created: 1700000000, model, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] });
-const sseOf = (events: object[], done = true) => events.map((e) => `data: ${JSON.stringify(e)}\n\n`).join('') + (done ? 'data: [DONE]\n\n' : '');
-
-/** An upstream that counts its requests and answers each with a JSON completion or SSE (by the request's `stream`). */
-function counting(options: { status?: number; content?: (body: Record<string, unknown>) => string; cut?: boolean; noDone?: boolean } = {}) {
-  const seen: UpstreamRequest[] = [];
-  const handler: UpstreamHandler = (request) => {
-    seen.push(request);
-    const body = JSON.parse(Buffer.from(request.body).toString()) as Record<string, unknown>;
-    const content = options.content?.(body) ?? `answer ${seen.length}: the quick brown fox jumps over the lazy dog, again and again and again and again until the text is long`;
-    const model = String(body.model);
-    if (options.status) return { status: options.status, headers: [['content-type', 'application/json']], chunks: [encoder.encode('{"error":{"message":"no"}}')], trailers: [] };
-    if (body.input !== undefined) return { status: 200, headers: [['content-type', 'application/json']], chunks: [encoder.encode(JSON.stringify({ object: 'list', data: [{ object: 'embedding', index: 0, embedding: [0.1, 0.2] }], model, usage: { prompt_tokens: 3, total_tokens: 3 } }))], trailers: [] };
-    if (body.stream) {
-      const events = [chunk(model, { role: 'assistant', content: '' }), chunk(model, { content: content.slice(0, 20) }), chunk(model, { content: content.slice(20) }), chunk(model, {}, 'stop'), { id: 'chatcmpl-up', object: 'chat.completion.chunk', created: 1700000000, model, choices: [], usage: USAGE }];
-      const text = sseOf(events, !options.noDone);
-      const half = Math.floor(text.length / 2);
-      return { status: 200, headers: [['content-type', 'text/event-stream']], chunks: [encoder.encode(text.slice(0, half)), encoder.encode(text.slice(half))].slice(0, options.cut ? 1 : 2), trailers: [], ...(options.cut ? { reset: true } : {}) };
-    }
-    return { status: 200, headers: [['content-type', 'application/json']], chunks: [encoder.encode(JSON.stringify(completion(model, content)))], trailers: [] };
-  };
-  return { handler, seen };
-}
-
-async function cacheHost(mode: PluginMode, cache: object, extra: Record<string, unknown> = {}, options: Partial<HostOptions> = {}): Promise<Host> {
-  const host = await aiHost(mode, { provider: { type: 'github', apiTokens: [TOKEN] }, cache: { backend: 'local', ...cache }, ...extra }, options);
-  hosts.push(host);
-  return host;
-}
-
-function ask(host: Host, handler: UpstreamHandler, body: Record<string, unknown> = chatBody(), headers: Record<string, string> = {}, worker?: number, path = '/v1/chat/completions'): Promise<ExchangeResult> {
-  return host.exchange({ headers: { ...CHAT_HEADERS, ':path': path, ...headers }, body: JSON.stringify(body) }, { upstream: handler, worker });
-}
-
-const header = (r: ExchangeResult, name: string) => r.client.headers?.find(([k]) => k === name)?.[1];
-const events = (text: string) => text.split('\n\n').filter((e) => e.startsWith('data: ')).map((e) => e.slice(6));
-const metric = (host: Host, name: string) => Number(host.metrics.all().find((m) => m.name === name)?.value ?? 0);
+const { hosts, cacheHost } = cacheHosts();
 
 describe.each(MODES)('local response cache (%s)', (mode) => {
   it('stores a plain answer on a miss and answers the same request from the cache, byte for byte, without the upstream', async () => {
@@ -207,66 +161,6 @@ describe.each(MODES)('local response cache (%s)', (mode) => {
     await ask(on, plain.handler);
     expect(header(await ask(on, plain.handler), 'x-cache')).toBe('HIT');
     expect(plain.seen).toHaveLength(3);
-  });
-
-  it('never shares entries between rules or providers that differ upstream, even with one id and scope global', async () => {
-    const pluginConfig = {
-      provider: { type: 'openai-compatible', providerDomain: 'a.example', apiTokens: [TOKEN] },
-      cache: { backend: 'local', scope: 'global' },
-      _rules_: [{ _match_domain_: ['b.gateway'], provider: { type: 'openai-compatible', providerDomain: 'b.example', apiTokens: [`${TOKEN}_b`] } }],
-    };
-    const host = await aiHost(mode, pluginConfig);
-    hosts.push(host);
-    const up = counting({ content: (body) => `for ${String(body.model)}` });
-    const at = (authority: string) => ask(host, up.handler, chatBody(), { ':authority': authority });
-    expect(header(await at('a.gateway'), 'x-cache')).toBe('MISS');
-    expect(header(await at('b.gateway'), 'x-cache')).toBe('MISS');
-    expect(header(await at('b.gateway'), 'x-cache')).toBe('HIT');
-    expect(header(await at('a.gateway'), 'x-cache')).toBe('HIT');
-    expect(up.seen.map((r) => r.authority)).toEqual(['a.example', 'b.example']);
-  });
-
-  it('does not store a 200 that reports an error, as JSON or as an event in the stream', async () => {
-    const host = await cacheHost(mode, {});
-    const json: UpstreamHandler = () => ({ status: 200, headers: [['content-type', 'application/json']], chunks: [encoder.encode('{"error_code":18,"error":{"message":"qps limit"}}')], trailers: [] });
-    const sse: UpstreamHandler = () => ({ status: 200, headers: [['content-type', 'text/event-stream']], chunks: [encoder.encode(sseOf([chunk('m', { role: 'assistant', content: 'par' }), { error: { message: 'engine died' } }]))], trailers: [] });
-    for (const [handler, body] of [[json, chatBody()], [sse, chatBody('openai/gpt-4.1', { stream: true })]] as const) {
-      await ask(host, handler, body);
-      expect(header(await ask(host, handler, body), 'x-cache')).toBe('MISS');
-    }
-    expect(metric(host, 'ai_proxy.cache.store')).toBe(0);
-  });
-
-  it('adds or takes out the usage chunk of a stored stream as the request asks; an answer with reasoning serves only its own shape', async () => {
-    const host = await cacheHost(mode, {});
-    const up = counting();
-    const ask2 = (includeUsage: boolean) => ask(host, up.handler, chatBody('openai/gpt-4.1', { stream: true, stream_options: { include_usage: includeUsage } }));
-    await ask2(false);
-    const withUsage = await ask2(true);
-    const without = await ask2(false);
-    expect([header(withUsage, 'x-cache'), header(without, 'x-cache')]).toEqual(['HIT', 'HIT']);
-    const usageChunks = (text: string) => events(text).filter((d) => d !== '[DONE]' && JSON.parse(d).usage !== undefined);
-    expect(usageChunks(withUsage.client.text).map((d) => JSON.parse(d).usage)).toEqual([USAGE]);
-    expect(usageChunks(without.client.text)).toEqual([]);
-    expect(events(without.client.text).at(-1)).toBe('[DONE]');
-    const reasoning: UpstreamHandler = () => ({ status: 200, headers: [['content-type', 'application/json']], chunks: [encoder.encode(JSON.stringify({ id: 'r', object: 'chat.completion', created: 1, model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: 'x', reasoning_content: 'because' }, finish_reason: 'stop' }] }))], trailers: [] });
-    const body = chatBody('openai/gpt-4.1', { messages: [{ role: 'user', content: 'think' }] });
-    await ask(host, reasoning, body);
-    expect(header(await ask(host, reasoning, body), 'x-cache')).toBe('HIT');
-    expect(header(await ask(host, reasoning, { ...body, stream: true }), 'x-cache')).toBe('MISS');
-  });
-
-  it('keys a __proto__ member like any other, and does not cache numbers JavaScript would round', async () => {
-    const host = await cacheHost(mode, {});
-    const up = counting();
-    const plain = { model: 'openai/gpt-4.1', messages: [{ role: 'user', content: 'hi' }] };
-    await ask(host, up.handler, plain);
-    const sent = await host.exchange({ headers: CHAT_HEADERS, body: '{"model":"openai/gpt-4.1","messages":[{"role":"user","content":"hi","__proto__":{"content":"other"}}]}' }, { upstream: up.handler });
-    expect(header(sent, 'x-cache')).toBe('MISS');
-    const seeded = (seed: string) => host.exchange({ headers: CHAT_HEADERS, body: `{"model":"openai/gpt-4.1","messages":[{"role":"user","content":"hi"}],"seed":${seed}}` }, { upstream: up.handler });
-    expect(header(await seeded('9007199254740993'), 'x-cache')).toBe('BYPASS');
-    expect(header(await seeded('9007199254740992'), 'x-cache')).toBe('BYPASS');
-    expect(header(await seeded('7'), 'x-cache')).toBe('MISS');
   });
 
   it('caches embeddings the same way', async () => {
