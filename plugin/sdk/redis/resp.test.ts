@@ -175,6 +175,39 @@ describe('encodeCommand', () => {
       }),
       runs(300),
     );
+  });
+
+  it('writes commands of strings (lone surrogates included) and numbers as one text whose lengths are the bytes sent', () => {
+    const unit = fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c));
+    const arg = fc.oneof(fc.string({ unit, maxLength: 20 }), fc.string({ unit: 'grapheme', maxLength: 20 }), fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }));
+    fc.assert(
+      fc.property(fc.array(arg, { minLength: 1, maxLength: 6 }), (args) => {
+        const value = parseWholeReply(new Uint8Array(encodeCommand(args))) as RedisValue[];
+        expect(value.map((v) => [...(v instanceof ArrayBuffer ? new Uint8Array(v) : enc.encode(v as string))])).toEqual(args.map((a) => [...enc.encode(String(a))]));
+      }),
+      runs(300),
+    );
+  });
+
+  it('encodes in time per byte that does not grow with the command size', () => {
+    const command = (n: number) => Array.from({ length: n }, (_, i) => (i % 3 === 0 ? i : `value-${i}-é`));
+    const small = command(2_000);
+    const large = command(16_000);
+    const perArg = (args: Array<string | number>) => {
+      const started = process.hrtime.bigint();
+      encodeCommand(args);
+      return Number(process.hrtime.bigint() - started) / args.length;
+    };
+    let a = Infinity;
+    let b = Infinity;
+    for (let round = 0; round < 5; round++) {
+      a = Math.min(a, perArg(small));
+      b = Math.min(b, perArg(large));
+    }
+    expect(b / a).toBeLessThan(2.5);
+  });
+
+  it('refuses no arguments and numbers that are not finite', () => {
     expect(() => encodeCommand([])).toThrow(RangeError);
     expect(() => encodeCommand(['SET', 'k', Number.NaN])).toThrow(/finite number/);
   });
