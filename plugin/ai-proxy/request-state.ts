@@ -1,12 +1,12 @@
 /**
  * What one request through the AI proxy is known to be, decided by the request phases and read by the
- * later ones: the provider picked for its route, the OpenAI API it addresses (unset for protocol
- * `original`), the model the client asked for and the one sent upstream, whether the client asked for a
+ * later ones: the provider picked for its route, the OpenAI API it addresses and how (unset for
+ * protocol `original` and passed-through paths), how its body is read, the model the client asked for and the one sent upstream, whether the client asked for a
  * streaming answer, and the status of the answer once its headers arrive (0 before). Plain data: the
  * modules that decide each field set it.
  */
 import type { ProviderConfig } from './config/provider-config.ts';
-import type { ApiName } from './providers/types.ts';
+import type { ApiName, Operation } from './apis/api-table.ts';
 import type { RequestLimits } from './limits/request-limits.ts';
 import type { CacheState } from './cache/cache-state.ts';
 
@@ -24,6 +24,12 @@ export interface RecoveryInputs {
 
 export class RequestState {
   api?: ApiName;
+  /** What the API does with the request's method: how its body is read, whether usage is recorded. */
+  operation?: Operation;
+  /** How this request's body is read: `json` gathered and mapped; `multipart` streamed, `model` mapped while `multipartBoundary` is set; else unread. */
+  body: 'json' | 'multipart' | 'unread' = 'unread';
+  /** The boundary of a multipart body whose `model` field is still being looked for. */
+  multipartBoundary?: string;
   requestModel?: string;
   upstreamModel?: string;
   /** The upstream path and query. */

@@ -9,6 +9,7 @@ import type { AiProxyConfig } from './config/plugin-config.ts';
 import { RequestState } from './request-state.ts';
 import { handleRequestHeaders } from './request/request-headers.ts';
 import { handleRequestBody } from './request/request-body.ts';
+import { handleMultipartBody } from './request/multipart-body.ts';
 import { ResponseRelay } from './response/response-relay.ts';
 import { replyError } from './errors.ts';
 import { RequestLimits } from './limits/request-limits.ts';
@@ -34,18 +35,21 @@ export class AiProxyStream extends HttpContext<HigressRootContext<AiProxyConfig>
 
   override onRequestBody(bodySize: number, endOfStream: boolean): HookResult {
     const state = this.state;
-    if (!state || state.provider.protocol === 'original' || state.api === 'models') return Action.Continue;
-    return handleRequestBody(this, state, bodySize, endOfStream);
+    if (!state || state.body === 'unread') return Action.Continue;
+    if (state.body === 'json') return handleRequestBody(this, state, bodySize, endOfStream);
+    const boundary = state.multipartBoundary;
+    return boundary === undefined ? Action.Continue : handleMultipartBody(this, state, boundary, bodySize, endOfStream);
   }
 
   /**
-   * A chat or embeddings body is checked and rewritten at its end of stream, which trailers would skip
-   * (and on the Higress build release the held headers unrewritten): such requests are refused.
+   * A JSON body is checked and rewritten at its end of stream, which trailers would skip (and on the
+   * Higress build release the held headers unrewritten), and the start of a multipart body held for its
+   * model field would be lost: such requests are refused.
    */
   override onRequestTrailers(): HookResult {
     const state = this.state;
-    if (!state || state.provider.protocol === 'original' || state.api === undefined || state.api === 'models') return Action.Continue;
-    replyError(this, { status: 400, code: 'unsupported_trailers', message: 'request trailers are not supported: send the JSON body without trailers' });
+    if (!state || state.body === 'unread' || (state.body === 'multipart' && state.multipartBoundary === undefined)) return Action.Continue;
+    replyError(this, { status: 400, code: 'unsupported_trailers', message: `request trailers are not supported: send the ${state.body === 'json' ? 'JSON body' : 'multipart form'} without trailers` });
     return Action.Pause;
   }
 

@@ -3,11 +3,12 @@
  * consumed (Envoy neither forwards nor buffers it), and at the end the whole body is put back into the
  * last chunk's buffer. Envoy ≥1.33 and Envoy ≤1.32/Higress 1.27 differ in how they report buffered
  * bodies (the older ones lag one chunk); consuming chunks sees every chunk exactly once on both.
+ * `holdBodyWhile` gathers the same way only until the plugin has seen what it needs of the start.
  * `streamChunks` processes a body chunk by chunk and forwards each at once.
  */
 import { Action } from './abi.ts';
 import { readBuffer, replaceBuffer } from './buffers.ts';
-import { concatBytes } from './codec.ts';
+import { concatBytes, ownBuffer } from './codec.ts';
 import type { HookResult, HttpContext } from './contexts.ts';
 
 const TYPES = { request: 'request body', response: 'response body' } as const;
@@ -16,6 +17,8 @@ const EMPTY = new ArrayBuffer(0);
 interface Held {
   parts: ArrayBuffer[];
   size: number;
+  /** `holdBodyWhile`: the size the start was last looked at. */
+  tried?: number;
 }
 
 /** The chunks `bufferBody` has consumed so far, per stream and direction. */
@@ -75,6 +78,41 @@ export function bufferBody(
   const body = concatBytes(parts.parts);
   if (parts.parts.length > 1 || parts.size !== bodySize) replaceBuffer(TYPES[direction], body);
   return complete(body);
+}
+
+/**
+ * In a body hook: consumes chunks while `decide` answers `'more'` for the start of the body gathered so
+ * far, then puts that start back (as `decide` returned it, or unchanged for `undefined`) in front of the
+ * current chunk and forwards everything, the rest of the body unheld. `decide` is asked again only once
+ * the start has doubled (so the work stays linear in the bytes held, however small the chunks), and for
+ * the last time (`final`) at the end of stream or once `maxBytes` are held, when `'more'` counts as
+ * `undefined`.
+ */
+export function holdBodyWhile(
+  ctx: HttpContext,
+  direction: 'request' | 'response',
+  bodySize: number,
+  endOfStream: boolean,
+  maxBytes: number,
+  decide: (start: Uint8Array, final: boolean) => Uint8Array | 'more' | undefined,
+): HookResult {
+  let record = held.get(ctx);
+  if (!record) held.set(ctx, (record = {}));
+  const parts = (record[direction] ??= { parts: [], size: 0, tried: 0 });
+  const chunk = bodySize > 0 ? (readBuffer(TYPES[direction], 0, bodySize) ?? EMPTY) : EMPTY;
+  if (chunk.byteLength > 0) parts.parts.push(chunk);
+  parts.size += chunk.byteLength;
+  const final = endOfStream || parts.size >= maxBytes;
+  if (!final && parts.size < 2 * (parts.tried ?? 0)) return Action.Consume;
+  const start = parts.parts.length === 1 ? parts.parts[0]! : concatBytes(parts.parts);
+  parts.parts = [start];
+  parts.tried = parts.size;
+  const decided = decide(new Uint8Array(start), final);
+  if (decided === 'more' && !final) return Action.Consume;
+  record[direction] = undefined;
+  const forward = decided instanceof Uint8Array ? decided : undefined;
+  if (forward !== undefined || parts.size !== bodySize) replaceBuffer(TYPES[direction], forward ? ownBuffer(forward) : start);
+  return Action.Continue;
 }
 
 /**

@@ -10,7 +10,7 @@ export { HeaderMap, HeaderNames, headerValue, type HeaderMapName } from './heade
 export { log } from './log.ts';
 export { getProperty, getPropertyBoolean, getPropertyBytes, getPropertyInt64, getPropertyNumber, setProperty } from './properties.ts';
 export { BodyBuffer, appendBuffer, bufferSize, readBuffer, readText, replaceBuffer, type BodySplice, type BufferName } from './buffers.ts';
-export { bufferBody, holdsBody, streamChunks, type BufferOptions } from './body.ts';
+export { bufferBody, holdBodyWhile, holdsBody, streamChunks, type BufferOptions } from './body.ts';
 export { CalloutError, type CalloutRequest, type CalloutResponse } from './callouts.ts';
 export { sharedData, sharedQueue, type SharedValue } from './shared.ts';
 export { Counter, Gauge, Histogram, metric } from './metrics.ts';

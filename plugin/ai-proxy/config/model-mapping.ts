@@ -14,11 +14,13 @@ export interface ModelMapping {
   readonly aliases: ReadonlyMap<string, string>;
   /** The `*` target, which also names the model for a request that gives none (as in Higress); undefined when none or "". */
   readonly fallback?: string;
+  /** Whether any name maps to another (false for no `modelMapping` or one that keeps every name). */
+  readonly maps: boolean;
 }
 
 export function compileModelMapping(raw: unknown, path: string): ModelMapping {
   const at = fieldPath(path, 'modelMapping');
-  if (raw === undefined || raw === null) return { map: (m) => m, aliases: new Map(), fallback: undefined };
+  if (raw === undefined || raw === null) return { map: (m) => m, aliases: new Map(), fallback: undefined, maps: false };
   if (!isJsonObject(raw)) throw new ConfigError(at, raw, 'an object from model name (exact, "prefix*", "~regex" or "*") to target model');
   const exact = new Map<string, string>();
   const ordered: Rule[] = [];
@@ -35,6 +37,7 @@ export function compileModelMapping(raw: unknown, path: string): ModelMapping {
   return {
     aliases: exact,
     fallback: fallback || undefined,
+    maps: Boolean(fallback) || ordered.some((rule) => rule.target !== '') || [...exact.values()].some((target) => target !== ''),
     map(requested: string): string {
       const direct = exact.get(requested);
       if (direct !== undefined) return keep(requested, direct);

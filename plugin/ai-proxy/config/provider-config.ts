@@ -26,6 +26,8 @@ export interface ProviderConfig {
   tokens: TokenPicker;
   mapping: ModelMapping;
   protocol: 'openai' | 'original';
+  /** `unknownApiPolicy`: what a path naming none of the provider's APIs gets. */
+  unknownApis: 'passthrough' | 'reject';
   timeoutMs: number;
   firstByteTimeoutMs?: number;
   includeUsage: boolean;
@@ -52,7 +54,7 @@ export interface ProviderConfig {
 const KNOWN = new Set([
   'id', 'type', 'apiTokens', 'modelMapping', 'protocol', 'timeout', 'firstByteTimeout', 'githubOrg', 'apiVersion',
   'providerDomain', 'providerBasePath', 'capabilities', 'tokenStrategy', 'consumerAffinity', 'disableStreamUsageStats',
-  'maxRequestBodyBytes', 'retryOnFailure', 'failover', 'cluster', 'fallbackProviders', 'fallbackOnStatus', 'cache',
+  'maxRequestBodyBytes', 'unknownApiPolicy', 'retryOnFailure', 'failover', 'cluster', 'fallbackProviders', 'fallbackOnStatus', 'cache',
 ]);
 
 const TYPE_SETTINGS = ['githubOrg', 'apiVersion'] as const;
@@ -105,6 +107,7 @@ export function parseProviderConfig(raw: Record<string, unknown>, path: string, 
     tokens: new TokenPicker(tokens, strategy, readBoolean(json, 'consumerAffinity', path, { default: false })),
     mapping: compileModelMapping(json.modelMapping, path),
     protocol: readString(json, 'protocol', path, { oneOf: ['openai', 'original'], default: 'openai' }) as 'openai' | 'original',
+    unknownApis: readString(json, 'unknownApiPolicy', path, { oneOf: ['passthrough', 'reject'], default: spec.unknownApis }) as 'passthrough' | 'reject',
     timeoutMs: readNumber(json, 'timeout', path, { integer: true, min: 1, default: 120000 }),
     firstByteTimeoutMs: readNumber(json, 'firstByteTimeout', path, { integer: true, min: 1, optional: true }),
     includeUsage: !readBoolean(json, 'disableStreamUsageStats', path, { default: false }),

@@ -1,21 +1,16 @@
 /**
  * Where each API's requests go on the provider: the type's own path, replaced by the Higress
  * `capabilities` entry for that API when one is configured, then prefixed with `providerBasePath`
- * unless the path is already under it (Higress `applyProviderBasePath`). Computed once per
- * configuration; `protocol: original` forwards the client's path with the same prefix.
+ * unless the path is already under it (Higress `applyProviderBasePath`). A path may name the API's id
+ * segments (`/v1/files/{file_id}/content`), which take the client's ids. Computed once per
+ * configuration; `protocol: original` and passed-through paths get the client's path with the same prefix.
  */
 import { ConfigError, fieldPath, isJsonObject } from '../../sdk/config/index.ts';
+import { APIS, API_BY_CAPABILITY, type ApiSpec } from '../apis/api-table.ts';
 import type { ApiName, ProviderSettings, ProviderSpec } from '../providers/types.ts';
 
-/** Higress `ApiName` values of the APIs this plugin serves, as `capabilities` keys. */
-export const CAPABILITY_KEYS: Readonly<Record<string, ApiName>> = {
-  'openai/v1/chatcompletions': 'chat',
-  'openai/v1/embeddings': 'embeddings',
-  'openai/v1/models': 'models',
-};
-
 const PATH = /^\/[^#\s]*$/;
-const APIS: ApiName[] = ['chat', 'embeddings', 'models'];
+const ID = /\{([^{}/]*)\}/g;
 
 export interface UpstreamPaths {
   /** The upstream path (with query) per API; an API the provider lacks is absent. */
@@ -30,16 +25,37 @@ export function withBasePath(path: string, basePath: string | undefined): string
   return next === '' || next === '/' || next === '?' ? path : basePath + path;
 }
 
+/** The upstream path with the client's query appended (after the provider's own query, as Higress merges them). */
+export function withQuery(upstreamPath: string, query: string): string {
+  if (query === '') return upstreamPath;
+  return `${upstreamPath}${upstreamPath.includes('?') ? '&' : '?'}${query}`;
+}
+
+/** `template` with each `{name}` replaced by the client's id segment of that name. */
+export function fillIds(template: string, spec: ApiSpec, ids: readonly string[]): string {
+  if (ids.length === 0) return template;
+  return template.replace(ID, (_, name: string) => ids[spec.ids.indexOf(name)]!);
+}
+
+function checkIds(value: string, spec: ApiSpec, at: string): void {
+  for (const [, name] of value.matchAll(ID)) {
+    if (spec.ids.includes(name!)) continue;
+    const allowed = spec.ids.length === 0 ? 'no id segments' : spec.ids.map((id) => `{${id}}`).join(', ');
+    throw new ConfigError(at, value, `an upstream path starting with "/" whose id segments are those of ${spec.capability}: ${allowed}`);
+  }
+}
+
 function readCapabilities(raw: unknown, at: string): Partial<Record<ApiName, string>> {
   if (raw === undefined || raw === null) return {};
-  const expected = `an object from API name (${Object.keys(CAPABILITY_KEYS).join(', ')}) to upstream path`;
+  const expected = 'an object from API name (see the capabilities table, e.g. openai/v1/chatcompletions) to upstream path';
   if (!isJsonObject(raw)) throw new ConfigError(at, raw, expected);
   const paths: Partial<Record<ApiName, string>> = {};
   for (const [key, value] of Object.entries(raw)) {
-    const api = Object.hasOwn(CAPABILITY_KEYS, key) ? CAPABILITY_KEYS[key] : undefined;
-    if (api === undefined) throw new ConfigError(fieldPath(at, key), value, `nothing: this plugin serves only ${Object.keys(CAPABILITY_KEYS).join(', ')}`);
+    const spec = API_BY_CAPABILITY.get(key);
+    if (spec === undefined) throw new ConfigError(fieldPath(at, key), value, `one of the API names this plugin serves: ${[...API_BY_CAPABILITY.keys()].join(', ')}`);
     if (typeof value !== 'string' || !PATH.test(value)) throw new ConfigError(fieldPath(at, key), value, 'an upstream path starting with "/"');
-    paths[api] = value;
+    checkIds(value, spec, fieldPath(at, key));
+    paths[spec.name] = value;
   }
   return paths;
 }
@@ -53,7 +69,7 @@ export function compileUpstreamPaths(json: Record<string, unknown>, path: string
   const base = typeof basePath === 'string' ? basePath.replace(/\/+$/, '') || undefined : undefined;
   const capabilities = readCapabilities(json.capabilities, fieldPath(path, 'capabilities'));
   const api: Partial<Record<ApiName, string>> = {};
-  for (const name of APIS) {
+  for (const { name } of APIS) {
     const own = capabilities[name] ?? spec.path(name, settings);
     if (own !== undefined) api[name] = withBasePath(own, base);
   }

@@ -16,6 +16,7 @@ export const azureAiFoundry: ProviderSpec = {
     if (api === 'embeddings') return `/models/embeddings?${version}`;
     return undefined;
   },
+  unknownApis: 'reject',
   authHeaders: (token) => [['api-key', token]],
   extraHeaders: () => [],
   modelsFormat: 'openai',

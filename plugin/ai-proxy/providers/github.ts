@@ -15,8 +15,10 @@ export const github: ProviderSpec = {
     const base = settings.githubOrg ? `/orgs/${encodeURIComponent(settings.githubOrg)}/inference` : '/inference';
     if (api === 'chat') return `${base}/chat/completions`;
     if (api === 'embeddings') return `${base}/embeddings`;
-    return '/catalog/models';
+    if (api === 'models') return '/catalog/models';
+    return undefined;
   },
+  unknownApis: 'reject',
   authHeaders: (token) => [['authorization', `Bearer ${token}`]],
   extraHeaders: (settings) => [
     ['accept', 'application/vnd.github+json'],

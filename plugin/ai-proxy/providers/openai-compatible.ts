@@ -1,19 +1,14 @@
 /**
- * Any OpenAI-compatible server: `providerDomain` is its host, and the paths are OpenAI's own
- * (`/v1/chat/completions`, `/v1/embeddings`, `/v1/models`), which `providerBasePath` prefixes and
- * `capabilities` replace as on every type; `Authorization: Bearer`.
+ * Any OpenAI-compatible server: `providerDomain` is its host, and the paths are OpenAI's own (every API
+ * of the table under `/v1`), which `providerBasePath` prefixes and `capabilities` replace as on every
+ * type; `Authorization: Bearer`; other paths pass through.
  */
+import { openai } from './openai.ts';
 import type { ProviderSpec } from './types.ts';
 
-const PATHS = { chat: '/v1/chat/completions', embeddings: '/v1/embeddings', models: '/v1/models' } as const;
-
 export const openaiCompatible: ProviderSpec = {
+  ...openai,
   type: 'openai-compatible',
   required: ['providerDomain'],
-  optional: [],
   host: (settings) => settings.providerDomain!,
-  path: (api) => PATHS[api],
-  authHeaders: (token) => [['authorization', `Bearer ${token}`]],
-  extraHeaders: () => [],
-  modelsFormat: 'openai',
 };

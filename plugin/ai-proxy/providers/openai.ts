@@ -1,14 +1,14 @@
-/** OpenAI (`api.openai.com`): the client's paths unchanged under `/v1`, `Authorization: Bearer`. */
+/** OpenAI (`api.openai.com`): every API of the table at its own path under `/v1`, `Authorization: Bearer`; other paths pass through. */
+import { API_BY_NAME } from '../apis/api-table.ts';
 import type { ProviderSpec } from './types.ts';
-
-const PATHS = { chat: '/v1/chat/completions', embeddings: '/v1/embeddings', models: '/v1/models' } as const;
 
 export const openai: ProviderSpec = {
   type: 'openai',
   required: [],
   optional: [],
   host: (settings) => settings.providerDomain ?? 'api.openai.com',
-  path: (api) => PATHS[api],
+  path: (api) => `/v1${API_BY_NAME.get(api)!.path}`,
+  unknownApis: 'passthrough',
   authHeaders: (token) => [['authorization', `Bearer ${token}`]],
   extraHeaders: () => [],
   modelsFormat: 'openai',

@@ -3,8 +3,9 @@
  * extra headers, and how its answers need translating. One small object per vendor.
  */
 import type { HeaderPairs } from '../../sdk/codec.ts';
+import type { ApiName } from '../apis/api-table.ts';
 
-export type ApiName = 'chat' | 'embeddings' | 'models';
+export type { ApiName };
 
 export interface ProviderSettings {
   githubOrg?: string;
@@ -20,8 +21,10 @@ export interface ProviderSpec {
   readonly optional: ReadonlyArray<keyof ProviderSettings>;
   readonly defaultApiVersion?: string;
   host(settings: ProviderSettings): string;
-  /** The upstream path (with query) for `api`, or undefined when the provider has no such API. */
+  /** The upstream path (with query; `{…}` for the client's id segments) for `api`, or undefined when the provider has no such API. */
   path(api: ApiName, settings: ProviderSettings): string | undefined;
+  /** What a path naming no API of the provider gets unless `unknownApiPolicy` says otherwise. */
+  readonly unknownApis: 'passthrough' | 'reject';
   authHeaders(token: string): HeaderPairs;
   extraHeaders(settings: ProviderSettings): HeaderPairs;
   /** How the answer to `GET /v1/models` must be translated to OpenAI's list shape. */

@@ -1,8 +1,9 @@
 /**
- * Request body (chat and embeddings): gathered to the end of stream within the configured limit, validated
- * (UTF-8, nesting depth, a JSON object, a model — or the `*` mapping's target for a request that names
- * none, as Higress fills it in), then only `model` is rewritten by `modelMapping` and, for streaming
- * chat, `stream_options.include_usage` added unless the client set it or usage stats are disabled. Every
+ * A JSON request body (chat, completions, embeddings, responses, images, speech, moderations): gathered
+ * to the end of stream within the configured limit, validated (UTF-8, nesting depth, a JSON object, a
+ * model — or the `*` mapping's target for a request that names none, as Higress fills it in — where the
+ * API requires one), then only `model` is rewritten by `modelMapping` and, for streaming chat and
+ * completions, `stream_options.include_usage` added unless the client set it or usage stats are disabled. Every
  * other byte is forwarded as received. A body that arrives in one callback is scanned and spliced where
  * Envoy holds it; one in several chunks is gathered in JS. On the Higress build the held request
  * headers are rewritten for the upstream once the body is checked.
@@ -10,6 +11,7 @@
 import { Action, bufferBody, holdsBody, ownBuffer, type HookResult, type HttpContext } from '../../sdk/index.ts';
 import { bodySplices, parseHeldRequestBody, parseRequestBody, rewriteBody, type BodyProblem, type ParsedBody } from '../body/chat-body.ts';
 import { replyError } from '../errors.ts';
+import { streamsUsageWhenAsked } from '../apis/api-table.ts';
 import type { RequestState } from '../request-state.ts';
 import { releaseHeaders } from './request-headers.ts';
 import { admit, reservation } from '../limits/admission.ts';
@@ -35,14 +37,14 @@ function complete(ctx: HttpContext, request: RequestState, parsed: ParsedBody | 
   }
   const provider = request.provider;
   const upstreamModel = parsed.model === undefined ? provider.mapping.fallback : provider.mapping.map(parsed.model);
-  if (upstreamModel === undefined) {
+  if (upstreamModel === undefined && request.operation!.modelRequired) {
     replyError(ctx, { status: 400, code: 'missing_model', message: "you must provide a model parameter ('model')" });
     return Action.Pause;
   }
   request.requestModel = parsed.model;
   request.upstreamModel = upstreamModel;
   request.streaming = parsed.stream;
-  const edits = { model: upstreamModel === parsed.model ? undefined : upstreamModel, includeUsage: request.api === 'chat' && parsed.stream && provider.includeUsage };
+  const edits = { model: upstreamModel === parsed.model ? undefined : upstreamModel, includeUsage: streamsUsageWhenAsked(request.api) && parsed.stream && provider.includeUsage };
   const recovery = request.recovery;
   if (recovery && provider.fallbacks.length > 0) recovery.clientBody = parsed.bytes ? ownBuffer(parsed.bytes) : ctx.request.body.read();
   if (parsed.bytes) {
@@ -61,7 +63,7 @@ function complete(ctx: HttpContext, request: RequestState, parsed: ParsedBody | 
 
 function admitBody(ctx: HttpContext, request: RequestState, limits: NonNullable<RequestState['limits']>, bodyBytes: number): HookResult {
   let maxTokens: number | undefined | null = null;
-  const completes = request.api === 'chat';
+  const completes = request.api === 'chat' || request.api === 'completions' || request.api === 'responses';
   const costs = {
     tokens: (limit: RateLimit) => {
       if (completes && maxTokens === null) maxTokens = requestedMaxTokens(ctx);

@@ -11,12 +11,13 @@
  * build the headers go upstream at once and the body follows once checked.
  */
 import { Action, HeaderNames, buildTarget, log, now, setProperty, type HeaderMap, type HookResult, type HttpContext } from '../../sdk/index.ts';
-import { isJsonContentType } from '../media-types.ts';
+import { isJsonContentType, multipartBoundary } from '../media-types.ts';
 import { replyError } from '../errors.ts';
 import type { ProviderConfig } from '../config/provider-config.ts';
-import { withBasePath } from '../config/upstream-paths.ts';
+import { fillIds, withBasePath, withQuery } from '../config/upstream-paths.ts';
 import type { RequestState } from '../request-state.ts';
-import { API_METHOD, CLIENT_PATH, parseClientPath, withQuery } from './api-route.ts';
+import { isDotSegment, parseClientPath, route } from '../apis/api-match.ts';
+import { APIS, clientPath, type BodyKind } from '../apis/api-table.ts';
 import { upstreamHeaders } from './upstream-headers.ts';
 import { chooseToken } from '../failover/token-choice.ts';
 import { admit } from '../limits/admission.ts';
@@ -46,33 +47,61 @@ export function handleRequestHeaders(ctx: HttpContext, request: RequestState, en
   setProperty(CLEAR_ROUTE_CACHE, 'off');
   const headers = ctx.requestHeaders;
   const raw = headers.get(':path') ?? '/';
-  if (provider.protocol === 'original') {
-    rewriteCommon(headers, request, withBasePath(raw, provider.paths.basePath), false);
-    return request.limits ? admit(ctx, request, request.limits, NO_TOKENS) : Action.Continue;
-  }
-  const { api, path, query } = parseClientPath(raw);
-  const upstreamPath = api && provider.paths.api[api];
-  if (!api || !upstreamPath) {
-    replyError(ctx, { status: 404, code: 'unsupported_api', message: `the path ${path} is not supported by provider "${provider.id}" (type ${provider.spec.type}); supported: ${supported(provider)}` });
-    return Action.Pause;
-  }
-  request.api = api;
+  if (provider.protocol === 'original') return passThrough(ctx, request, raw);
+  const client = parseClientPath(raw);
   const method = headers.get(':method') ?? 'GET';
-  if (method !== API_METHOD[api]) {
-    replyError(ctx, { status: 405, code: 'method_not_allowed', message: `${path} accepts ${API_METHOD[api]}, not ${method}` });
+  const routed = route(client, method);
+  const template = routed.kind === 'unknown' ? undefined : provider.paths.api[routed.spec.name];
+  if (routed.kind === 'unknown' || template === undefined) return unknownApi(ctx, request, client.path, raw);
+  if (routed.kind === 'wrong-method') {
+    replyError(ctx, { status: 405, code: 'method_not_allowed', message: `${client.path} accepts ${Object.keys(routed.spec.methods).join(' or ')}, not ${method}` });
     return Action.Pause;
   }
-  if (api !== 'models') {
-    const problem = checkBodyHeaders(ctx, headers, provider, endOfStream);
-    if (problem) return problem;
-  }
-  const fullPath = query === '' ? upstreamPath : withQuery(upstreamPath, query);
+  const { spec, operation } = routed;
+  request.api = spec.name;
+  request.operation = operation;
+  const body = bodyOf(ctx, request, headers, operation.body, endOfStream);
+  if (body === undefined) return Action.Pause;
+  request.body = body;
+  const path = fillIds(template, spec, spec.name === 'model' ? mappedModelIds(request, routed.ids) : routed.ids);
+  const fullPath = client.query === '' ? path : withQuery(path, client.query);
   request.upstreamPath = fullPath;
-  if (provider.recovers) request.recovery = { startedMs: now(), query };
-  if (HOLDS_HEADERS && api !== 'models') return Action.PauseHeaders;
-  rewriteCommon(headers, request, fullPath, api !== 'models');
+  if (provider.recovers && body === 'json') request.recovery = { startedMs: now(), query: client.query };
+  if (HOLDS_HEADERS && body === 'json') return Action.PauseHeaders;
+  rewriteCommon(headers, request, fullPath, body !== 'unread');
   logRouted(request);
-  return request.limits && api === 'models' ? admit(ctx, request, request.limits, NO_TOKENS) : Action.Continue;
+  return request.limits && body !== 'json' ? admit(ctx, request, request.limits, NO_TOKENS) : Action.Continue;
+}
+
+/** The client's path (query included) under the provider's base path, with host and token rewritten; no API is assumed. */
+function passThrough(ctx: HttpContext, request: RequestState, raw: string): HookResult {
+  rewriteCommon(ctx.requestHeaders, request, withBasePath(raw, request.provider.paths.basePath), false);
+  return request.limits ? admit(ctx, request, request.limits, NO_TOKENS) : Action.Continue;
+}
+
+function unknownApi(ctx: HttpContext, request: RequestState, path: string, raw: string): HookResult {
+  const provider = request.provider;
+  if (provider.unknownApis === 'passthrough') {
+    if (!path.split('/').some(isDotSegment)) return passThrough(ctx, request, raw);
+    replyError(ctx, { status: 400, code: 'invalid_path', message: `the path ${path} has a "." or ".." segment, which would leave the provider's base path` });
+    return Action.Pause;
+  }
+  replyError(ctx, { status: 404, code: 'unsupported_api', message: `the path ${path} is not supported by provider "${provider.id}" (type ${provider.spec.type}); supported: ${supported(provider)}` });
+  return Action.Pause;
+}
+
+/** The client's model id segment mapped as a body's `model` would be (`GET /v1/models/{model}`). */
+function mappedModelIds(request: RequestState, ids: readonly string[]): readonly string[] {
+  let requested: string;
+  try {
+    requested = decodeURIComponent(ids[0]!);
+  } catch {
+    return ids;
+  }
+  const mapped = request.provider.mapping.map(requested);
+  request.requestModel = requested;
+  request.upstreamModel = mapped;
+  return mapped === requested ? ids : [encodeURIComponent(mapped)];
 }
 
 function logRouted(request: RequestState): void {
@@ -88,26 +117,37 @@ export function releaseHeaders(ctx: HttpContext, request: RequestState): void {
 
 function supported(provider: ProviderConfig): string {
   const paths = provider.paths.api;
-  return (['chat', 'embeddings', 'models'] as const)
-    .filter((api) => paths[api] !== undefined)
-    .map((api) => CLIENT_PATH[api])
+  return APIS.filter((spec) => paths[spec.name] !== undefined)
+    .map(clientPath)
     .join(', ');
 }
 
-function checkBodyHeaders(ctx: HttpContext, headers: HeaderMap, provider: ProviderConfig, endOfStream: boolean): HookResult | undefined {
+/**
+ * How the body of this request is read, after checking its headers; undefined once a local reply
+ * refused it. A multipart body is read only while its model field may need mapping.
+ */
+function bodyOf(ctx: HttpContext, request: RequestState, headers: HeaderMap, kind: BodyKind, endOfStream: boolean): RequestState['body'] | undefined {
+  if (kind === 'none' || kind === 'raw') return 'unread';
   const type = headers.get('content-type') ?? '';
-  if (!isJsonContentType(type)) {
-    replyError(ctx, { status: 415, code: 'unsupported_media_type', message: `the request body must be application/json, got ${type === '' ? 'no content-type' : JSON.stringify(type)}` });
-    return Action.Pause;
+  const json = kind !== 'multipart' && isJsonContentType(type);
+  const boundary = json || kind === 'json' ? undefined : multipartBoundary(type);
+  if (!json && boundary === undefined) {
+    const wanted = kind === 'json' ? 'application/json' : kind === 'multipart' ? 'multipart/form-data with a boundary' : 'application/json or multipart/form-data with a boundary';
+    replyError(ctx, { status: 415, code: 'unsupported_media_type', message: `the request body must be ${wanted}, got ${type === '' ? 'no content-type' : JSON.stringify(type)}` });
+    return undefined;
   }
-  const declared = Number(headers.get('content-length') ?? '0');
-  if (declared > provider.maxRequestBodyBytes) {
-    replyError(ctx, { status: 413, code: 'request_too_large', message: `the request body of ${declared} bytes exceeds the limit of ${provider.maxRequestBodyBytes} bytes` });
-    return Action.Pause;
+  const limit = request.provider.maxRequestBodyBytes;
+  const declared = json ? Number(headers.get('content-length') ?? '0') : 0;
+  if (declared > limit) {
+    replyError(ctx, { status: 413, code: 'request_too_large', message: `the request body of ${declared} bytes exceeds the limit of ${limit} bytes` });
+    return undefined;
   }
   if (endOfStream) {
-    replyError(ctx, { status: 400, code: 'missing_body', message: 'the request has no body; send a JSON object' });
-    return Action.Pause;
+    replyError(ctx, { status: 400, code: 'missing_body', message: `the request has no body; send ${json ? 'a JSON object' : 'the multipart form'}` });
+    return undefined;
   }
-  return undefined;
+  if (json) return 'json';
+  if (!request.provider.mapping.maps) return 'unread';
+  request.multipartBoundary = boundary;
+  return 'multipart';
 }

@@ -15,9 +15,10 @@
  */
 import { getProperty, log, now, type CalloutRequest, type CalloutResponse, type HttpContext } from '../../sdk/index.ts';
 import { parseRequestBody, rewriteBody } from '../body/chat-body.ts';
+import { streamsUsageWhenAsked } from '../apis/api-table.ts';
 import type { ProviderConfig } from '../config/provider-config.ts';
 import type { RecoveryInputs, RequestState } from '../request-state.ts';
-import { withQuery } from '../request/api-route.ts';
+import { withQuery } from '../config/upstream-paths.ts';
 import { calloutHeaders } from '../request/upstream-headers.ts';
 import { available, readHealth } from '../failover/token-health.ts';
 import { chooseToken, learnFromAnswer } from '../failover/token-choice.ts';
@@ -126,7 +127,7 @@ export class RecoveryAttempts {
       if (!path || 'code' in parsed) continue;
       const model = parsed.model === undefined ? provider.mapping.fallback : provider.mapping.map(parsed.model);
       if (model === undefined) continue;
-      const body = rewriteBody(parsed, { model: model === parsed.model ? undefined : model, includeUsage: request.api === 'chat' && parsed.stream && provider.includeUsage });
+      const body = rewriteBody(parsed, { model: model === parsed.model ? undefined : model, includeUsage: streamsUsageWhenAsked(request.api) && parsed.stream && provider.includeUsage });
       const index = chooseToken(provider, undefined);
       const sent = this.send(provider, index, provider.cluster!, withQuery(path, this.inputs.query), body.slice().buffer, Math.min(provider.timeoutMs, this.left()), model);
       if (sent) return true;

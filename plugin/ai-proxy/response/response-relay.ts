@@ -26,7 +26,7 @@ import { SseEventScan } from './sse-event-scan.ts';
 import { UsageTracker } from './usage.ts';
 import { RecoveryAttempts, type Answer } from './recovery.ts';
 import { learnFromAnswer } from '../failover/token-choice.ts';
-import { isEventStream } from '../media-types.ts';
+import { isEventStream, isJsonContentType } from '../media-types.ts';
 import { pairValue, retriedReply } from './retried-answer.ts';
 import { applyLimitHeaders, settleLimits } from '../limits/admission.ts';
 import { CacheWriter } from '../cache/cache-writer.ts';
@@ -48,6 +48,12 @@ function learnFromUpstream(provider: RequestState['provider'], index: number, st
   learnFromAnswer(provider, index, status, header, getProperty(ROUTE_CLUSTER));
 }
 
+
+/** How a successful answer of an API that reports usage is read: SSE events, a JSON body (or one without a type), or not at all (audio, images as bytes). */
+function usageMode(type: string | undefined): RelayMode {
+  if (type === undefined || type === '' || isJsonContentType(type)) return 'json';
+  return isEventStream(type) ? 'sse' : 'pass';
+}
 
 export class ResponseRelay {
   private mode: RelayMode = 'pass';
@@ -125,10 +131,8 @@ export class ResponseRelay {
     }
     if (this.replacement) this.mode = 'replace';
     else if (ok && request.api === 'models' && provider.spec.modelsFormat === 'github-catalog') this.mode = 'catalog';
-    else if (ok && isEventStream(headers.get('content-type'))) {
-      this.mode = 'sse';
-      this.sse = new SseEventScan(USAGE_COPY_LIMIT, (data) => this.usage.observeEvent(data));
-    } else this.mode = ok ? 'json' : 'pass';
+    else if (ok && request.operation!.usage) this.mode = usageMode(headers.get('content-type'));
+    if (this.mode === 'sse') this.sse = new SseEventScan(USAGE_COPY_LIMIT, (data) => this.usage.observeEvent(data));
     if (cache?.store && request.status === 200 && (this.mode === 'json' || this.mode === 'sse')) this.writer = new CacheWriter(cache, this.mode, headers.get('content-type') ?? '');
     if ((this.mode === 'replace' || this.mode === 'catalog') && !endOfStream) {
       headers.remove('content-length');

@@ -9,7 +9,10 @@
  * by the engine's scanner so only the usage object is parsed (`observeJson` parses it all, for what the
  * scanner declines; an unparseable body also counts in `malformedEvents`; one nested past
  * `MAX_JSON_DEPTH` is not parsed and counts in `tooDeep`). Token fields are `prompt_tokens`,
- * `completion_tokens` and `total_tokens`; a value that is not a finite number ≥ 0 is ignored (a missing
+ * `completion_tokens` and `total_tokens`, or the Responses API's (and images', transcriptions')
+ * `input_tokens` and `output_tokens`; a Responses stream event (`{"type":"response.…","response":{…}}`)
+ * carries model and usage in its `response` (`response.created` the model, `response.completed` the
+ * usage). A value that is not a finite number ≥ 0 is ignored (a missing
  * count is 0, a missing total is the sum), and a usage object without any valid count is ignored.
  */
 import { parseJson, parseScanned } from '../../sdk/json.ts';
@@ -100,10 +103,11 @@ export class UsageTracker {
       else this.malformedEvents++;
       return;
     }
-    if (this.model === undefined && typeof parsed.model === 'string' && parsed.model !== '') {
-      this.model = parsed.model;
+    const holder = isObject(parsed.response) && typeof parsed.type === 'string' && parsed.type.startsWith('response.') ? parsed.response : parsed;
+    if (this.model === undefined && typeof holder.model === 'string' && holder.model !== '') {
+      this.model = holder.model;
     }
-    this.observeUsage(parsed.usage);
+    this.observeUsage(holder.usage);
   }
 
   private observeUsage(value: unknown): void {
@@ -120,8 +124,8 @@ function isObject(value: unknown): value is JsonObject {
 function readUsage(value: unknown): Usage | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
   const object = value as JsonObject;
-  const p = object.prompt_tokens;
-  const c = object.completion_tokens;
+  const p = object.prompt_tokens ?? object.input_tokens;
+  const c = object.completion_tokens ?? object.output_tokens;
   const t = object.total_tokens;
   const prompt = typeof p === 'number' && Number.isFinite(p) && p >= 0 ? p : undefined;
   const completion = typeof c === 'number' && Number.isFinite(c) && c >= 0 ? c : undefined;

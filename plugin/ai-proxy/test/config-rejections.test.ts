@@ -15,7 +15,12 @@ const gh = { type: 'github', apiTokens: [T] };
 const provider = (extra: Record<string, unknown>) => ({ provider: { ...gh, ...extra } });
 const listed = (...entries: object[]) => ({ providers: entries });
 const TYPES = '"github", "openai", "azure-ai-foundry", "openai-compatible"';
-const FIELDS = 'id, type, apiTokens, modelMapping, protocol, timeout, firstByteTimeout, githubOrg, apiVersion, providerDomain, providerBasePath, capabilities, tokenStrategy, consumerAffinity, disableStreamUsageStats, maxRequestBodyBytes, retryOnFailure, failover, cluster, fallbackProviders, fallbackOnStatus, cache';
+const FIELDS = 'id, type, apiTokens, modelMapping, protocol, timeout, firstByteTimeout, githubOrg, apiVersion, providerDomain, providerBasePath, capabilities, tokenStrategy, consumerAffinity, disableStreamUsageStats, maxRequestBodyBytes, unknownApiPolicy, retryOnFailure, failover, cluster, fallbackProviders, fallbackOnStatus, cache';
+const CAPABILITIES = [
+  'chatcompletions', 'completions', 'embeddings', 'models', 'retrievemodel', 'responses', 'retrieveresponse', 'cancelresponse', 'responseinputitems',
+  'imagegeneration', 'imageedit', 'imagevariation', 'audiospeech', 'audiotranscription', 'audiotranslation', 'moderations', 'files', 'retrievefile',
+  'retrievefilecontent', 'batches', 'retrievebatch', 'cancelbatch',
+].map((name) => `openai/v1/${name}`).join(', ');
 const hidden = (text: string) => `a string of ${text.length} characters (not shown)`;
 const KEYS = '_match_route_, _match_domain_, _match_service_, _match_route_prefix_';
 const TOKENS = 'a non-empty array of API tokens (strings, with or without "Bearer ")';
@@ -47,7 +52,7 @@ const CASES: Array<[string, object | string, string]> = [
   ['reasoningContentMode concat', provider({ reasoningContentMode: 'concat' }), `provider.reasoningContentMode: expected ${UNSUPPORTED}, got ${hidden('concat')}`],
   ['mergeConsecutiveMessages true', provider({ mergeConsecutiveMessages: true }), `provider.mergeConsecutiveMessages: expected ${UNSUPPORTED}, got true`],
   ['a field named like a prototype member', provider({ constructor: false }), `provider.constructor: expected a known provider field (${FIELDS}), got false`],
-  ['a capability named like a prototype member', provider({ capabilities: { constructor: '/x' } }), 'provider.capabilities.constructor: expected nothing: this plugin serves only openai/v1/chatcompletions, openai/v1/embeddings, openai/v1/models, got "/x"'],
+  ['a capability named like a prototype member', provider({ capabilities: { constructor: '/x' } }), `provider.capabilities.constructor: expected one of the API names this plugin serves: ${CAPABILITIES}, got "/x"`],
   ['protocol', provider({ protocol: 'anthropic' }), 'provider.protocol: expected one of "openai", "original", got "anthropic"'],
   ['timeout negative', provider({ timeout: -5 }), 'provider.timeout: expected an integer >= 1, got -5'],
   ['timeout fractional', provider({ timeout: 1.5 }), 'provider.timeout: expected an integer >= 1, got 1.5'],
@@ -61,7 +66,10 @@ const CASES: Array<[string, object | string, string]> = [
   ['providerDomain with a scheme', provider({ type: 'openai-compatible', providerDomain: 'https://llm.example.com' }), `provider.providerDomain: expected ${DOMAIN}, got "https://llm.example.com"`],
   ['providerDomain with a path', provider({ type: 'azure-ai-foundry', providerDomain: 'x.services.ai.azure.com/models' }), `provider.providerDomain: expected ${DOMAIN}, got "x.services.ai.azure.com/models"`],
   ['providerBasePath without /', provider({ type: 'openai-compatible', providerDomain: 'llm.local', providerBasePath: 'v1' }), 'provider.providerBasePath: expected a path starting with "/", got "v1"'],
-  ['capabilities for an API this plugin does not serve', provider({ capabilities: { 'openai/v1/imagegeneration': '/images' } }), 'provider.capabilities.openai/v1/imagegeneration: expected nothing: this plugin serves only openai/v1/chatcompletions, openai/v1/embeddings, openai/v1/models, got "/images"'],
+  ['capabilities for an API this plugin does not serve', provider({ capabilities: { 'openai/v1/realtime': '/realtime' } }), `provider.capabilities.openai/v1/realtime: expected one of the API names this plugin serves: ${CAPABILITIES}, got "/realtime"`],
+  ['a capability naming an id its API does not have', provider({ capabilities: { 'openai/v1/retrievefile': '/files/{batch_id}' } }), 'provider.capabilities.openai/v1/retrievefile: expected an upstream path starting with "/" whose id segments are those of openai/v1/retrievefile: {file_id}, got "/files/{batch_id}"'],
+  ['a capability with an id on an API without ids', provider({ capabilities: { 'openai/v1/chatcompletions': '/chat/{model}' } }), 'provider.capabilities.openai/v1/chatcompletions: expected an upstream path starting with "/" whose id segments are those of openai/v1/chatcompletions: no id segments, got "/chat/{model}"'],
+  ['an unknown unknownApiPolicy', provider({ unknownApiPolicy: 'forward' }), 'provider.unknownApiPolicy: expected one of "passthrough", "reject", got "forward"'],
   ['a capability path without /', provider({ capabilities: { 'openai/v1/chatcompletions': 'chat' } }), 'provider.capabilities.openai/v1/chatcompletions: expected an upstream path starting with "/", got "chat"'],
   ['an id that looks like a token', provider({ id: T }), `provider.id: expected a provider name (this one looks like a credential and would appear in logs), got ${hidden(T)}`],
   ['modelMapping not an object', provider({ modelMapping: ['gpt-4'] }), `provider.modelMapping: expected ${MAPPING}, got an array of 1 entry`],

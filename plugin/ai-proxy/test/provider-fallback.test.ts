@@ -73,7 +73,7 @@ describe.each(MODES)('provider fallback (%s)', (mode) => {
     expect(result.client.json()).toMatchObject({ object: 'chat.completion', choices: [{ message: { content: 'Echo: hello from the test' } }] });
     expect(foundry).toHaveLength(1);
     const sent = foundry[0]!;
-    expect(sent.path).toBe('/models/chat/completions?api-version=2024-05-01-preview');
+    expect(sent.path).toBe('/models/chat/completions?api-version=2024-05-01-preview&trace=1');
     expect(sent.authority).toBe('fallback.services.ai.azure.com');
     expect(JSON.parse(Buffer.from(sent.body).toString()).model).toBe('gpt-4.1-foundry');
     expect(sent.headers.some(([k]) => k === 'authorization')).toBe(false);

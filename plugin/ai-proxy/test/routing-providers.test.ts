@@ -171,9 +171,9 @@ describe.each(MODES)('provider routing (%s)', (mode) => {
     expectNoSecrets(host, [first.result, again.result], TOKENS);
   });
 
-  it('an unknown path is answered 404 by the proxy and the next request is served', async () => {
-    const host = await aiHost(mode, { provider: { type: 'openai', apiTokens: [TOKENS[0]] } });
-    const bad = await through(host, { path: '/v1/completions', body: { model: 'gpt-4.1', prompt: 'hi' } });
+  it('an unknown path is answered 404 by the proxy under unknownApiPolicy reject, and the next request is served', async () => {
+    const host = await aiHost(mode, { provider: { type: 'openai', apiTokens: [TOKENS[0]], unknownApiPolicy: 'reject' } });
+    const bad = await through(host, { path: '/v1/fine_tuning/jobs', body: { model: 'gpt-4.1', training_file: 'file-1' } });
     expect(bad.seen).toBeUndefined();
     expect(bad.result.status).toBe(404);
     expect((bad.result.client.json() as { error: { code: string } }).error.code).toBe('unsupported_api');

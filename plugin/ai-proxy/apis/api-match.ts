@@ -1,0 +1,84 @@
+/**
+ * Which API a client request addresses: its path ends in one of the table's paths (after any prefix,
+ * so `/v1/chat/completions`, `/openai/v1/chat/completions` and `/chat/completions` are all chat;
+ * trailing slashes ignored), the longest match first, and an id segment holds any text but `.` or `..`.
+ * A path that only matches through an id segment does not name that API for a method it does not
+ * serve (`POST /v1/responses/compact` is not a response retrieval): it is not known at all. A
+ * literal path with a method its API does not serve is a wrong method. The query is kept apart.
+ */
+import { rememberLast } from '../../sdk/index.ts';
+import { APIS, type ApiSpec, type Operation } from './api-table.ts';
+
+export interface Candidate {
+  readonly spec: ApiSpec;
+  /** The id segments, as the client wrote them (still percent-encoded). */
+  readonly ids: readonly string[];
+}
+
+export interface ClientPath {
+  readonly path: string;
+  readonly query: string;
+  /** The table rows the path matches, longest first. */
+  readonly candidates: readonly Candidate[];
+}
+
+export type Routed =
+  | { readonly kind: 'api'; readonly spec: ApiSpec; readonly ids: readonly string[]; readonly operation: Operation }
+  | { readonly kind: 'wrong-method'; readonly spec: ApiSpec }
+  | { readonly kind: 'unknown' };
+
+const LONGEST_FIRST = [...APIS].sort((a, b) => b.segments.length - a.segments.length);
+const UNKNOWN: Routed = { kind: 'unknown' };
+
+/** `raw` parsed; a path repeated from the request before is not parsed again (its result is shared). */
+export const parseClientPath: (raw: string) => ClientPath = rememberLast(parse);
+
+/** Whether a path segment is `.` or `..`, percent-encoded or not. */
+export function isDotSegment(segment: string): boolean {
+  if (segment.length > 6) return false;
+  const dots = segment.replace(/%2e/gi, '.');
+  return dots === '.' || dots === '..';
+}
+
+function matchTail(spec: ApiSpec, segments: string[]): string[] | undefined {
+  const want = spec.segments;
+  const offset = segments.length - want.length;
+  if (offset < 1) return undefined;
+  let ids: string[] | undefined;
+  for (let i = 0; i < want.length; i++) {
+    const have = segments[offset + i]!;
+    const pattern = want[i]!;
+    if (pattern.charCodeAt(0) === 0x7b) {
+      if (have === '' || isDotSegment(have)) return undefined;
+      (ids ??= []).push(have);
+    } else if (have !== pattern) return undefined;
+  }
+  return ids ?? [];
+}
+
+function parse(raw: string): ClientPath {
+  const q = raw.indexOf('?');
+  const path = q < 0 ? raw : raw.slice(0, q);
+  const query = q < 0 ? '' : raw.slice(q + 1);
+  let end = path.length;
+  while (end > 0 && path.charCodeAt(end - 1) === 0x2f) end--;
+  const segments = (end === path.length ? path : path.slice(0, end)).split('/');
+  const candidates: Candidate[] = [];
+  for (const spec of LONGEST_FIRST) {
+    const ids = matchTail(spec, segments);
+    if (ids !== undefined) candidates.push({ spec, ids });
+  }
+  return { path, query, candidates };
+}
+
+/** The API and operation `method` on `client` addresses. */
+export function route(client: ClientPath, method: string): Routed {
+  const candidates = client.candidates;
+  for (let i = 0; i < candidates.length; i++) {
+    const { spec, ids } = candidates[i]!;
+    const operation = spec.methods[method];
+    if (operation !== undefined) return { kind: 'api', spec, ids, operation };
+    if (ids.length === 0) return { kind: 'wrong-method', spec };
+  }
+  return UNKNOWN;
+}
