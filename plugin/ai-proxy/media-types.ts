@@ -16,7 +16,7 @@ export const isJsonContentType: (type: string) => boolean = rememberLast(isJson)
 
 export const isEventStream = (type: string | undefined): boolean => type !== undefined && type.length >= 17 && type.slice(0, 17).toLowerCase() === 'text/event-stream';
 
-const BOUNDARY = /;\s*boundary\s*=\s*(?:"([^"]{1,70})"|([^\s;"]{1,70}))/i;
+const BOUNDARY = /;\s*boundary\s*=\s*(?:"([^"]{1,70})"|([^\s;"]{1,70}))\s*(?:;|$)/i;
 
 /** The boundary of a `multipart/form-data` content type; undefined for any other type or one without a valid boundary. */
 export function multipartBoundary(type: string): string | undefined {

@@ -3,7 +3,9 @@
  * /work/shared/reference/higress-ai-proxy.md §4) for tests and the local demo.
  *
  * Routes: POST /inference/chat/completions, POST /inference/embeddings, the same under
- * /orgs/{org}/…, and GET /catalog/models. Every request is recorded in `requests`.
+ * /orgs/{org}/…, and GET /catalog/models; and under /v1 the OpenAI API of the providers that replace it
+ * (`openai-api.ts`, same tokens, OpenAI's error shapes; `tokenBehaviour` and `rateLimited` apply there
+ * too). Every request is recorded in `requests`.
  *
  * Checks, in this order (where GitHub does not document the behaviour, the choice is marked *):
  *  1. no such route (unknown path, or a wrong method on a known path*) → 404 with api.github.com's
@@ -33,6 +35,8 @@ import {
   DEFAULT_MODELS, catalogItem, chatChunks, chatCompletion, embeddingsResponse, errorBody, notFoundBody, rateLimitAnswer,
   retirementBody, sseEvents, type ChatRequest, type EmbeddingsRequest,
 } from './responses.ts';
+import { OpenAiState, answerOpenAi, isOpenAiPath, type OpenAiIo } from './openai-api.ts';
+import { openAiError } from './openai-answers.ts';
 
 export interface FakeGitHubModelsOptions {
   /** Accepted bearer tokens (default `['ghp_fake_token']`). */
@@ -64,6 +68,8 @@ export interface RecordedRequest {
   path: string;
   headers: Record<string, string | string[] | undefined>;
   body: string;
+  /** The body as received, for bodies that are not text (multipart uploads). */
+  bytes: Buffer;
 }
 
 export interface FakeGitHubModels {
@@ -157,10 +163,37 @@ export async function startFakeGitHubModels(
     res.end();
   };
 
-  const answer = async (req: http.IncomingMessage, res: http.ServerResponse, raw: string): Promise<void> => {
+  const openAi = new OpenAiState();
+  const v1 = async (req: http.IncomingMessage, res: http.ServerResponse, bytes: Buffer, o: FakeGitHubModelsOptions): Promise<void> => {
+    const auth = /^bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+    if (!auth || !(o.tokens ?? DEFAULT_TOKENS).includes(auth[1]!)) {
+      return send(res, 401, openAiError('Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys.', 'invalid_request_error', 'invalid_api_key'));
+    }
+    const behaviour = o.tokenBehaviour?.[auth[1]!];
+    if (behaviour === 'reset') return void req.socket.destroy();
+    if (behaviour === 'rate-limited' || o.rateLimited) {
+      return send(res, 429, openAiError('Rate limit reached for requests', 'requests', 'rate_limit_exceeded'), { 'retry-after': '30', 'x-ratelimit-remaining-requests': '0' });
+    }
+    if (behaviour && 'status' in behaviour) return send(res, behaviour.status, openAiError(`token answers ${behaviour.status}`, 'server_error', null));
+    if (behaviour && 'delayMs' in behaviour) await sleep(behaviour.delayMs, undefined, { signal: closing.signal }).catch(() => undefined);
+    const io: OpenAiIo = {
+      send: (status, body, headers) => send(res, status, body, headers),
+      sendBytes: (status, body, contentType) => {
+        if (res.destroyed) return;
+        res.writeHead(status, { 'content-type': contentType, 'content-length': String(body.length) });
+        res.end(body);
+      },
+      sse: (events) => writeSse(res, events, o.sseChunking),
+    };
+    await answerOpenAi(req, bytes, io, openAi);
+  };
+
+  const answer = async (req: http.IncomingMessage, res: http.ServerResponse, raw: string, bytes: Buffer): Promise<void> => {
     const o = opts;
     if (o.delayMs) await sleep(o.delayMs, undefined, { signal: closing.signal });
-    const r = route(req.method ?? 'GET', new URL(req.url ?? '/', 'http://fake').pathname);
+    const pathname = new URL(req.url ?? '/', 'http://fake').pathname;
+    if (isOpenAiPath(pathname)) return v1(req, res, bytes, o);
+    const r = route(req.method ?? 'GET', pathname);
     if (!r) return send(res, 404, notFoundBody());
     if (o.retired) return send(res, 410, retirementBody());
 
@@ -225,9 +258,10 @@ export async function startFakeGitHubModels(
     const parts: Buffer[] = [];
     req.on('data', (c: Buffer) => parts.push(c));
     req.on('end', () => {
-      const raw = Buffer.concat(parts).toString('utf8');
-      requests.push({ method: req.method ?? '', path: req.url ?? '', headers: { ...req.headers }, body: raw });
-      answer(req, res, raw).catch((e: unknown) => {
+      const bytes = Buffer.concat(parts);
+      const raw = bytes.toString('utf8');
+      requests.push({ method: req.method ?? '', path: req.url ?? '', headers: { ...req.headers }, body: raw, bytes });
+      answer(req, res, raw, bytes).catch((e: unknown) => {
         if (closing.signal.aborted || res.destroyed) return;
         if (!res.headersSent) send(res, 500, errorBody('internal_error', String(e)));
         else res.destroy();

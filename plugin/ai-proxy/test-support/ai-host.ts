@@ -31,15 +31,16 @@ export interface ChatOptions {
   method?: string;
   headers?: Record<string, string>;
   body?: unknown;
-  chunks?: string[];
+  chunks?: Array<string | Uint8Array>;
 }
 
 export const CHAT_HEADERS = { ':method': 'POST', ':path': '/v1/chat/completions', ':authority': 'gateway.local', 'content-type': 'application/json' };
 
-/** One request through the proxy to `upstream`; `body` objects are sent as JSON. */
+/** One request through the proxy to `upstream`; `body` objects are sent as JSON, strings and bytes as they are. */
 export function send(host: Host, upstream: string, options: ChatOptions = {}): Promise<ExchangeResult> {
   const headers = { ...CHAT_HEADERS, ':path': options.path ?? CHAT_HEADERS[':path'], ':method': options.method ?? 'POST', ...options.headers };
-  const body = options.chunks ?? (options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body));
+  const raw = options.body;
+  const body = options.chunks ?? (raw === undefined ? undefined : typeof raw === 'string' || raw instanceof Uint8Array ? raw : JSON.stringify(raw));
   return host.exchange({ headers, body }, { upstream });
 }
 
