@@ -8,8 +8,10 @@
  *                [--upstream URL [--token-env GITHUB_TOKEN]] [--cluster NAME=URL]... [--quiet]
  *
  * `--cluster` maps an Envoy cluster the configuration names to a server, e.g. the Redis of rate limits:
- * `--cluster 'outbound|6379||redis.static=redis://127.0.0.1:6379'`. Prints one line per component, then
- * one line per request (not with `--quiet`) and every plugin log line. Ctrl-C stops it.
+ * `--cluster 'outbound|6379||redis.static=redis://127.0.0.1:6379'`. The bundled fake also serves
+ * OpenAI's `/v1` API, for a `--config` with an `openai` or `openai-compatible` provider. Prints one line
+ * per component, then per request (not with `--quiet`) its status and the `wasm.ai_log` the plugin
+ * wrote, and every plugin log line. Ctrl-C stops it.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -121,6 +123,8 @@ try {
       const outcome = stream.client.reset !== undefined ? `reset (${stream.client.reset})` : String(stream.client.status);
       const local = stream.localReply ? ` local reply ${stream.localReply.details}` : '';
       console.log(`${method} ${path} -> ${outcome}${local}${error ? ` gateway error: ${String(error)}` : ''}`);
+      const aiLog = stream.filterState.get('wasm.ai_log');
+      if (!args.quiet && aiLog !== undefined) console.log(`  ai_log ${Buffer.from(aiLog).toString('utf8')}`);
     },
   });
 } catch (error) {
