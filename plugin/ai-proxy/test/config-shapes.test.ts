@@ -98,8 +98,8 @@ describe.each(MODES)('configuration shapes (%s)', (mode: PluginMode) => {
     expect(header(result, 'authorization')).toBe(CLIENT_KEY);
     expect(new TextDecoder().decode(result.upstream!.body)).toBe(body);
     expect(header(result, 'x-github-api-version')).toBeUndefined();
-    expect(result.status).toBe(404);
-    expect(result.client.json()).toMatchObject({ message: 'Not Found' });
+    expect(result.status).toBe(401);
+    expect(result.client.json()).toMatchObject({ error: { code: 'invalid_api_key' } });
     expect(result.stream.localReply).toBeUndefined();
     expect(host.logs.messages('info')).toContain('ai-proxy configured: no active provider globally (traffic passes through), 0 rule(s)');
     expect(host.logs.messages('error')).toEqual([]);
@@ -112,7 +112,7 @@ describe.each(MODES)('configuration shapes (%s)', (mode: PluginMode) => {
     const plainRoute = await aiHost(mode, config, { properties: { 'xds.route_name': 'web' } });
     const results = [await chat(aiRoute), await chat(plainRoute)];
     expect(results.map(routed)).toEqual([GITHUB, { authority: 'gateway.local', path: '/v1/chat/completions', authorization: CLIENT_KEY }]);
-    expect(results.map((r) => r.status)).toEqual([200, 404]);
+    expect(results.map((r) => r.status)).toEqual([200, 401]);
     expect(plainRoute.logs.messages('info')).toContain('ai-proxy configured: no active provider globally (traffic passes through), 1 rule(s)');
     expectNoSecrets(aiRoute, [results[0]!], SECRETS);
     expectNoSecrets(plainRoute, [results[1]!], SECRETS);
@@ -122,7 +122,7 @@ describe.each(MODES)('configuration shapes (%s)', (mode: PluginMode) => {
     const host = await aiHost(mode, { _rules_: [{ _match_domain_: ['ai.local'], provider: gh }] });
     const results = [await chat(host, 'openai/gpt-4.1', 'ai.local'), await chat(host, 'openai/gpt-4.1', 'web.local')];
     expect(results.map(routed)).toEqual([GITHUB, { authority: 'web.local', path: '/v1/chat/completions', authorization: CLIENT_KEY }]);
-    expect(results.map((r) => r.status)).toEqual([200, 404]);
+    expect(results.map((r) => r.status)).toEqual([200, 401]);
     expect(host.logs.messages('info')).toContain('ai-proxy configured: no active provider globally (traffic passes through), 1 rule(s)');
     expectNoSecrets(host, results, SECRETS);
   });
