@@ -161,6 +161,19 @@ describe.each(MODES)('the OpenAI API surface (%s)', (mode) => {
   });
 });
 
+describe.each(MODES)('capabilities add APIs to a type (%s)', (mode) => {
+  it('azure-ai-foundry with openai/v1/responses: the Responses API at the configured path, with the api-key', async () => {
+    const host = await aiHost(mode, { provider: { type: 'azure-ai-foundry', providerDomain: 'res.services.ai.azure.com', apiTokens: [TOKEN], capabilities: { 'openai/v1/responses': '/v1/responses' } } });
+    const before = fake.requests.length;
+    const result = await send(host, fake.url, { path: '/v1/responses', body: { model: 'gpt-4.1', input: 'x' } });
+    expect(fake.requests[before]!.path).toBe('/v1/responses');
+    expect(fake.requests[before]!.headers['api-key']).toBe(TOKEN);
+    expect(result.client.json()).toMatchObject({ error: { code: 'invalid_api_key' } });
+    const other = await send(host, fake.url, { path: '/v1/completions', body: { model: 'gpt-4.1', prompt: 'x' } });
+    expect(other.client.json()).toMatchObject({ error: { code: 'unsupported_api' } });
+  });
+});
+
 function formWith(filename: string, content: string): FormData {
   const form = new FormData();
   form.append('purpose', 'batch');
