@@ -179,6 +179,13 @@ const uploadFile: Handler = (ctx) => {
   ctx.io.send(200, object);
 };
 
+/** DELETE of a stored object: 404 when unknown, else OpenAI's `{id, object, deleted: true}`. */
+const remove = (map: (state: OpenAiState) => Map<string, unknown>, object: string): Handler => ({ io, state, ids }) => {
+  stored(map(state), ids[0]!, object);
+  map(state).delete(ids[0]!);
+  io.send(200, { id: ids[0], object, deleted: true });
+};
+
 const list = <T>(items: Iterable<T>) => ({ object: 'list', data: [...items], has_more: false });
 
 const createBatch: Handler = (ctx) => {
@@ -207,11 +214,7 @@ const ROUTES: Array<{ pattern: RegExp; methods: Record<string, Handler> }> = [
     pattern: /^\/v1\/responses\/([^/]+)$/,
     methods: {
       GET: ({ io, state, ids }) => io.send(200, stored(state.responses, ids[0]!, 'response').response),
-      DELETE: ({ io, state, ids }) => {
-        stored(state.responses, ids[0]!, 'response');
-        state.responses.delete(ids[0]!);
-        io.send(200, { id: ids[0], object: 'response', deleted: true });
-      },
+      DELETE: remove((state) => state.responses, 'response'),
     },
   },
   {
@@ -238,11 +241,7 @@ const ROUTES: Array<{ pattern: RegExp; methods: Record<string, Handler> }> = [
     pattern: /^\/v1\/files\/([^/]+)$/,
     methods: {
       GET: ({ io, state, ids }) => io.send(200, stored(state.files, ids[0]!, 'file').object),
-      DELETE: ({ io, state, ids }) => {
-        stored(state.files, ids[0]!, 'file');
-        state.files.delete(ids[0]!);
-        io.send(200, { id: ids[0], object: 'file', deleted: true });
-      },
+      DELETE: remove((state) => state.files, 'file'),
     },
   },
   { pattern: /^\/v1\/files\/([^/]+)\/content$/, methods: { GET: ({ io, state, ids }) => io.sendBytes(200, stored(state.files, ids[0]!, 'file').data, 'application/octet-stream') } },
