@@ -33,6 +33,13 @@ describe('API routing', () => {
     expect(route(parseClientPath('/v1/files/batches'), 'GET')).toMatchObject({ kind: 'api', spec: { name: 'file' }, ids: ['batches'] });
     expect(route(parseClientPath('/v1/chat/completions'), 'POST')).toMatchObject({ kind: 'api', spec: { name: 'chat' } });
     expect(route(parseClientPath('/v1/files/..'), 'GET')).toEqual({ kind: 'unknown' });
+    expect(route(parseClientPath('/v1/files/a%2Fb'), 'GET')).toEqual({ kind: 'unknown' });
+    expect(route(parseClientPath('/v1/vector_stores/vs_1/files/file-1'), 'DELETE')).toEqual({ kind: 'unknown' });
+    expect(route(parseClientPath('/v1/vector_stores/vs_1/files'), 'GET')).toEqual({ kind: 'unknown' });
+    expect(route(parseClientPath('/v1/containers/c1/files/f1/content'), 'GET')).toEqual({ kind: 'unknown' });
+    expect(route(parseClientPath('/openai/v1/files/f1/content'), 'GET')).toMatchObject({ kind: 'api', spec: { name: 'file.content' } });
+    expect(route(parseClientPath('/files'), 'GET')).toMatchObject({ kind: 'api', spec: { name: 'files' } });
+    expect(route(parseClientPath('/openai/deployments/gpt-4o/chat/completions'), 'POST')).toMatchObject({ kind: 'api', spec: { name: 'chat' } });
     expect(route(parseClientPath('/v1/files/%2E%2e/content'), 'GET')).toEqual({ kind: 'unknown' });
   });
 

@@ -1,10 +1,13 @@
 /**
- * Which API a client request addresses: its path ends in one of the table's paths (after any prefix,
- * so `/v1/chat/completions`, `/openai/v1/chat/completions` and `/chat/completions` are all chat;
- * trailing slashes ignored), the longest match first, and an id segment holds any text but `.` or `..`.
- * A path that only matches through an id segment does not name that API for a method it does not
- * serve (`POST /v1/responses/compact` is not a response retrieval): it is not known at all. A
- * literal path with a method its API does not serve is a wrong method. The query is kept apart.
+ * Which API a client request addresses: its path is one of the table's paths after a version segment
+ * (`/v1/files`, `/openai/v1/files`) or alone (`/files`), trailing slashes ignored, the longest match
+ * first; chat, embeddings and the model list also after any other prefix
+ * (`/openai/deployments/gpt-4o/chat/completions`), as before the other APIs were known. So a path
+ * under another API (`/v1/vector_stores/vs_1/files/f1`) never names the Files API. An id segment holds
+ * any text that does not decode to `.` or `..` or hold a `/` or `\`. A path that only matches through
+ * an id segment does not name that API for a method it does not serve (`POST /v1/responses/compact`
+ * is not a response retrieval): it is not known at all. A literal path with a method its API does not
+ * serve is a wrong method. The query is kept apart.
  */
 import { rememberLast } from '../../sdk/index.ts';
 import { APIS, type ApiSpec, type Operation } from './api-table.ts';
@@ -33,23 +36,32 @@ const UNKNOWN: Routed = { kind: 'unknown' };
 /** `raw` parsed; a path repeated from the request before is not parsed again (its result is shared). */
 export const parseClientPath: (raw: string) => ClientPath = rememberLast(parse);
 
-/** Whether a path segment is `.` or `..`, percent-encoded or not. */
-export function isDotSegment(segment: string): boolean {
-  if (segment.length > 6) return false;
-  const dots = segment.replace(/%2e/gi, '.');
-  return dots === '.' || dots === '..';
+const VERSION = /^v\d+[a-z]*\d*$/;
+const ANY_PREFIX = new Set(['chat', 'embeddings', 'models']);
+const PERCENT = /%[0-9a-fA-F]{2}/g;
+
+/**
+ * Whether a path segment could step out of the path it is in: `.` or `..` (with any `;parameters`, as
+ * some servers strip them) or holding `/` or `\`, after percent-decoding (invalid escapes stay as written).
+ */
+export function isUnsafeSegment(segment: string): boolean {
+  const decoded = segment.includes('%') ? segment.replace(PERCENT, (escape) => String.fromCharCode(parseInt(escape.slice(1), 16))) : segment;
+  const semicolon = decoded.indexOf(';');
+  const name = semicolon < 0 ? decoded : decoded.slice(0, semicolon);
+  return name === '.' || name === '..' || decoded.includes('/') || decoded.includes('\\');
 }
 
 function matchTail(spec: ApiSpec, segments: string[]): string[] | undefined {
   const want = spec.segments;
   const offset = segments.length - want.length;
   if (offset < 1) return undefined;
+  if (offset > 1 && !ANY_PREFIX.has(spec.name) && !VERSION.test(segments[offset - 1]!)) return undefined;
   let ids: string[] | undefined;
   for (let i = 0; i < want.length; i++) {
     const have = segments[offset + i]!;
     const pattern = want[i]!;
     if (pattern.charCodeAt(0) === 0x7b) {
-      if (have === '' || isDotSegment(have)) return undefined;
+      if (have === '' || isUnsafeSegment(have)) return undefined;
       (ids ??= []).push(have);
     } else if (have !== pattern) return undefined;
   }

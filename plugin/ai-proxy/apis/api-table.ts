@@ -4,7 +4,8 @@
  * standing for an id segment, and per method how the request body is handled and whether the answer's
  * usage is recorded. Body kinds: `json` is gathered, validated and has only `model` mapped; `multipart`
  * streams through with its `model` field mapped when that part comes early; `either` is one of the two
- * by content type; `raw` streams through unread; `none` has no body to read.
+ * by content type; `upload` is multipart without a model field, streamed unread; `raw` streams through
+ * unread; `none` has no body to read.
  */
 export type ApiName =
   | 'chat' | 'completions' | 'embeddings' | 'models' | 'model'
@@ -13,7 +14,7 @@ export type ApiName =
   | 'audio.speech' | 'audio.transcriptions' | 'audio.translations'
   | 'moderations' | 'files' | 'file' | 'file.content' | 'batches' | 'batch' | 'batch.cancel';
 
-export type BodyKind = 'json' | 'multipart' | 'either' | 'raw' | 'none';
+export type BodyKind = 'json' | 'multipart' | 'either' | 'upload' | 'raw' | 'none';
 
 export interface Operation {
   readonly body: BodyKind;
@@ -62,7 +63,7 @@ export const APIS: readonly ApiSpec[] = [
   api('audio.transcriptions', 'openai/v1/audiotranscription', '/audio/transcriptions', { POST: op('multipart', true) }),
   api('audio.translations', 'openai/v1/audiotranslation', '/audio/translations', { POST: op('multipart', true) }),
   api('moderations', 'openai/v1/moderations', '/moderations', { POST: op('json') }),
-  api('files', 'openai/v1/files', '/files', { GET: READ, POST: op('multipart') }),
+  api('files', 'openai/v1/files', '/files', { GET: READ, POST: op('upload') }),
   api('file', 'openai/v1/retrievefile', '/files/{file_id}', { GET: READ, DELETE: READ }),
   api('file.content', 'openai/v1/retrievefilecontent', '/files/{file_id}/content', { GET: READ }),
   api('batches', 'openai/v1/batches', '/batches', { GET: READ, POST: op('raw') }),

@@ -48,6 +48,15 @@ describe('findModelField', () => {
     );
   });
 
+  it('takes only real delimiters (CRLF before, spaces and CRLF or -- after) and refuses two model fields', () => {
+    const longer = Buffer.from('--b\r\nContent-Disposition: form-data; name="prompt"\r\n\r\nx\r\n--bX\r\nContent-Disposition: form-data; name="model"\r\n\r\nfake\r\n--b \t\r\nContent-Disposition: form-data; name="model"\r\n\r\nreal\r\n--b--');
+    expect(findModelField(new Uint8Array(longer), 'b', true)).toMatchObject({ kind: 'model', model: 'real' });
+    const twice = multipartBody([{ name: 'model', value: 'a' }, { name: 'model', value: 'b' }, { name: 'file', value: 'x', filename: 'f' }], 'b');
+    expect(findModelField(new Uint8Array(twice), 'b', true)).toEqual({ kind: 'none', reason: 'the body has more than one model field' });
+    const inLine = Buffer.from('x--b\r\nContent-Disposition: form-data; name="model"\r\n\r\nm\r\n--b--');
+    expect(findModelField(new Uint8Array(inLine), 'b', true).kind).toBe('none');
+  });
+
   it('reads quoted names, empty parts, and stops at the closing delimiter', () => {
     const body = Buffer.from('preamble\r\n--b\r\n\r\n\r\n--b\r\nContent-Disposition: form-data; name=model\r\n\r\ngpt-4.1\r\n--b--\r\n');
     expect(findModelField(new Uint8Array(body), 'b', true)).toMatchObject({ kind: 'model', model: 'gpt-4.1' });

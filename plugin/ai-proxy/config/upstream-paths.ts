@@ -31,10 +31,21 @@ export function withQuery(upstreamPath: string, query: string): string {
   return `${upstreamPath}${upstreamPath.includes('?') ? '&' : '?'}${query}`;
 }
 
-/** `template` with each `{name}` replaced by the client's id segment of that name. */
+/** An id as a query value: decoded, then encoded whole, so it cannot add parameters. */
+function queryValue(id: string): string {
+  try {
+    return encodeURIComponent(decodeURIComponent(id));
+  } catch {
+    return encodeURIComponent(id);
+  }
+}
+
+/** `template` with each `{name}` replaced by the client's id segment of that name (in the query, as one encoded value). */
 export function fillIds(template: string, spec: ApiSpec, ids: readonly string[]): string {
   if (ids.length === 0) return template;
-  return template.replace(ID, (_, name: string) => ids[spec.ids.indexOf(name)]!);
+  const q = template.indexOf('?');
+  const fill = (part: string, inQuery: boolean) => part.replace(ID, (_, name: string) => (inQuery ? queryValue(ids[spec.ids.indexOf(name)]!) : ids[spec.ids.indexOf(name)]!));
+  return q < 0 ? fill(template, false) : fill(template.slice(0, q), false) + fill(template.slice(q), true);
 }
 
 function checkIds(value: string, spec: ApiSpec, at: string): void {

@@ -16,7 +16,7 @@ import { replyError } from '../errors.ts';
 import type { ProviderConfig } from '../config/provider-config.ts';
 import { fillIds, withBasePath, withQuery } from '../config/upstream-paths.ts';
 import type { RequestState } from '../request-state.ts';
-import { isDotSegment, parseClientPath, route } from '../apis/api-match.ts';
+import { isUnsafeSegment, parseClientPath, route } from '../apis/api-match.ts';
 import { APIS, clientPath, type BodyKind } from '../apis/api-table.ts';
 import { upstreamHeaders } from './upstream-headers.ts';
 import { chooseToken } from '../failover/token-choice.ts';
@@ -47,12 +47,12 @@ export function handleRequestHeaders(ctx: HttpContext, request: RequestState, en
   setProperty(CLEAR_ROUTE_CACHE, 'off');
   const headers = ctx.requestHeaders;
   const raw = headers.get(':path') ?? '/';
-  if (provider.protocol === 'original') return passThrough(ctx, request, raw);
   const client = parseClientPath(raw);
+  if (provider.protocol === 'original') return passThrough(ctx, request, client.path, raw);
   const method = headers.get(':method') ?? 'GET';
   const routed = route(client, method);
   const template = routed.kind === 'unknown' ? undefined : provider.paths.api[routed.spec.name];
-  if (routed.kind === 'unknown' || template === undefined) return unknownApi(ctx, request, client.path, raw);
+  if (routed.kind === 'unknown' || template === undefined || (routed.kind === 'wrong-method' && provider.unknownApis === 'passthrough')) return unknownApi(ctx, request, client.path, raw);
   if (routed.kind === 'wrong-method') {
     replyError(ctx, { status: 405, code: 'method_not_allowed', message: `${client.path} accepts ${Object.keys(routed.spec.methods).join(' or ')}, not ${method}` });
     return Action.Pause;
@@ -68,24 +68,27 @@ export function handleRequestHeaders(ctx: HttpContext, request: RequestState, en
   request.upstreamPath = fullPath;
   if (provider.recovers && body === 'json') request.recovery = { startedMs: now(), query: client.query };
   if (HOLDS_HEADERS && body === 'json') return Action.PauseHeaders;
-  rewriteCommon(headers, request, fullPath, body !== 'unread');
+  rewriteCommon(headers, request, fullPath, body !== 'unread', !HOLDS_HEADERS);
   logRouted(request);
   return request.limits && body !== 'json' ? admit(ctx, request, request.limits, NO_TOKENS) : Action.Continue;
 }
 
-/** The client's path (query included) under the provider's base path, with host and token rewritten; no API is assumed. */
-function passThrough(ctx: HttpContext, request: RequestState, raw: string): HookResult {
-  rewriteCommon(ctx.requestHeaders, request, withBasePath(raw, request.provider.paths.basePath), false);
+/**
+ * The client's path (query included) under the provider's base path, with host and token rewritten; no
+ * API is assumed. A segment that could step out of the base path is refused.
+ */
+function passThrough(ctx: HttpContext, request: RequestState, path: string, raw: string): HookResult {
+  if (path.split('/').some(isUnsafeSegment)) {
+    replyError(ctx, { status: 400, code: 'invalid_path', message: `the path ${path} has a segment that is "." or ".." or holds "/" or "\\" once decoded, which could leave the provider's base path` });
+    return Action.Pause;
+  }
+  rewriteCommon(ctx.requestHeaders, request, withBasePath(raw, request.provider.paths.basePath), false, !HOLDS_HEADERS);
   return request.limits ? admit(ctx, request, request.limits, NO_TOKENS) : Action.Continue;
 }
 
 function unknownApi(ctx: HttpContext, request: RequestState, path: string, raw: string): HookResult {
   const provider = request.provider;
-  if (provider.unknownApis === 'passthrough') {
-    if (!path.split('/').some(isDotSegment)) return passThrough(ctx, request, raw);
-    replyError(ctx, { status: 400, code: 'invalid_path', message: `the path ${path} has a "." or ".." segment, which would leave the provider's base path` });
-    return Action.Pause;
-  }
+  if (provider.unknownApis === 'passthrough') return passThrough(ctx, request, path, raw);
   replyError(ctx, { status: 404, code: 'unsupported_api', message: `the path ${path} is not supported by provider "${provider.id}" (type ${provider.spec.type}); supported: ${supported(provider)}` });
   return Action.Pause;
 }
@@ -129,10 +132,10 @@ function supported(provider: ProviderConfig): string {
 function bodyOf(ctx: HttpContext, request: RequestState, headers: HeaderMap, kind: BodyKind, endOfStream: boolean): RequestState['body'] | undefined {
   if (kind === 'none' || kind === 'raw') return 'unread';
   const type = headers.get('content-type') ?? '';
-  const json = kind !== 'multipart' && isJsonContentType(type);
+  const json = (kind === 'json' || kind === 'either') && isJsonContentType(type);
   const boundary = json || kind === 'json' ? undefined : multipartBoundary(type);
   if (!json && boundary === undefined) {
-    const wanted = kind === 'json' ? 'application/json' : kind === 'multipart' ? 'multipart/form-data with a boundary' : 'application/json or multipart/form-data with a boundary';
+    const wanted = kind === 'json' ? 'application/json' : kind === 'either' ? 'application/json or multipart/form-data with a boundary' : 'multipart/form-data with a boundary';
     replyError(ctx, { status: 415, code: 'unsupported_media_type', message: `the request body must be ${wanted}, got ${type === '' ? 'no content-type' : JSON.stringify(type)}` });
     return undefined;
   }
@@ -147,7 +150,7 @@ function bodyOf(ctx: HttpContext, request: RequestState, headers: HeaderMap, kin
     return undefined;
   }
   if (json) return 'json';
-  if (!request.provider.mapping.maps) return 'unread';
+  if (kind === 'upload' || !request.provider.mapping.maps) return 'unread';
   request.multipartBoundary = boundary;
   return 'multipart';
 }

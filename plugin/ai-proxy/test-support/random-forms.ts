@@ -29,16 +29,14 @@ const part = (b: string): fc.Arbitrary<TestPart> =>
 
 export const randomForm = boundary.chain((b) => fc.array(part(b), { maxLength: 6 }).map((parts) => ({ boundary: b, parts, body: multipartBody(parts, b) })));
 
-/** The model a correct reader finds: the first field named `model` before any file part, if its value is UTF-8. */
+/** The model a correct reader finds: the one field named `model` before any file part, if its value is UTF-8. */
 export function referenceModel(parts: TestPart[]): string | undefined {
-  for (const p of parts) {
-    if (p.filename !== undefined) return undefined;
-    if (p.name !== 'model') continue;
-    try {
-      return new TextDecoder('utf-8', { fatal: true }).decode(p.value as Uint8Array);
-    } catch {
-      return undefined;
-    }
+  const before = parts.slice(0, parts.findIndex((p) => p.filename !== undefined) >>> 0);
+  const models = before.filter((p) => p.name === 'model');
+  if (models.length !== 1) return undefined;
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(models[0]!.value as Uint8Array);
+  } catch {
+    return undefined;
   }
-  return undefined;
 }

@@ -31,7 +31,7 @@ async function upload(host: Host, path: string, body: Buffer, chunk = body.lengt
   return { result, seen: fake.requests.at(-1)! };
 }
 
-const forwardedLength = (result: ExchangeResult) => result.upstream!.headers.find(([name]) => name === 'content-length')?.[1];
+const forwardedLength = (result: ExchangeResult) => result.stream.upstream.headers?.find(([name]) => name === 'content-length')?.[1];
 
 const swapped = (body: Buffer, from: string, to: string) => Buffer.from(body.toString('latin1').replace(from, to), 'latin1');
 
@@ -82,6 +82,13 @@ describe.each(MODES)('multipart uploads (%s)', (mode) => {
     const json = await send(host, fake.url, { path: '/v1/images/edits', body: { model: 'my-image', prompt: 'add a hat', images: [{ image_url: 'https://example.com/cat.png' }] } });
     expect(JSON.parse(fake.requests.at(-1)!.body).model).toBe('gpt-image-1');
     expect(json.status).toBe(200);
+  });
+
+  it('the first-byte timeout stays off uploads on the Higress build, as on every request that does not stream', async () => {
+    const host = await openai(mode, { ...MAPPED, firstByteTimeout: 5000 });
+    const { result } = await upload(host, '/v1/audio/transcriptions', multipartBody(audio('my-transcribe')));
+    const timeout = result.stream.upstream.headers?.find(([name]) => name === 'x-envoy-upstream-rq-first-byte-timeout-ms')?.[1];
+    expect(timeout).toBe(mode === 'envoy' ? '5000' : undefined);
   });
 
   it('refuses what it cannot forward safely: no boundary, no body, trailers while the start is held', async () => {

@@ -101,8 +101,10 @@ describe.each(MODES)('the OpenAI API surface (%s)', (mode) => {
     expect((await through(host, { path: `/v1/batches/${batch.id}/cancel` })).result.client.json()).toMatchObject({ status: 'cancelling' });
   });
 
-  it('a known path with a method its API does not serve is 405, naming the methods it does', async () => {
-    const host = await aiHost(mode, compatible());
+  it('a known path with a method its API does not serve: 405 naming the methods under reject, forwarded under passthrough', async () => {
+    const forwarded = await through(await aiHost(mode, compatible()), { path: '/v1/chat/completions?limit=3', method: 'GET' });
+    expect(forwarded.seen!.path).toBe('/v1/chat/completions?limit=3');
+    const host = await aiHost(mode, compatible({ unknownApiPolicy: 'reject' }));
     const get = await through(host, { path: '/v1/responses', method: 'GET' });
     expect(get.seen).toBeUndefined();
     expect(get.result.status).toBe(405);
@@ -121,10 +123,18 @@ describe.each(MODES)('the OpenAI API surface (%s)', (mode) => {
     const compact = await through(host, { path: '/v1/responses/compact', body: { model: 'my-gpt', input: 'x' } });
     expect(compact.seen!.path).toBe('/openai/v1/responses/compact');
     expect(JSON.parse(compact.seen!.body).model).toBe('my-gpt');
-    const escape = await through(host, { path: '/v1/files/%2e%2e/%2E%2e/admin', method: 'GET' });
-    expect(escape.seen).toBeUndefined();
-    expect(escape.result.client.json()).toMatchObject({ error: { code: 'invalid_path' } });
-    expectNoSecrets(host, [result, compact.result, escape.result], [TOKEN, 'sk-client-own-key', 'client-x-key']);
+    for (const path of ['/v1/files/%2e%2e/%2E%2e/admin', '/v1/files/..%2F..%2Fadmin/content', '/v1/x/..%5Cadmin', '/v1/files/..;x/content']) {
+      const escape = await through(host, { path, method: 'GET' });
+      expect(escape.seen).toBeUndefined();
+      expect(escape.result.client.json()).toMatchObject({ error: { code: 'invalid_path' } });
+    }
+    const original = await through(await aiHost(mode, compatible({ protocol: 'original', providerBasePath: '/openai' })), { path: '/v1/../../admin', method: 'GET' });
+    expect(original.seen).toBeUndefined();
+    expect(original.result.client.json()).toMatchObject({ error: { code: 'invalid_path' } });
+    const nested = await through(host, { path: '/v1/vector_stores/vs_1/files/file-123', method: 'DELETE' });
+    expect(nested.seen!.path).toBe('/openai/v1/vector_stores/vs_1/files/file-123');
+    expect(filterState(nested.result, 'ai_log')).toBeUndefined();
+    expectNoSecrets(host, [result, compact.result], [TOKEN, 'sk-client-own-key', 'client-x-key']);
   });
 
   it('unknownApiPolicy reject: other paths get the 404 naming every path the provider serves', async () => {
@@ -148,9 +158,13 @@ describe.each(MODES)('the OpenAI API surface (%s)', (mode) => {
   });
 
   it('capabilities: a path with the API\'s id segments takes the client\'s ids; content types are checked per API', async () => {
-    const host = await aiHost(mode, compatible({ capabilities: { 'openai/v1/retrievefile': '/storage/{file_id}/meta?v=2', 'openai/v1/responses': '/v2/respond' } }));
+    const host = await aiHost(mode, compatible({ capabilities: { 'openai/v1/retrievefile': '/storage/{file_id}/meta?v=2', 'openai/v1/retrievefilecontent': '/blob?id={file_id}', 'openai/v1/responses': '/v2/respond' } }));
     const file = await through(host, { path: '/v1/files/file-abc?x=1', method: 'GET' });
     expect(file.seen!.path).toBe('/storage/file-abc/meta?v=2&x=1');
+    const content = await through(host, { path: '/v1/files/a%26admin%3D1/content', method: 'GET' });
+    expect(content.seen!.path).toBe('/blob?id=a%26admin%3D1');
+    const injected = await through(host, { path: '/v1/files/a&admin=1/content', method: 'GET' });
+    expect(injected.seen!.path).toBe('/blob?id=a%26admin%3D1');
     const respond = await through(host, { path: '/v1/responses', body: { model: 'my-gpt', input: 'x' } });
     expect(respond.seen!.path).toBe('/v2/respond');
     const form = await through(host, { path: '/v1/responses', body: 'x', headers: { 'content-type': 'multipart/form-data; boundary=b' } });
