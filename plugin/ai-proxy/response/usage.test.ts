@@ -122,3 +122,32 @@ describe('non-streaming', () => {
     expect(tracker.malformedEvents).toBe(1);
   });
 });
+
+describe('the Responses API and other token names', () => {
+  const created = '{"type":"response.created","response":{"id":"resp_1","model":"gpt-4.1-2025","usage":null},"sequence_number":0}';
+  const delta = '{"type":"response.output_text.delta","delta":"the \\"usage\\": {} text","sequence_number":1}';
+  const completed = '{"type":"response.completed","response":{"id":"resp_1","model":"gpt-4.1-2025","usage":{"input_tokens":7,"output_tokens":3,"total_tokens":10}},"sequence_number":2}';
+
+  it('takes the model from response.created and the usage from response.completed, inside `response`', () => {
+    const tracker = track([created, delta, completed]);
+    expect(tracker.model).toBe('gpt-4.1-2025');
+    expect(tracker.usage).toEqual({ promptTokens: 7, completionTokens: 3, totalTokens: 10 });
+  });
+
+  it('reads usage from response.incomplete and response.failed as well, and nothing from an event of another type', () => {
+    expect(track([completed.replace('response.completed', 'response.incomplete')]).usage?.totalTokens).toBe(10);
+    expect(track([completed.replace('response.completed', 'response.failed')]).usage?.totalTokens).toBe(10);
+    const other = track([completed.replace('"type":"response.completed"', '"type":"transcript.text.done"')]);
+    expect(other.usage).toBeUndefined();
+    expect(other.model).toBeUndefined();
+  });
+
+  it('reads input_tokens/output_tokens at the top level (JSON answers, transcriptions, images)', () => {
+    const tracker = new UsageTracker();
+    tracker.observeAnswer(new TextEncoder().encode('{"id":"resp_2","object":"response","model":"gpt-4.1","usage":{"input_tokens":4,"output_tokens":2,"total_tokens":6}}'));
+    expect(tracker.usage).toEqual({ promptTokens: 4, completionTokens: 2, totalTokens: 6 });
+    const transcript = track(['{"type":"transcript.text.done","text":"hi","usage":{"type":"tokens","input_tokens":14,"output_tokens":45,"total_tokens":59}}']);
+    expect(transcript.usage).toEqual({ promptTokens: 14, completionTokens: 45, totalTokens: 59 });
+    expect(track(['{"usage":{"type":"duration","seconds":3}}']).usage).toBeUndefined();
+  });
+});

@@ -72,6 +72,17 @@ describe.each(MODES)('multipart uploads (%s)', (mode) => {
     expect(filterState(farSent.result, 'ai_log')).not.toHaveProperty('upstream_model');
   });
 
+  it.each([
+    ['/v1/audio/translations', audio('my-transcribe'), 'my-transcribe', 'gpt-4o-transcribe'],
+    ['/v1/images/variations', [{ name: 'model', value: 'my-image' }, { name: 'image', value: binaryFile(300), filename: 'a.png' }], 'my-image', 'gpt-image-1'],
+  ] as const)('%s: the model field mapped like transcriptions', async (path, parts, from, to) => {
+    const host = await openai(mode, MAPPED);
+    const body = multipartBody([...parts]);
+    const { result, seen } = await upload(host, path, body, 50);
+    expect(result.status).toBe(200);
+    expect(seen.bytes.equals(swapped(body, from, to))).toBe(true);
+  });
+
   it('image edits take multipart or JSON; a quoted boundary is read', async () => {
     const host = await openai(mode, MAPPED);
     const quoted = 'quoted boundary:1';
