@@ -43,7 +43,7 @@ for (const spec of WORLDS) {
     }
 
     async function aiLog(step: string): Promise<Record<string, unknown> | undefined> {
-      for (let i = 0; i < 50; i++) {
+      for (let i = 0; i < 100; i++) {
         const found = aiLogOf(world.output(), step);
         if (found !== null) return found;
         await new Promise((resolve) => setTimeout(resolve, 50));
