@@ -8,14 +8,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeGitHubModels, type FakeGitHubModels } from '../plugin/ai-proxy/fake/github-models.ts';
 import { checkCounters, checkStep, wireRequest } from '../plugin/ai-proxy/test-support/scenario-check.ts';
-import { SCENARIOS, type Scenario } from '../plugin/ai-proxy/test-support/scenarios.ts';
+import { SCENARIOS, fakeOptionsFor, type Scenario } from '../plugin/ai-proxy/test-support/scenarios.ts';
 import { STEP_HEADER, aiLogOf, counterOf } from './envoy-bootstrap.ts';
 import { WORLDS, startWorld, type StartedWorld } from './container-world.ts';
 import { dockerUnavailableReason } from './docker.ts';
 
 const reason = dockerUnavailableReason();
 if (reason) console.warn(`e2e (containers) skipped: ${reason}`);
-const FAKE_DEFAULTS = { tokens: undefined, tokenBehaviour: undefined, rateLimited: undefined, sseChunking: undefined, models: undefined };
 
 function headersOf(response: Response): Record<string, string> {
   const out: Record<string, string> = {};
@@ -52,7 +51,7 @@ for (const spec of WORLDS) {
     }
 
     it.each(rows.map((s, i) => [s.name, s, i] as const))('%s', async (_name, scenario: Scenario, index: number) => {
-      fake.setOptions({ ...FAKE_DEFAULTS, ...scenario.fake });
+      fake.setOptions(fakeOptionsFor(scenario));
       if (scenario.needsRedis) await world.flushRedis();
       const before = await stats();
       for (const [i, step] of scenario.steps.entries()) {

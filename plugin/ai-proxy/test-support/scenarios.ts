@@ -58,6 +58,11 @@ export interface Scenario {
   needsRedis?: boolean;
 }
 
+/** The fake's options for a scenario: its own over the fake's defaults (what an earlier row set is undone). */
+export const fakeOptionsFor = (scenario: Scenario): Partial<FakeGitHubModelsOptions> => ({
+  tokens: undefined, tokenBehaviour: undefined, rateLimited: undefined, sseChunking: undefined, models: undefined, ...scenario.fake,
+});
+
 const github = (extra: Record<string, unknown> = {}) => ({ provider: { type: 'github', apiTokens: [TOKEN], modelMapping: { 'gpt-4.1': 'openai/gpt-4.1' }, ...extra } });
 const chat = (extra: Record<string, unknown> = {}): ScenarioRequest => ({
   method: 'POST', path: '/v1/chat/completions', headers: { 'content-type': 'application/json', authorization: 'Bearer sk-client-own' },

@@ -11,7 +11,7 @@ import { REDIS_SKIP, startRedis, type RedisServer } from '../../../harness/test/
 import { startFakeGitHubModels, type FakeGitHubModels } from '../fake/github-models.ts';
 import { MODES, aiHost, filterState, type PluginMode } from '../test-support/ai-host.ts';
 import { checkCounters, checkStep, wireRequest, type Observed } from '../test-support/scenario-check.ts';
-import { REDIS_CLUSTER, ROUTE, SCENARIOS, UPSTREAM_CLUSTER, type Scenario } from '../test-support/scenarios.ts';
+import { REDIS_CLUSTER, ROUTE, SCENARIOS, UPSTREAM_CLUSTER, fakeOptionsFor, type Scenario } from '../test-support/scenarios.ts';
 
 let fake: FakeGitHubModels;
 let redis: RedisServer | undefined;
@@ -24,7 +24,6 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-const FAKE_DEFAULTS = { tokens: undefined, tokenBehaviour: undefined, rateLimited: undefined, sseChunking: undefined, models: undefined };
 
 function observed(result: ExchangeResult, before: number): Observed {
   return {
@@ -37,7 +36,7 @@ function observed(result: ExchangeResult, before: number): Observed {
 }
 
 async function run(mode: PluginMode, scenario: Scenario): Promise<Host> {
-  fake.setOptions({ ...FAKE_DEFAULTS, ...scenario.fake });
+  fake.setOptions(fakeOptionsFor(scenario));
   const clusters: Record<string, string> = { [UPSTREAM_CLUSTER]: fake.url };
   if (redis) clusters[REDIS_CLUSTER] = redis.url;
   if (scenario.needsRedis) await redis!.command('FLUSHALL');
