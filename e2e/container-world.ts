@@ -2,8 +2,11 @@
  * One container world for the end-to-end runs, with testcontainers: a gateway image (Envoy 1.27 as
  * Higress 2.0/2.1 ship it, a current Envoy, or Higress's own gateway image, whose Envoy runs the static
  * bootstrap directly) loading its target's module, a Redis container on a shared network, and the fake
- * upstream on the host reached as `host.testcontainers.internal`. Ports are mapped by testcontainers,
- * the gateway is ready when Envoy's admin `/ready` answers 200, and everything is removed on `stop`.
+ * upstream on the host reached as `host.testcontainers.internal` (through testcontainers' port
+ * forwarder, or for the benchmark directly through Docker's `host-gateway`, which keeps an SSH tunnel
+ * out of the measured path). Ports are mapped by testcontainers, the gateway is ready when Envoy's
+ * admin `/ready` answers 200 (a gateway that exits fails at once with its last log lines), access logs
+ * are flushed every 20 ms (Envoy's default is 10 s), and everything is removed on `stop`.
  */
 import { readFileSync } from 'node:fs';
 import { GenericContainer, Network, TestContainers, Wait, type StartedNetwork, type StartedTestContainer } from 'testcontainers';
@@ -16,7 +19,7 @@ export interface WorldSpec {
   image: string;
   /** The module this gateway loads (`dist/…`). */
   module: string;
-  /** Higress's image starts pilot-agent by default; its Envoy is run directly. */
+  /** Higress's image starts its proxy script by default; its Envoy is run directly. */
   entrypoint?: string[];
 }
 
@@ -46,8 +49,8 @@ export interface StartedWorld {
  * Starts Redis and the gateway with one listener per spec; `modules` maps the file names the specs
  * name to the files on this machine.
  */
-export async function startWorld(spec: WorldSpec, listeners: ListenerSpec[], modules: Record<string, string>, upstreamPort: number): Promise<StartedWorld> {
-  await TestContainers.exposeHostPorts(upstreamPort);
+export async function startWorld(spec: WorldSpec, listeners: ListenerSpec[], modules: Record<string, string>, upstreamPort: number, options: { direct?: boolean; logs?: boolean } = {}): Promise<StartedWorld> {
+  if (!options.direct) await TestContainers.exposeHostPorts(upstreamPort);
   const network: StartedNetwork = await new Network().start();
   const started: StartedTestContainer[] = [];
   try {
@@ -60,15 +63,16 @@ export async function startWorld(spec: WorldSpec, listeners: ListenerSpec[], mod
         { content: bootstrap, target: `${PLUGIN_DIR}/envoy.json` },
         ...Object.entries(modules).map(([name, file]) => ({ content: readFileSync(file), target: `${PLUGIN_DIR}/${name}` })),
       ])
-      .withCommand(['-c', `${PLUGIN_DIR}/envoy.json`, '--concurrency', '1', '--log-level', 'warn', '--component-log-level', 'wasm:info'])
+      .withCommand(['-c', `${PLUGIN_DIR}/envoy.json`, '--concurrency', '1', '--file-flush-interval-msec', '20', '--log-level', 'warn', '--component-log-level', 'wasm:info'])
       .withExposedPorts(ADMIN_PORT, ...listeners.map((_, i) => listenerPort(i)))
-      .withWaitStrategy(Wait.forHttp('/ready', ADMIN_PORT).forStatusCode(200))
+      .withWaitStrategy(Wait.forHttp('/ready', ADMIN_PORT, { abortOnContainerExit: true }).forStatusCode(200))
       .withStartupTimeout(120_000);
     if (spec.entrypoint) gateway = gateway.withEntrypoint(spec.entrypoint);
+    if (options.direct) gateway = gateway.withExtraHosts([{ host: 'host.testcontainers.internal', ipAddress: 'host-gateway' }]);
     const container = await gateway.start();
     started.push(container);
     let output = '';
-    (await container.logs()).on('data', (chunk: Buffer | string) => (output += chunk.toString()));
+    if (options.logs !== false) (await container.logs()).on('data', (chunk: Buffer | string) => (output += chunk.toString()));
     const base = `http://${container.getHost()}`;
     return {
       spec,

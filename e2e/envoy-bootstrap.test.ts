@@ -39,7 +39,7 @@ describe('envoy bootstrap', () => {
     expect(aiLogOf(output, '1-0-5')).toEqual({ api: 'chat', status: 200 });
     expect(aiLogOf(output, '1-1-6')).toBeUndefined();
     expect(aiLogOf(output, '1-2-7')).toBeNull();
-    const stats = { stats: [{ name: 'wasmcustom.ai_proxy.route.ai-route.model.m.requests', value: 3 }, { name: 'cluster.x.upstream_rq', value: 9 }] };
+    const stats = { stats: [{ name: 'wasmcustom.ai_proxy.route.ai-route.model.m.requests', value: 3 }, { name: 'cluster.x.upstream_rq', value: 9 }, { histograms: { supported_quantiles: [] } } as { name?: string }] };
     expect(counterOf(stats, 'ai_proxy.route.ai-route.model.m.requests')).toBe(3);
     expect(counterOf(stats, 'ai_proxy.route.other.requests')).toBeUndefined();
   });

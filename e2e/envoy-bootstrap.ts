@@ -96,8 +96,11 @@ export function aiLogOf(output: string, step: string): Record<string, unknown> |
   return value === '-' || value === '' ? undefined : (JSON.parse(value) as Record<string, unknown>);
 }
 
-/** A counter from Envoy's `/stats?format=json`: custom Wasm metrics carry a prefix (`wasmcustom.`), so the plugin's name is matched at the end. */
-export function counterOf(stats: { stats?: Array<{ name: string; value?: number }> }, name: string): number | undefined {
-  const found = stats.stats?.find((s) => s.name === name || s.name.endsWith(`.${name}`));
+/**
+ * A counter from Envoy's `/stats?format=json`: custom Wasm metrics carry a prefix (`wasmcustom.`), so
+ * the plugin's name is matched at the end; the histograms entry at the end of the list has no name.
+ */
+export function counterOf(stats: { stats?: Array<{ name?: string; value?: number }> }, name: string): number | undefined {
+  const found = stats.stats?.find((s) => typeof s.name === 'string' && (s.name === name || s.name.endsWith(`.${name}`)));
   return found?.value;
 }

@@ -35,14 +35,14 @@ for (const spec of WORLDS) {
     afterAll(async () => {
       await world?.stop();
       await fake?.close();
-    });
+    }, 60_000);
 
-    async function stats(): Promise<{ stats?: Array<{ name: string; value?: number }> }> {
-      return (await fetch(`${world.adminUrl}/stats?format=json`)).json() as Promise<{ stats?: Array<{ name: string; value?: number }> }>;
+    async function stats(): Promise<{ stats?: Array<{ name?: string; value?: number }> }> {
+      return (await fetch(`${world.adminUrl}/stats?format=json`)).json() as Promise<{ stats?: Array<{ name?: string; value?: number }> }>;
     }
 
     async function aiLog(step: string): Promise<Record<string, unknown> | undefined> {
-      for (let i = 0; i < 100; i++) {
+      for (let i = 0; i < 240; i++) {
         const found = aiLogOf(world.output(), step);
         if (found !== null) return found;
         await new Promise((resolve) => setTimeout(resolve, 50));
