@@ -51,7 +51,7 @@ describe.each(MODES)('random multipart uploads (%s)', (mode: PluginMode) => {
         expect(Buffer.from(s.upstream.body).equals(want)).toBe(true);
         mapped[want.equals(body) ? 'no' : 'yes']++;
       }),
-      runs(mode === 'wasm' ? 800 : 300),
+      runs(mode === 'wasm' ? 400 : 200),
     );
     expect(mapped.yes).toBeGreaterThan(0);
     expect(mapped.no).toBeGreaterThan(0);
