@@ -5,6 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { runs } from '../test-support/hostile.ts';
 import { APIS } from './api-table.ts';
 import { parseClientPath, route } from './api-match.ts';
 
@@ -22,6 +23,7 @@ describe('API routing', () => {
           expect(routed).toMatchObject({ kind: 'api', spec: { name: spec.name }, ids: ids.slice(0, spec.ids.length) });
         }
       }),
+      runs(300),
     );
   });
 
@@ -59,7 +61,7 @@ describe('API routing', () => {
           if (!s.startsWith('{')) expect(tail[i]).toBe(s);
         });
       }),
-      { numRuns: 3000 },
+      runs(3000),
     );
   });
 });

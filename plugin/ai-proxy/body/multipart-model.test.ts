@@ -5,6 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { runs } from '../test-support/hostile.ts';
 import { findModelField } from './multipart-model.ts';
 import { randomForm, referenceModel } from '../test-support/random-forms.ts';
 import { multipartBody } from '../test-support/multipart.ts';
@@ -22,7 +23,7 @@ describe('findModelField', () => {
         expect(found).toMatchObject({ kind: 'model', model: want });
         if (found.kind === 'model') expect(Buffer.from(body.subarray(found.valueStart, found.valueEnd)).toString('utf8')).toBe(want);
       }),
-      { numRuns: 1500 },
+      runs(1500),
     );
   });
 
@@ -34,7 +35,7 @@ describe('findModelField', () => {
         if (start.kind === 'more') return;
         expect(start).toEqual(whole);
       }),
-      { numRuns: 1500 },
+      runs(1500),
     );
   });
 
@@ -45,6 +46,7 @@ describe('findModelField', () => {
         expect(['model', 'more', 'none']).toContain(found.kind);
         if (final) expect(found.kind).not.toBe('more');
       }),
+      runs(300),
     );
   });
 

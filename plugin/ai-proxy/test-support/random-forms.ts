@@ -27,7 +27,15 @@ const part = (b: string): fc.Arbitrary<TestPart> =>
     filename: fc.option(fc.constantFrom('a.mp3', 'image.png', 'x'), { nil: undefined }),
   });
 
-export const randomForm = boundary.chain((b) => fc.array(part(b), { maxLength: 6 }).map((parts) => ({ boundary: b, parts, body: multipartBody(parts, b) })));
+/** Half of the forms open with a model field a mapping knows, as the OpenAI SDKs write them. */
+const leading = fc.option(fc.constantFrom('model', 'gpt-4o').map((value): TestPart => ({ name: 'model', value: new TextEncoder().encode(value) })), { nil: undefined });
+
+export const randomForm = boundary.chain((b) =>
+  fc.tuple(leading, fc.array(part(b), { maxLength: 6 })).map(([first, rest]) => {
+    const parts = first ? [first, ...rest] : rest;
+    return { boundary: b, parts, body: multipartBody(parts, b) };
+  }),
+);
 
 /** The model a correct reader finds: the one field named `model` before any file part, if its value is UTF-8. */
 export function referenceModel(parts: TestPart[]): string | undefined {
