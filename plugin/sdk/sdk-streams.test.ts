@@ -105,6 +105,32 @@ describe.each(MODES)('SDK streams (%s)', (mode) => {
     });
   });
 
+  describe('holdBodyWhile', () => {
+    const hold = async (chunks: string[], extra: Record<string, string> = {}) => {
+      const host = await start(() => bodies);
+      const s = host.newHttpStream();
+      s.sendRequestHeaders(req('hold-start', extra));
+      chunks.forEach((chunk, i) => s.sendRequestBody(chunk, i === chunks.length - 1));
+      s.sendResponseHeaders({ ':status': '200' }, true);
+      return { forwarded: text(s.upstream.body), decides: Number(s.client.header('x-decide-calls')), final: s.client.header('x-final') };
+    };
+
+    it('holds the start until the plugin decides, forwards its answer in front of the rest, then everything unheld', async () => {
+      const body = 'abcdefghijklmnopqrstuvwxyz|the rest, with a second | kept';
+      const oneByOne = await hold([...body]);
+      expect(oneByOne.forwarded).toBe('ABCDEFGHIJKLMNOPQRSTUVWXYZ|the rest, with a second | kept');
+      expect(oneByOne.decides).toBeLessThanOrEqual(7);
+      expect(oneByOne.final).toBe('false');
+      expect((await hold([body.slice(0, 5), body.slice(5)])).forwarded).toBe(oneByOne.forwarded);
+    });
+
+    it('asks a last time at the end of stream or at maxBytes, and forwards the start unchanged when the answer is still "more"', async () => {
+      expect(await hold(['no', ' bar', ' at all'])).toMatchObject({ forwarded: 'no bar at all', final: 'true' });
+      const long = 'x'.repeat(40);
+      expect(await hold([long, long, '|late'], { 'x-limit': '64' })).toMatchObject({ forwarded: `${long}${long}|late`, final: 'true' });
+    });
+  });
+
   describe('streamChunks on SSE', () => {
     it('forwards each transformed chunk as it arrives and replaces the empty last chunk', async () => {
       const host = await start(() => bodies);

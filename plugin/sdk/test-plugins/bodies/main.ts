@@ -4,7 +4,10 @@
  * `limitBytes: n`), `buffer-response` (bufferBody on the response; the client gets
  * `{"wrapped":<body as text>}`), `sse` (streamChunks on the response; every `data: ` becomes `data: >`,
  * and an empty end-of-stream chunk is replaced by `data: [END]\n\n`), `edit` (each request chunk goes on
- * wrapped as `<` + chunk + `>` with the typed body API, its size reported in `x-sizes`). Response headers report
+ * wrapped as `<` + chunk + `>` with the typed body API, its size reported in `x-sizes`), `hold-start`
+ * (holdBodyWhile with `x-limit` bytes at most, default 64: the start is held until it holds a `|`, then
+ * what comes before it goes on in upper case; how often it was looked at, and whether the last look was
+ * final, in `x-decide-calls` and `x-final`). Response headers report
  * `x-complete-calls` (how often a bufferBody completion ran on the request) and `x-body-calls` (body
  * callbacks seen on the request).
  */
@@ -14,6 +17,8 @@ import {
   RootContext,
   bufferBody,
   decodeUtf8,
+  holdBodyWhile,
+  utf8,
   registerRootContext,
   streamChunks,
   type HookResult,
@@ -42,8 +47,24 @@ class Bodies extends HttpContext {
 
   sizes: number[] = [];
 
+  decideCalls = 0;
+  final = false;
+  decided = false;
+
   override onRequestBody(bodySize: number, endOfStream: boolean): HookResult {
     this.bodyCalls++;
+    if (this.mode === 'hold-start') {
+      if (this.decided) return Action.Continue;
+      return holdBodyWhile(this, 'request', bodySize, endOfStream, this.limit ?? 64, (start, final) => {
+        this.decideCalls++;
+        this.final = final;
+        const bar = start.indexOf(0x7c);
+        if (bar < 0 && !final) return 'more';
+        this.decided = true;
+        if (bar < 0) return undefined;
+        return utf8.encode(utf8.decode(start.subarray(0, bar)).toUpperCase() + utf8.decode(start.subarray(bar)));
+      });
+    }
     if (this.mode === 'edit') {
       this.sizes.push(this.request.body.size);
       this.request.body.prepend('<');
@@ -71,6 +92,10 @@ class Bodies extends HttpContext {
     this.responseHeaders.set('x-complete-calls', String(this.completeCalls));
     this.responseHeaders.set('x-body-calls', String(this.bodyCalls));
     if (this.mode === 'edit') this.responseHeaders.set('x-sizes', this.sizes.join(','));
+    if (this.mode === 'hold-start') {
+      this.responseHeaders.set('x-decide-calls', String(this.decideCalls));
+      this.responseHeaders.set('x-final', String(this.final));
+    }
     if (this.mode === 'buffer-response') this.responseHeaders.remove('content-length');
     return Action.Continue;
   }
