@@ -8,7 +8,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHost } from '../harness/src/index.ts';
 import { startGateway } from '../harness/src/serve/gateway.ts';
-import { REDIS_SKIP, startRedis, type RedisServer } from '../harness/test/support/redis-server.ts';
+import { REDIS_SKIP } from '../harness/test/support/redis-server.ts';
+import { useRedis } from '../harness/test/support/use-redis.ts';
 import { startFakeGitHubModels, type FakeGitHubModels } from '../plugin/ai-proxy/fake/github-models.ts';
 import { plugin } from '../plugin/ai-proxy/test-support/ai-host.ts';
 import { REDIS_CLUSTER, ROUTE, SCENARIOS, UPSTREAM_CLUSTER } from '../plugin/ai-proxy/test-support/scenarios.ts';
@@ -17,21 +18,19 @@ import { STEP_HEADER } from './envoy-bootstrap.ts';
 import { runOverHttp } from './http-scenario.ts';
 
 let fake: FakeGitHubModels;
-let redis: RedisServer | undefined;
+const redis = useRedis();
 beforeAll(async () => {
   fake = await startFakeGitHubModels();
-  if (!REDIS_SKIP) redis = await startRedis();
 });
 afterAll(async () => {
   await fake.close();
-  await redis?.stop();
 });
 
 describe('the scenario table over HTTP through the harness gateway (Higress build)', () => {
   it.each(SCENARIOS.map((s) => [s.name, s] as const))('%s', async (_name, scenario) => {
-    if (scenario.needsRedis && !redis) return console.warn(`scenario "${scenario.name}" ${REDIS_SKIP}`);
+    if (scenario.needsRedis && !redis()) return console.warn(`scenario "${scenario.name}" ${REDIS_SKIP}`);
     const clusters: Record<string, string> = { [UPSTREAM_CLUSTER]: fake.url };
-    if (redis) clusters[REDIS_CLUSTER] = redis.url;
+    if (redis()) clusters[REDIS_CLUSTER] = redis()!.url;
     const host = await createHost({ ...pluginSource(plugin, 'wasm'), pluginConfig: scenario.config, clock: 'real', properties: { route_name: ROUTE, cluster_name: UPSTREAM_CLUSTER }, clusters });
     const logs = new Map<string, Record<string, unknown> | undefined>();
     const gateway = await startGateway({
@@ -53,7 +52,7 @@ describe('the scenario table over HTTP through the harness gateway (Higress buil
           const value = host.metrics.find(name, 'counter')?.value;
           return value === undefined ? undefined : Number(value);
         },
-        flushRedis: async () => void (await redis!.command('FLUSHALL')),
+        flushRedis: async () => void (await redis()!.command('FLUSHALL')),
       };
       expect(await runOverHttp(scenario, target, fake)).toEqual([]);
     } finally {

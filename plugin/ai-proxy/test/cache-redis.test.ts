@@ -4,29 +4,24 @@
  * streamed answer too; Redis stopped or silent is a miss (the request goes upstream, one warning, a
  * metric), never a failed request.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { ExchangeResult, Host, HostOptions, UpstreamHandler } from '../../../harness/src/index.ts';
-import { REDIS_SKIP, silentServer, startRedis, type RedisServer } from '../../../harness/test/support/redis-server.ts';
+import { REDIS_SKIP, silentServer, startRedis } from '../../../harness/test/support/redis-server.ts';
+import { useRedis } from '../../../harness/test/support/use-redis.ts';
 import { CHAT_HEADERS, MODES, TOKEN, aiHost, chatBody, expectNoSecrets, filterState, type PluginMode } from '../test-support/ai-host.ts';
 
 const REDIS_MODES = MODES.filter((m) => m !== 'envoy');
 const CLUSTER = 'outbound|6379||redis.static';
 const encoder = new TextEncoder();
 
-let server: RedisServer;
-beforeAll(async () => {
-  if (!REDIS_SKIP) server = (await startRedis())!;
-});
-afterAll(async () => {
-  await server?.stop();
-});
+const redis = useRedis();
 const hosts: Host[] = [];
 afterEach(async () => {
   for (const host of hosts.splice(0)) {
     expectNoSecrets(host, [], [TOKEN]);
     host.close();
   }
-  if (!REDIS_SKIP) await server.command('FLUSHALL');
+  if (!REDIS_SKIP) await redis()!.command('FLUSHALL');
 });
 
 function upstream() {
@@ -55,7 +50,7 @@ const metric = (host: Host, name: string) => Number(host.metrics.all().find((m) 
 
 describe.skipIf(!!REDIS_SKIP)(`Redis response cache${REDIS_SKIP ? ` — ${REDIS_SKIP}` : ''}`, () => {
   it('an answer one gateway stored is a hit on another, plain and streamed, byte for byte; SET with PX ttl', async () => {
-    const [first, second] = [await cacheHost('wasm', server.url), await cacheHost('node', server.url)];
+    const [first, second] = [await cacheHost('wasm', redis()!.url), await cacheHost('node', redis()!.url)];
     const up = upstream();
     const miss = await ask(first, up.handler);
     await first.idle();
@@ -63,10 +58,10 @@ describe.skipIf(!!REDIS_SKIP)(`Redis response cache${REDIS_SKIP ? ` — ${REDIS_
     expect([header(miss, 'x-cache'), header(hit, 'x-cache')]).toEqual(['MISS', 'HIT']);
     expect(hit.client.text).toBe(miss.client.text);
     expect(up.calls()).toBe(1);
-    const keys = (await server.command('KEYS', 'ai-proxy-cache:*')).split('\r\n').filter((l) => l.startsWith('ai-proxy-cache:'));
+    const keys = (await redis()!.command('KEYS', 'ai-proxy-cache:*')).split('\r\n').filter((l) => l.startsWith('ai-proxy-cache:'));
     expect(keys).toHaveLength(1);
     expect(keys[0]).toMatch(/^ai-proxy-cache:[0-9a-f]{64}$/);
-    const ttl = Number((await server.command('PTTL', keys[0]!)).slice(1));
+    const ttl = Number((await redis()!.command('PTTL', keys[0]!)).slice(1));
     expect(ttl).toBeGreaterThan(110_000);
     expect(ttl).toBeLessThanOrEqual(120_000);
     const streamed = chatBody('openai/gpt-4.1', { stream: true, messages: [{ role: 'user', content: 'another question' }] });

@@ -6,9 +6,10 @@
  * metric) or closed (503); an entry pasted from Higress's `cluster-key-rate-limit` and
  * `ai-token-ratelimit` limiting as Higress's own (`rejected_code`, `rejected_msg`).
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { ExchangeResult, Host, HostOptions, UpstreamHandler } from '../../../harness/src/index.ts';
-import { REDIS_SKIP, silentServer, startRedis, type RedisServer } from '../../../harness/test/support/redis-server.ts';
+import { REDIS_SKIP, silentServer, startRedis } from '../../../harness/test/support/redis-server.ts';
+import { useRedis } from '../../../harness/test/support/use-redis.ts';
 import { CHAT_HEADERS, MODES, TOKEN, aiHost, chatBody, expectNoSecrets, type PluginMode } from '../test-support/ai-host.ts';
 
 const REDIS_MODES = MODES.filter((m) => m !== 'envoy');
@@ -16,13 +17,7 @@ const CLUSTER = 'outbound|6379||redis.static';
 const PASSWORD = 'sekret-redis-pass';
 const encoder = new TextEncoder();
 
-let server: RedisServer;
-beforeAll(async () => {
-  if (!REDIS_SKIP) server = (await startRedis())!;
-});
-afterAll(async () => {
-  await server?.stop();
-});
+const redis = useRedis();
 
 const hosts: Host[] = [];
 afterEach(async () => {
@@ -30,7 +25,7 @@ afterEach(async () => {
     expectNoSecrets(host, [], [TOKEN, PASSWORD]);
     host.close();
   }
-  if (!REDIS_SKIP) await server.command('FLUSHALL');
+  if (!REDIS_SKIP) await redis()!.command('FLUSHALL');
 });
 
 function answer(usage = { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 }): UpstreamHandler {
@@ -73,7 +68,7 @@ describe.skipIf(!!REDIS_SKIP)(`Redis rate limits${REDIS_SKIP ? ` — ${REDIS_SKI
   });
 
   it.each(REDIS_MODES)('reserves tokens on Redis and corrects them with the usage; the plugin clock names the window (%s)', async (mode) => {
-    const host = await redisLimitHost(mode, [{ name: 'tpd', counts: 'tokens', window: 'day', limit: 1000, backend: 'redis' }], server.url);
+    const host = await redisLimitHost(mode, [{ name: 'tpd', counts: 'tokens', window: 'day', limit: 1000, backend: 'redis' }], redis()!.url);
     const body = chatBody('openai/gpt-4.1', { max_tokens: 200 });
     const estimate = Math.ceil(JSON.stringify(body).length / 4) + 200;
     const handler = answer({ prompt_tokens: 40, completion_tokens: 20, total_tokens: 60 });
@@ -83,17 +78,17 @@ describe.skipIf(!!REDIS_SKIP)(`Redis rate limits${REDIS_SKIP ? ` — ${REDIS_SKI
     expect(statuses).toEqual([...Array<number>(fits).fill(200), ...Array<number>(20 - fits).fill(429)]);
     await host.idle();
     const index = Math.floor(Number(host.clock.wallNs() / 1_000_000n) / 86_400_000);
-    expect(bulk(await server.command('GET', `ai-proxy-ratelimit:{tpd}::${index}`))).toBe(String(fits * 60));
-    const ttl = Number((await server.command('PTTL', `ai-proxy-ratelimit:{tpd}::${index}`)).slice(1));
+    expect(bulk(await redis()!.command('GET', `ai-proxy-ratelimit:{tpd}::${index}`))).toBe(String(fits * 60));
+    const ttl = Number((await redis()!.command('PTTL', `ai-proxy-ratelimit:{tpd}::${index}`)).slice(1));
     expect(ttl).toBeGreaterThan(86_400_000);
   });
 
   it.each(REDIS_MODES)('a request reset while its decision is on the way gets its reservation back when the answer arrives (%s)', async (mode) => {
-    const host = await redisLimitHost(mode, [{ name: 'tpd', counts: 'tokens', window: 'day', limit: 100000, backend: 'redis' }], server.url, { workers: 1 });
+    const host = await redisLimitHost(mode, [{ name: 'tpd', counts: 'tokens', window: 'day', limit: 100000, backend: 'redis' }], redis()!.url, { workers: 1 });
     expect((await chat(host, answer())).status).toBe(200);
     await host.idle();
     const index = Math.floor(Number(host.clock.wallNs() / 1_000_000n) / 86_400_000);
-    const counter = async () => bulk(await server.command('GET', `ai-proxy-ratelimit:{tpd}::${index}`));
+    const counter = async () => bulk(await redis()!.command('GET', `ai-proxy-ratelimit:{tpd}::${index}`));
     expect(await counter()).toBe('15');
     const before = host.redisCalls.length;
     const s = host.newHttpStream();
@@ -165,7 +160,7 @@ describe.skipIf(!!REDIS_SKIP)(`Redis rate limits${REDIS_SKIP ? ` — ${REDIS_SKI
       show_limit_quota_header: true,
       redis: { service_name: 'redis.static', service_port: 6379, timeout: 500 },
     };
-    const host = await redisLimitHost(mode, [higress], server.url);
+    const host = await redisLimitHost(mode, [higress], redis()!.url);
     const handler = answer();
     const as = (key?: string, tenant?: string) => chat(host, handler, { headers: { ...(key ? { 'x-api-key': key } : {}), ...(tenant ? { 'x-tenant': tenant } : {}) } });
     const vip = [await as('vip-1'), await as('vip-1'), await as('vip-1'), await as('vip-1')];
@@ -177,7 +172,7 @@ describe.skipIf(!!REDIS_SKIP)(`Redis rate limits${REDIS_SKIP ? ` — ${REDIS_SKI
     expect(rejected.status).toBe(403);
     expect(errorOf(rejected)).toMatchObject({ type: 'rate_limit_exceeded', code: 'default_rule.0', message: 'slow down' });
     expect([(await as(undefined, 'acme')).status, (await as(undefined, 'acme')).status, (await as(undefined, 'acme')).status, (await as(undefined, 'other')).status]).toEqual([200, 200, 403, 200]);
-    const keys = (await server.command('KEYS', 'ai-proxy-ratelimit:*')).split('\r\n').filter((l) => l.startsWith('ai-proxy-ratelimit'));
+    const keys = (await redis()!.command('KEYS', 'ai-proxy-ratelimit:*')).split('\r\n').filter((l) => l.startsWith('ai-proxy-ratelimit'));
     expect(keys.length).toBeGreaterThan(0);
     expect(keys.filter((k) => k.includes('plain-key') || k.includes('vip-1') || k.includes('acme'))).toEqual([]);
     expect(keys.every((k) => /^ai-proxy-ratelimit:\{default_rule\.[01]\}:sha256:[0-9a-f]{64}:\d+$/.test(k))).toBe(true);

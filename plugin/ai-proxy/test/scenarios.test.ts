@@ -7,21 +7,20 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExchangeResult, Host } from '../../../harness/src/index.ts';
-import { REDIS_SKIP, startRedis, type RedisServer } from '../../../harness/test/support/redis-server.ts';
+import { REDIS_SKIP } from '../../../harness/test/support/redis-server.ts';
+import { useRedis } from '../../../harness/test/support/use-redis.ts';
 import { startFakeGitHubModels, type FakeGitHubModels } from '../fake/github-models.ts';
 import { MODES, aiHost, filterState, type PluginMode } from '../test-support/ai-host.ts';
 import { checkCounters, checkStep, wireRequest, type Observed } from '../test-support/scenario-check.ts';
 import { REDIS_CLUSTER, ROUTE, SCENARIOS, UPSTREAM_CLUSTER, fakeOptionsFor, type Scenario } from '../test-support/scenarios.ts';
 
 let fake: FakeGitHubModels;
-let redis: RedisServer | undefined;
+const redis = useRedis();
 beforeAll(async () => {
   fake = await startFakeGitHubModels();
-  if (!REDIS_SKIP) redis = await startRedis();
 });
 afterAll(async () => {
   await fake.close();
-  await redis?.stop();
 });
 
 
@@ -38,8 +37,8 @@ function observed(result: ExchangeResult, before: number): Observed {
 async function run(mode: PluginMode, scenario: Scenario): Promise<Host> {
   fake.setOptions(fakeOptionsFor(scenario));
   const clusters: Record<string, string> = { [UPSTREAM_CLUSTER]: fake.url };
-  if (redis) clusters[REDIS_CLUSTER] = redis.url;
-  if (scenario.needsRedis) await redis!.command('FLUSHALL');
+  if (redis()) clusters[REDIS_CLUSTER] = redis()!.url;
+  if (scenario.needsRedis) await redis()!.command('FLUSHALL');
   const host = await aiHost(mode, scenario.config, { properties: { route_name: ROUTE, cluster_name: UPSTREAM_CLUSTER }, clusters });
   for (const [i, step] of scenario.steps.entries()) {
     const wire = wireRequest(step.request);
@@ -57,7 +56,7 @@ async function run(mode: PluginMode, scenario: Scenario): Promise<Host> {
 describe.each(MODES)('the scenario table in the harness (%s)', (mode) => {
   const rows = SCENARIOS.filter((s) => (s.worlds ?? ['harness']).includes('harness') && !(mode === 'envoy' && s.needsRedis));
   it.each(rows.map((s) => [s.name, s] as const))('%s', async (_name, scenario) => {
-    if (scenario.needsRedis && !redis) {
+    if (scenario.needsRedis && !redis()) {
       console.warn(`scenario "${scenario.name}" ${REDIS_SKIP}`);
       return;
     }
