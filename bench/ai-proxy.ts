@@ -34,6 +34,17 @@ function check(ok: boolean, what: string): void {
   if (!ok) throw new Error(`benchmark set-up failed: ${what}`);
 }
 
+/** One chat exchange that waits for the plugin to send the request upstream (after a Redis decision, if any). */
+export async function waitedExchange(host: Host): Promise<void> {
+  const s = host.newHttpStream(0);
+  s.sendRequestHeaders(HEADERS);
+  s.sendRequestBody(REQUEST, true);
+  while (!s.upstream.ended) await host.idle();
+  s.sendResponseHeaders({ ':status': '200', 'content-type': 'application/json' });
+  s.sendResponseBody(ANSWER, true);
+  if (s.client.status !== 200) throw new Error(`benchmark set-up failed: status ${s.client.status}`);
+}
+
 /** One whole non-streaming ~1 KB request and answer through `host`. */
 export function chatExchange(host: Host): void {
   const s = host.newHttpStream(0);

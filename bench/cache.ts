@@ -6,7 +6,7 @@
  */
 import type { Host } from '../harness/src/index.ts';
 import { REDIS_SKIP, startRedis } from '../harness/test/support/redis-server.ts';
-import { ANSWER, BENCH_CONFIG, HEADERS, REQUEST, benchHost, interleaved } from './ai-proxy.ts';
+import { ANSWER, BENCH_CONFIG, HEADERS, REQUEST, benchHost, interleaved, waitedExchange } from './ai-proxy.ts';
 import { guestMicros, printRows } from './measure.ts';
 
 const REDIS_CLUSTER = 'outbound|6379||redis.static';
@@ -60,12 +60,7 @@ export async function redisHitRow(): Promise<Record<string, string | number> | s
   const server = (await startRedis())!;
   try {
     const host = await benchHost('ai-proxy', true, withCache({ backend: 'redis' }, true), { clusters: { [REDIS_CLUSTER]: server.url } });
-    const s = host.newHttpStream(0);
-    s.sendRequestHeaders(HEADERS);
-    s.sendRequestBody(REQUEST, true);
-    while (!s.upstream.ended) await host.idle();
-    s.sendResponseHeaders({ ':status': '200', 'content-type': 'application/json' });
-    s.sendResponseBody(ANSWER, true);
+    await waitedExchange(host);
     await host.idle();
     const N = 1000;
     let best = Infinity;

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import type { Host } from '../harness/src/index.ts';
 import { REDIS_SKIP, freePort, startRedis } from '../harness/test/support/redis-server.ts';
-import { BENCH_CONFIG, HEADERS, REQUEST, ANSWER, benchHost, chatExchange, interleaved } from './ai-proxy.ts';
+import { BENCH_CONFIG, REQUEST, benchHost, chatExchange, interleaved, waitedExchange } from './ai-proxy.ts';
 import { formatTable, guestMicros, printRows } from './measure.ts';
 
 const REDIS_CLUSTER = 'outbound|6379||redis.static';
@@ -37,16 +37,6 @@ export async function localLimitRows(): Promise<Array<Record<string, string | nu
   ];
 }
 
-/** One chat exchange that waits for the plugin to send the request upstream (after a Redis decision, if any). */
-async function waitedExchange(host: Host): Promise<void> {
-  const s = host.newHttpStream(0);
-  s.sendRequestHeaders(HEADERS);
-  s.sendRequestBody(REQUEST, true);
-  while (!s.upstream.ended) await host.idle();
-  s.sendResponseHeaders({ ':status': '200', 'content-type': 'application/json' });
-  s.sendResponseBody(ANSWER, true);
-  if (s.client.status !== 200) throw new Error(`benchmark set-up failed: status ${s.client.status}`);
-}
 
 
 export async function redisLimitRow(): Promise<Record<string, string | number> | string> {
