@@ -44,6 +44,21 @@ export function holdsBody(ctx: HttpContext, direction: 'request' | 'response'): 
   return held.get(ctx)?.[direction] !== undefined;
 }
 
+/** The chunks held for this stream and direction, the current one (read where Envoy holds it) added. */
+function gather(ctx: HttpContext, direction: 'request' | 'response', bodySize: number): Held {
+  let record = held.get(ctx);
+  if (!record) held.set(ctx, (record = {}));
+  const parts = (record[direction] ??= { parts: [], size: 0 });
+  const chunk = bodySize > 0 ? (readBuffer(TYPES[direction], 0, bodySize) ?? EMPTY) : EMPTY;
+  if (chunk.byteLength > 0) parts.parts.push(chunk);
+  parts.size += chunk.byteLength;
+  return parts;
+}
+
+function release(ctx: HttpContext, direction: 'request' | 'response'): void {
+  held.get(ctx)![direction] = undefined;
+}
+
 /**
  * In a body hook: consumes chunks until the end of stream, then calls `complete` with the whole body,
  * which is what Envoy forwards unless `complete` sets another with `setRequestBody`/`setResponseBody`.
@@ -56,25 +71,20 @@ export function bufferBody(
   complete: (body: ArrayBuffer) => HookResult,
   options: BufferOptions = {},
 ): HookResult {
-  let record = held.get(ctx);
   const limit = options.maxBytes ?? DEFAULT_MAX_BYTES[direction];
-  if (endOfStream && record?.[direction] === undefined) {
+  if (endOfStream && !holdsBody(ctx, direction)) {
     const whole = bodySize > 0 ? (readBuffer(TYPES[direction], 0, bodySize) ?? EMPTY) : EMPTY;
     if (whole.byteLength > limit) return options.tooLarge ? options.tooLarge(whole.byteLength) : envoyTooLarge(ctx, direction);
     if (whole.byteLength !== bodySize) replaceBuffer(TYPES[direction], whole);
     return complete(whole);
   }
-  if (!record) held.set(ctx, (record = {}));
-  const parts = (record[direction] ??= { parts: [], size: 0 });
-  const chunk = bodySize > 0 ? (readBuffer(TYPES[direction], 0, bodySize) ?? new ArrayBuffer(0)) : new ArrayBuffer(0);
-  if (chunk.byteLength > 0) parts.parts.push(chunk);
-  parts.size += chunk.byteLength;
+  const parts = gather(ctx, direction, bodySize);
   if (parts.size > limit) {
-    record[direction] = undefined;
+    release(ctx, direction);
     return options.tooLarge ? options.tooLarge(parts.size) : envoyTooLarge(ctx, direction);
   }
   if (!endOfStream) return Action.Consume;
-  record[direction] = undefined;
+  release(ctx, direction);
   const body = concatBytes(parts.parts);
   if (parts.parts.length > 1 || parts.size !== bodySize) replaceBuffer(TYPES[direction], body);
   return complete(body);
@@ -96,12 +106,7 @@ export function holdBodyWhile(
   maxBytes: number,
   decide: (start: Uint8Array, final: boolean) => Uint8Array | 'more' | undefined,
 ): HookResult {
-  let record = held.get(ctx);
-  if (!record) held.set(ctx, (record = {}));
-  const parts = (record[direction] ??= { parts: [], size: 0, tried: 0 });
-  const chunk = bodySize > 0 ? (readBuffer(TYPES[direction], 0, bodySize) ?? EMPTY) : EMPTY;
-  if (chunk.byteLength > 0) parts.parts.push(chunk);
-  parts.size += chunk.byteLength;
+  const parts = gather(ctx, direction, bodySize);
   const final = endOfStream || parts.size >= maxBytes;
   if (!final && parts.size < 2 * (parts.tried ?? 0)) return Action.Consume;
   const start = parts.parts.length === 1 ? parts.parts[0]! : concatBytes(parts.parts);
@@ -109,7 +114,7 @@ export function holdBodyWhile(
   parts.tried = parts.size;
   const decided = decide(new Uint8Array(start), final);
   if (decided === 'more' && !final) return Action.Consume;
-  record[direction] = undefined;
+  release(ctx, direction);
   const forward = decided instanceof Uint8Array ? decided : undefined;
   if (forward !== undefined || parts.size !== bodySize) replaceBuffer(TYPES[direction], forward ? ownBuffer(forward) : start);
   return Action.Continue;
