@@ -66,3 +66,30 @@ describe('findModelField', () => {
     expect(findModelField(new Uint8Array(closed), 'b', false)).toEqual({ kind: 'none', reason: 'the body has no model field' });
   });
 });
+
+describe('findModelField stays linear on hostile starts', () => {
+  const dashes = `${'-'.repeat(69)}x`;
+  const hostile: Array<[string, string, (n: number) => Uint8Array]> = [
+    ['a body of dashes under a boundary of dashes', dashes, (n) => new TextEncoder().encode('-'.repeat(n))],
+    ['near-delimiters that differ in their last byte', dashes, (n) => new TextEncoder().encode(`\r\n--${dashes.slice(0, -1)}y`.repeat(Math.ceil(n / 74)).slice(0, n))],
+    ['a part full of delimiter look-alikes not followed by CRLF', 'b', (n) => new TextEncoder().encode(`--b\r\nContent-Disposition: form-data; name="prompt"\r\n\r\n${'\r\n--bX'.repeat(Math.ceil(n / 6))}`)],
+    ['thousands of tiny parts before the model field', 'b', (n) => new TextEncoder().encode(`${'--b\r\nContent-Disposition: form-data; name="p"\r\n\r\nv\r\n'.repeat(Math.ceil(n / 51))}--b\r\nContent-Disposition: form-data; name="model"\r\n\r\nm\r\n--b--`)],
+  ];
+
+  function nsPerByte(bytes: Uint8Array, boundary: string): number {
+    const started = process.hrtime.bigint();
+    findModelField(bytes, boundary, true);
+    return Number(process.hrtime.bigint() - started) / bytes.length;
+  }
+
+  it.each(hostile)('%s: per byte, an eight times larger start costs about the same', (_name, boundary, make) => {
+    const small = make(8 * 1024);
+    const large = make(64 * 1024);
+    const best = { small: Infinity, large: Infinity };
+    for (let round = 0; round < 6; round++) {
+      best.small = Math.min(best.small, nsPerByte(small, boundary));
+      best.large = Math.min(best.large, nsPerByte(large, boundary));
+    }
+    expect(best.large / best.small, `ns per byte: ${best.small.toFixed(1)} at 8 KB, ${best.large.toFixed(1)} at 64 KB`).toBeLessThan(2.5);
+  });
+});

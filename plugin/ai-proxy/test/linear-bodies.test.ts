@@ -60,3 +60,30 @@ describe('body paths on the .wasm are linear in the body size', () => {
     expect(best.large / best.small, `ns per byte: ${best.small.toFixed(1)} at 64 KB, ${best.large.toFixed(1)} at 512 KB`).toBeLessThan(MAX_RATIO);
   });
 });
+
+describe('a multipart start held for its model field stays linear in its size, however small the chunks', () => {
+  const MULTIPART = { provider: { type: 'openai', apiTokens: ['sk-linear-token'], modelMapping: { a: 'b' } } };
+  const boundary = 'linear-boundary';
+  /** A long text field of CRs (each one a delimiter candidate the reader checks in JS), then the model field: the whole start is held until it ends. */
+  const form = (size: number) => `--${boundary}\r\nContent-Disposition: form-data; name="prompt"\r\n\r\n${'p\r'.repeat(size / 2)}\r\n--${boundary}\r\nContent-Disposition: form-data; name="model"\r\n\r\na\r\n--${boundary}--\r\n`;
+  const upload: Run = (host, body) => {
+    const s = host.newHttpStream(0);
+    s.sendRequestHeaders({ ':method': 'POST', ':path': '/v1/audio/transcriptions', ':authority': 'gw', 'content-type': `multipart/form-data; boundary=${boundary}` });
+    for (let at = 0; at < body.length; at += 64) s.sendRequestBody(body.slice(at, at + 64), at + 64 >= body.length);
+    expect(new TextDecoder().decode(s.upstream.body).endsWith('name="model"\r\n\r\nb\r\n--linear-boundary--\r\n')).toBe(true);
+  };
+
+  it('in 64-byte chunks, 6 KB and 48 KB', async () => {
+    const host = await createHost({ module: plugin.wasm, pluginConfig: MULTIPART, canary: false, callbackTimeoutMs: 0 });
+    const small = form(6 * 1024);
+    const large = form(48 * 1024);
+    upload(host, small);
+    upload(host, large);
+    const best = { small: Infinity, large: Infinity };
+    for (let round = 0; round < 4; round++) {
+      best.small = Math.min(best.small, nsPerByte(host, upload, small));
+      best.large = Math.min(best.large, nsPerByte(host, upload, large));
+    }
+    expect(best.large / best.small, `ns per byte: ${best.small.toFixed(1)} at 6 KB, ${best.large.toFixed(1)} at 48 KB`).toBeLessThan(MAX_RATIO);
+  });
+});
