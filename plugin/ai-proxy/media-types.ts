@@ -14,6 +14,9 @@ function isJson(type: string): boolean {
 
 export const isJsonContentType: (type: string) => boolean = rememberLast(isJson);
 
+/** The same for answers, remembered apart: request and answer types alternate, and often differ (`; charset=utf-8`). */
+export const isJsonAnswerType: (type: string) => boolean = rememberLast(isJson);
+
 export const isEventStream = (type: string | undefined): boolean => type !== undefined && type.length >= 17 && type.slice(0, 17).toLowerCase() === 'text/event-stream';
 
 const BOUNDARY = /;\s*boundary\s*=\s*(?:"([^"]{1,70})"|([^\s;"]{1,70}))\s*(?:;|$)/i;

@@ -26,7 +26,7 @@ import { SseEventScan } from './sse-event-scan.ts';
 import { UsageTracker } from './usage.ts';
 import { RecoveryAttempts, type Answer } from './recovery.ts';
 import { learnFromAnswer } from '../failover/token-choice.ts';
-import { isEventStream, isJsonContentType } from '../media-types.ts';
+import { isEventStream, isJsonAnswerType } from '../media-types.ts';
 import { pairValue, retriedReply } from './retried-answer.ts';
 import { applyLimitHeaders, settleLimits } from '../limits/admission.ts';
 import { CacheWriter } from '../cache/cache-writer.ts';
@@ -51,7 +51,7 @@ function learnFromUpstream(provider: RequestState['provider'], index: number, st
 
 /** How a successful answer of an API that reports usage is read: SSE events, a JSON body (or one without a type), or not at all (audio, images as bytes). */
 function usageMode(type: string | undefined): RelayMode {
-  if (type === undefined || type === '' || isJsonContentType(type)) return 'json';
+  if (type === undefined || type === '' || isJsonAnswerType(type)) return 'json';
   return isEventStream(type) ? 'sse' : 'pass';
 }
 

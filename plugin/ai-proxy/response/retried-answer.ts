@@ -6,7 +6,7 @@
  * (JSON, or each SSE event's data).
  */
 import type { CalloutResponse, HeaderPairs, LocalReply } from '../../sdk/index.ts';
-import { isEventStream, isJsonContentType } from '../media-types.ts';
+import { isEventStream, isJsonAnswerType } from '../media-types.ts';
 import { SseParser } from './sse-parser.ts';
 import type { UsageTracker } from './usage.ts';
 
@@ -28,7 +28,7 @@ export function retriedReply(answer: CalloutResponse, usage: UsageTracker, strea
   const type = pairValue(answer.headers, 'content-type') ?? '';
   if (answer.status >= 200 && answer.status < 300) {
     if (isEventStream(type)) observeEvents(answer.body, usage);
-    else if (!streaming || isJsonContentType(type)) usage.observeAnswer(new Uint8Array(answer.body));
+    else if (!streaming || isJsonAnswerType(type)) usage.observeAnswer(new Uint8Array(answer.body));
   }
   const headers = answer.headers.filter(([name]) => kept(name));
   if (provider !== undefined) headers.push(['x-ai-proxy-provider', provider]);
