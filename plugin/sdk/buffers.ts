@@ -101,22 +101,29 @@ export interface BodySplice {
   bytes: Uint8Array;
 }
 
+/** Where splice lists are written before being copied out at their size (typed arrays cost more to make than to fill). */
+const SPLICE_SCRATCH = new ArrayBuffer(4096);
+const SCRATCH_WORDS = new Uint32Array(SPLICE_SCRATCH);
+const SCRATCH_BYTES = new Uint8Array(SPLICE_SCRATCH);
+
 /** The engine's splice list: u32 count, (start, end, length) per splice, then the bytes end to end. */
 function encodeSplices(splices: ReadonlyArray<BodySplice>): ArrayBuffer {
-  let data = 0;
-  for (let k = 0; k < splices.length; k++) data += splices[k].bytes.length;
-  const head = 4 + 12 * splices.length;
-  const out = new Uint8Array(head + data);
-  const words = new Uint32Array(out.buffer, 0, 1 + 3 * splices.length);
-  words[0] = splices.length;
-  let at = head;
-  for (let k = 0; k < splices.length; k++) {
+  const count = splices.length;
+  let size = 4 + 12 * count;
+  for (let k = 0; k < count; k++) size += splices[k].bytes.length;
+  const fits = size <= SPLICE_SCRATCH.byteLength;
+  const bytes = fits ? SCRATCH_BYTES : new Uint8Array(size);
+  const words = fits ? SCRATCH_WORDS : new Uint32Array(bytes.buffer, 0, 1 + 3 * count);
+  words[0] = count;
+  let at = 4 + 12 * count;
+  for (let k = 0; k < count; k++) {
     const splice = splices[k];
+    const data = splice.bytes;
     words[1 + 3 * k] = splice.start;
     words[2 + 3 * k] = splice.end;
-    words[3 + 3 * k] = splice.bytes.length;
-    out.set(splice.bytes, at);
-    at += splice.bytes.length;
+    words[3 + 3 * k] = data.length;
+    bytes.set(data, at);
+    at += data.length;
   }
-  return out.buffer;
+  return fits ? SPLICE_SCRATCH.slice(0, size) : (bytes.buffer as ArrayBuffer);
 }

@@ -83,8 +83,20 @@ function parse(raw: string): ClientPath {
   return { path, query, candidates };
 }
 
-/** The API and operation `method` on `client` addresses. */
+let lastClient: ClientPath | undefined;
+let lastMethod = '';
+let lastRouted: Routed = UNKNOWN;
+
+/** The API and operation `method` on `client` addresses; the answer for the last client and method is kept (request after request asks the same). */
 export function route(client: ClientPath, method: string): Routed {
+  if (client === lastClient && method === lastMethod) return lastRouted;
+  lastRouted = routeOf(client, method);
+  lastClient = client;
+  lastMethod = method;
+  return lastRouted;
+}
+
+function routeOf(client: ClientPath, method: string): Routed {
   const candidates = client.candidates;
   for (let i = 0; i < candidates.length; i++) {
     const { spec, ids } = candidates[i]!;

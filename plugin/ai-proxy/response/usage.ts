@@ -52,8 +52,8 @@ function hasUsageObject(text: string): boolean {
 }
 
 export class UsageTracker {
-  model?: string;
-  usage?: Usage;
+  declare model?: string;
+  declare usage?: Usage;
   malformedEvents = 0;
   tooDeep = 0;
 
@@ -120,6 +120,9 @@ function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** A valid count: a finite number ≥ 0 (NaN fails the comparison). */
+const count = (value: unknown): number | undefined => (typeof value === 'number' && value >= 0 && value !== Infinity ? value : undefined);
+
 /** The usage in `value` when it is an object holding at least one valid count (a finite number ≥ 0). */
 function readUsage(value: unknown): Usage | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
@@ -127,9 +130,9 @@ function readUsage(value: unknown): Usage | undefined {
   const p = object.prompt_tokens ?? object.input_tokens;
   const c = object.completion_tokens ?? object.output_tokens;
   const t = object.total_tokens;
-  const prompt = typeof p === 'number' && Number.isFinite(p) && p >= 0 ? p : undefined;
-  const completion = typeof c === 'number' && Number.isFinite(c) && c >= 0 ? c : undefined;
-  const total = typeof t === 'number' && Number.isFinite(t) && t >= 0 ? t : undefined;
+  const prompt = count(p);
+  const completion = count(c);
+  const total = count(t);
   if (prompt === undefined && completion === undefined && total === undefined) return undefined;
   const promptTokens = prompt ?? 0;
   const completionTokens = completion ?? 0;
