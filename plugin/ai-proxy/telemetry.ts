@@ -24,6 +24,7 @@ interface Counters {
 }
 
 const kept = new Map<string, Counters>();
+const COMPLETE_ONCE = ',"complete":true,"attempts":1';
 
 /** A metric-name segment: characters outside `[A-Za-z0-9_\-/]` become `_`; empty or absent is `unknown`. */
 export function label(value: string | undefined): string {
@@ -95,6 +96,19 @@ function namesLookup(request: RequestState, model: string | undefined): string {
   return found;
 }
 
+/** `"stream":…,"status":…,"input_token":` for a streaming flag and status, which few requests differ in; kept up to a bound. */
+const statusParts = new Map<number, string>();
+
+function statusPart(streaming: boolean, status: number): string {
+  const key = streaming ? -1 - status : status;
+  let found = statusParts.get(key);
+  if (found === undefined) {
+    found = `"stream":${streaming},"status":${status},"input_token":`;
+    if (statusParts.size < MAX_KEPT) statusParts.set(key, found);
+  }
+  return found;
+}
+
 /** `complete`: the answer's end of stream was seen (false when recorded at log time after a reset). */
 export function recordUsage(request: RequestState, tracker: UsageTracker, complete: boolean): void {
   const usage = tracker.usage;
@@ -104,7 +118,7 @@ export function recordUsage(request: RequestState, tracker: UsageTracker, comple
   const total = usage ? usage.totalTokens : 0;
   setProperty(
     AI_LOG,
-    `${namesPart(request, model)}"stream":${request.streaming},"status":${request.status},"input_token":${input},"output_token":${output},"total_token":${total},"complete":${complete},"attempts":${request.attempts}${request.limits ? remainingLog(request.limits) : ''}${request.cache ? `,"cache_status":"${request.cache.status}"` : ''}}`,
+    `${namesPart(request, model)}${statusPart(request.streaming, request.status)}${input},"output_token":${output},"total_token":${total}${complete && request.attempts === 1 ? COMPLETE_ONCE : `,"complete":${complete},"attempts":${request.attempts}`}${request.limits ? remainingLog(request.limits) : ''}${request.cache ? `,"cache_status":"${request.cache.status}"` : ''}}`,
   );
   if (request.upstreamModel === undefined || request.attempts === 0) return;
   const found = counters(getProperty(ROUTE_NAME), model);

@@ -57,16 +57,16 @@ function usageMode(type: string | undefined): RelayMode {
 
 export class ResponseRelay {
   private mode: RelayMode = 'pass';
-  private replacement?: ProxyError;
-  private sse?: SseEventScan;
-  private readonly copy: ArrayBuffer[] = [];
+  private declare replacement?: ProxyError;
+  private declare sse?: SseEventScan;
+  private copy?: ArrayBuffer[];
   private copiedBytes = 0;
   private readonly usage = new UsageTracker();
   private recorded = false;
   /** Some of a 2xx answer reached the client (what a token reservation is kept for when no usage came). */
   private started = false;
   /** The copy of a 200 answer for the response cache. */
-  private writer?: CacheWriter;
+  private declare writer?: CacheWriter;
 
   constructor(private readonly request: RequestState) {}
 
@@ -165,11 +165,11 @@ export class ResponseRelay {
         const kept = this.copiedBytes <= USAGE_COPY_LIMIT;
         if (kept || this.writer) {
           const chunk = ctx.response.body.read(0, bodySize);
-          if (kept) this.copy.push(chunk);
+          if (kept) (this.copy ??= []).push(chunk);
           this.writer?.push(chunk);
         }
         if (!endOfStream) return Action.Continue;
-        if (this.copiedBytes <= USAGE_COPY_LIMIT) this.usage.observeAnswer(new Uint8Array(concatBytes(this.copy)));
+        if (this.copiedBytes <= USAGE_COPY_LIMIT) this.usage.observeAnswer(new Uint8Array(concatBytes(this.copy ?? [])));
         return this.done();
       }
       case 'replace':
