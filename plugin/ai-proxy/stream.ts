@@ -17,8 +17,8 @@ import { readKeys } from './limits/key-sources.ts';
 import { CacheState } from './cache/cache-state.ts';
 
 export class AiProxyStream extends HttpContext<HigressRootContext<AiProxyConfig>> {
-  private state?: RequestState;
-  private relay?: ResponseRelay;
+  private declare state?: RequestState;
+  private declare relay?: ResponseRelay;
 
   override onRequestHeaders(_numHeaders: number, endOfStream: boolean): HookResult {
     const config = this.root.configFor(this);

@@ -69,8 +69,8 @@ export class JsonMembers {
     this.found = undefined;
     this.raw = undefined;
     if (typeof answer === 'string') {
-      const nul = answer.indexOf('\0');
-      if (stringIndex >= 0 && this.firstByte(stringIndex) === QUOTE && !this.escaped(stringIndex)) this.found = nul < 0 ? answer : answer.slice(0, nul);
+      const nul = rawIndex < 0 ? -1 : answer.indexOf('\0');
+      if (stringIndex >= 0 && this.plainString(stringIndex)) this.found = nul < 0 ? answer : answer.slice(0, nul);
       if (nul >= 0) this.raw = answer.slice(nul + 1);
       return 'object';
     }
@@ -132,6 +132,11 @@ export class JsonMembers {
   firstByte(index: number): number {
     const kind = this.words[KEYS + index * KEY_WORDS + 4];
     return kind < 0 ? kind : kind & 0xff;
+  }
+
+  /** Whether the `index`th member's value is a string without escapes (one read of the kind word). */
+  private plainString(index: number): boolean {
+    return (this.words[KEYS + index * KEY_WORDS + 4] & (ESCAPED | 0xff)) === QUOTE;
   }
 
   /** Whether the `index`th member's value is a string holding an escape. */
