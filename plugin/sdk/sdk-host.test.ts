@@ -173,6 +173,20 @@ describe.each(MODES)('SDK host services (%s)', (mode) => {
     expect(host.profile!.hostFunctions.get('env.proxy_log')?.calls).toBe(3);
   });
 
+  it('a profile timeline holds each callback and host call it made, nested and in order of time', async () => {
+    const host = await start({ logLevel: 'warn', profile: true });
+    host.profile!.timeline = [];
+    await op(host, 'log');
+    const timeline = host.profile!.timeline;
+    const headers = timeline.findIndex(([label]) => label === '>proxy_on_request_headers');
+    const end = timeline.findIndex(([label]) => label === '<proxy_on_request_headers');
+    expect(headers).toBeGreaterThanOrEqual(0);
+    const inside = timeline.slice(headers + 1, end).map(([label]) => label);
+    expect(inside.filter((label) => label.endsWith('proxy_log'))).toEqual(Array.from({ length: 3 }, () => ['+env.proxy_log', '-env.proxy_log']).flat());
+    inside.forEach((label, i) => expect(label).toBe(i % 2 === 0 ? `+${inside[i + 1]!.slice(1)}` : `-${inside[i - 1]!.slice(1)}`));
+    expect(timeline.every(([, ns], i) => i === 0 || ns >= timeline[i - 1]![1])).toBe(true);
+  });
+
   it('decodeUtf8/encodeUtf8 round-trip non-ASCII text split inside a character', async () => {
     const host = await start();
     const text = 'héllo wörld — 你好 🎉 Ωμέγα';

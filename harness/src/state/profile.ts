@@ -9,11 +9,18 @@ export interface ProfileEntry {
   ns: number;
 }
 
+const ORIGIN = process.hrtime.bigint();
+
 export class Profile {
   readonly callbacks = new Map<string, ProfileEntry>();
   readonly hostFunctions = new Map<string, ProfileEntry>();
   /** Host-function time spent inside each callback, by callback name. */
   readonly hostWithin = new Map<string, number>();
+  /**
+   * When set, every callback's and host function's start and end as `[label, ns]` in call order:
+   * `>name`/`<name` around a callback, `+name`/`-name` around a host function (`bench/timeline.ts`).
+   */
+  timeline?: Array<[string, number]>;
   private current?: string;
 
   private static add(table: Map<string, ProfileEntry>, name: string, ns: number): void {
@@ -27,21 +34,27 @@ export class Profile {
   /** Times `run` as the outermost guest callback `name`. */
   callback<T>(name: string, run: () => T): T {
     const started = process.hrtime.bigint();
+    this.timeline?.push([`>${name}`, Number(started - ORIGIN)]);
     this.current = name;
     try {
       return run();
     } finally {
       this.current = undefined;
-      Profile.add(this.callbacks, name, Number(process.hrtime.bigint() - started));
+      const ended = process.hrtime.bigint();
+      this.timeline?.push([`<${name}`, Number(ended - ORIGIN)]);
+      Profile.add(this.callbacks, name, Number(ended - started));
     }
   }
 
   hostFunction<T>(name: string, run: () => T): T {
     const started = process.hrtime.bigint();
+    this.timeline?.push([`+${name}`, Number(started - ORIGIN)]);
     try {
       return run();
     } finally {
-      const ns = Number(process.hrtime.bigint() - started);
+      const ended = process.hrtime.bigint();
+      this.timeline?.push([`-${name}`, Number(ended - ORIGIN)]);
+      const ns = Number(ended - started);
       Profile.add(this.hostFunctions, name, ns);
       if (this.current) this.hostWithin.set(this.current, (this.hostWithin.get(this.current) ?? 0) + ns);
     }
