@@ -40,6 +40,18 @@ function nsPerByte(host: Host, run: Run, body: string): number {
   return Number(process.hrtime.bigint() - started) / body.length;
 }
 
+/** `run` on both bodies once, then the best ns per byte of each over four interleaved rounds: the larger body's must stay within MAX_RATIO of the smaller's. */
+function expectLinear(host: Host, run: Run, small: string, large: string, sizes: [string, string]): void {
+  run(host, small);
+  run(host, large);
+  const best = { small: Infinity, large: Infinity };
+  for (let round = 0; round < 4; round++) {
+    best.small = Math.min(best.small, nsPerByte(host, run, small));
+    best.large = Math.min(best.large, nsPerByte(host, run, large));
+  }
+  expect(best.large / best.small, `ns per byte: ${best.small.toFixed(1)} at ${sizes[0]}, ${best.large.toFixed(1)} at ${sizes[1]}`).toBeLessThan(MAX_RATIO);
+}
+
 describe('body paths on the .wasm are linear in the body size', () => {
   it.each([
     ['a rewritten request full of escapes', request, escapedRequest],
@@ -48,16 +60,7 @@ describe('body paths on the .wasm are linear in the body size', () => {
     ['a JSON answer full of escapes', answer('application/json'), escapedAnswer],
   ] as const)('%s', async (_name, run, make) => {
     const host = await createHost({ module: plugin.wasm, pluginConfig: CONFIG, canary: false, callbackTimeoutMs: 0 });
-    const small = make(SMALL);
-    const large = make(LARGE);
-    run(host, small);
-    run(host, large);
-    const best = { small: Infinity, large: Infinity };
-    for (let round = 0; round < 4; round++) {
-      best.small = Math.min(best.small, nsPerByte(host, run, small));
-      best.large = Math.min(best.large, nsPerByte(host, run, large));
-    }
-    expect(best.large / best.small, `ns per byte: ${best.small.toFixed(1)} at 64 KB, ${best.large.toFixed(1)} at 512 KB`).toBeLessThan(MAX_RATIO);
+    expectLinear(host, run, make(SMALL), make(LARGE), ['64 KB', '512 KB']);
   });
 });
 
@@ -75,15 +78,6 @@ describe('a multipart start held for its model field stays linear in its size, h
 
   it('in 64-byte chunks, 6 KB and 48 KB', async () => {
     const host = await createHost({ module: plugin.wasm, pluginConfig: MULTIPART, canary: false, callbackTimeoutMs: 0 });
-    const small = form(6 * 1024);
-    const large = form(48 * 1024);
-    upload(host, small);
-    upload(host, large);
-    const best = { small: Infinity, large: Infinity };
-    for (let round = 0; round < 4; round++) {
-      best.small = Math.min(best.small, nsPerByte(host, upload, small));
-      best.large = Math.min(best.large, nsPerByte(host, upload, large));
-    }
-    expect(best.large / best.small, `ns per byte: ${best.small.toFixed(1)} at 6 KB, ${best.large.toFixed(1)} at 48 KB`).toBeLessThan(MAX_RATIO);
+    expectLinear(host, upload, form(6 * 1024), form(48 * 1024), ['6 KB', '48 KB']);
   });
 });
