@@ -20,8 +20,9 @@ export const ANSWER = JSON.stringify({
 const EVENT = `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'openai/gpt-4.1', choices: [{ index: 0, delta: { content: 'word ' } }] })}\n\n`;
 export const HEADERS = { ':method': 'POST', ':path': '/v1/chat/completions', ':authority': 'gw', 'content-type': 'application/json' };
 
+/** A host for the module `dist/<name>.wasm`, or for the module file `name` when it ends in `.wasm`. */
 export async function benchHost(name: string, profile = false, pluginConfig: object = BENCH_CONFIG, options: Partial<HostOptions> = {}): Promise<Host> {
-  return createHost({ module: readFileSync(`dist/${name}.wasm`), pluginConfig, canary: false, callbackTimeoutMs: 0, envoyRequestHeaders: false, profile, ...options });
+  return createHost({ module: readFileSync(name.endsWith('.wasm') ? name : `dist/${name}.wasm`), pluginConfig, canary: false, callbackTimeoutMs: 0, envoyRequestHeaders: false, profile, ...options });
 }
 
 /** Two tokens, with `failover` on or off: what token health costs a request that succeeds at once. */
@@ -77,6 +78,8 @@ export interface SideBySide {
   best: number[];
   /** The median over the rounds of the first run's time divided by the second's, measured in the same round. */
   medianRatio: number;
+  /** µs per call of each run in every round, in round order. */
+  samples: number[][];
 }
 
 /**
@@ -87,6 +90,7 @@ export interface SideBySide {
 export function interleaved(runs: Array<() => void>, perRound: number, rounds = 9): SideBySide {
   for (const run of runs) for (let i = 0; i < 200; i++) run();
   const best = runs.map(() => Infinity);
+  const samples = runs.map((): number[] => []);
   const ratios: number[] = [];
   for (let r = 0; r < rounds; r++) {
     const times = runs.map(() => 0);
@@ -97,11 +101,12 @@ export function interleaved(runs: Array<() => void>, perRound: number, rounds = 
       for (let i = 0; i < perRound; i++) run();
       times[k] = ((performance.now() - started) * 1000) / perRound;
       best[k] = Math.min(best[k]!, times[k]!);
+      samples[k]!.push(times[k]!);
     });
     ratios.push(times[0]! / times[1]!);
   }
   ratios.sort((a, b) => a - b);
-  return { best, medianRatio: ratios[Math.floor(ratios.length / 2)]! };
+  return { best, medianRatio: ratios[Math.floor(ratios.length / 2)]!, samples };
 }
 
 export interface PhaseRow {

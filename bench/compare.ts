@@ -5,27 +5,15 @@
  * For before/after comparisons of the hot path: build the earlier commit's module into a file (e.g. from a
  * `git worktree` of it) and pass both; only modules measured in one run compare on this noisy machine.
  */
-import { readFileSync } from 'node:fs';
-import { createHost } from '../harness/src/index.ts';
-import { BENCH_CONFIG, chatExchange } from './ai-proxy.ts';
+import { benchHost, chatExchange, interleaved } from './ai-proxy.ts';
 import { formatTable } from './measure.ts';
 
 const files = ['dist/passthrough.wasm', ...process.argv.slice(2).filter((arg) => arg.endsWith('.wasm'))];
 if (files.length < 2) throw new Error('usage: npm run bench:compare -- <ai-proxy module .wasm> [more .wasm …]');
 const rounds = Number(process.env.ROUNDS ?? 60);
 const perRound = 100;
-const hosts = await Promise.all(files.map((file) => createHost({ module: readFileSync(file), pluginConfig: BENCH_CONFIG, canary: false, callbackTimeoutMs: 0, envoyRequestHeaders: false })));
-const runs = hosts.map((host) => () => chatExchange(host));
-for (const run of runs) for (let i = 0; i < 500; i++) run();
-const samples = runs.map((): number[] => []);
-for (let r = 0; r < rounds; r++) {
-  for (let j = 0; j < runs.length; j++) {
-    const k = (j + r) % runs.length;
-    const started = performance.now();
-    for (let i = 0; i < perRound; i++) runs[k]!();
-    samples[k]!.push(((performance.now() - started) * 1000) / perRound);
-  }
-}
+const hosts = await Promise.all(files.map((file) => benchHost(file)));
+const { samples } = interleaved(hosts.map((host) => () => chatExchange(host)), perRound, rounds);
 const at = (values: number[], q: number) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) * q)]!;
 const base = { min: at(samples[0]!, 0), p25: at(samples[0]!, 0.25) };
 console.log(`chat exchange, µs: ${rounds} interleaved rounds of ${perRound}, rotating order`);

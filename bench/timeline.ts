@@ -5,13 +5,11 @@
  * or host (inside a host function, the harness's emulation included). A build with marker host calls
  * placed in the source splits a long guest stretch further. Timing adds a clock read per boundary.
  */
-import { readFileSync } from 'node:fs';
-import { createHost } from '../harness/src/index.ts';
-import { BENCH_CONFIG, chatExchange } from './ai-proxy.ts';
+import { benchHost, chatExchange } from './ai-proxy.ts';
 
 const file = process.argv.slice(2).find((arg) => arg.endsWith('.wasm')) ?? 'dist/ai-proxy.wasm';
 const exchanges = Number(process.env.EXCHANGES ?? 3000);
-const host = await createHost({ module: readFileSync(file), pluginConfig: BENCH_CONFIG, canary: false, callbackTimeoutMs: 0, envoyRequestHeaders: false, profile: true });
+const host = await benchHost(file, true);
 for (let i = 0; i < 300; i++) chatExchange(host);
 const runs: Array<Array<[string, number]>> = [];
 for (let i = 0; i < exchanges; i++) {
