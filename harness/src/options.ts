@@ -100,7 +100,7 @@ export function resolveOptions(options: HostOptions): ResolvedOptions {
     pluginName,
     vmId: options.vmId ?? '',
     workers: options.workers ?? 1,
-    properties: options.properties ?? {},
+    properties: Object.freeze({ ...options.properties }),
     clusters: options.clusters ?? {},
     environment: options.environment ?? {},
     logLevel: options.logLevel ?? 'info',

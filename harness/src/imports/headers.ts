@@ -40,6 +40,18 @@ function insert(list: Array<[string, string]>, key: string, value: string): void
   list.splice(firstRegular < 0 ? list.length : firstRegular, 0, [key, value]);
 }
 
+/** What inserting `pairs` one by one into an emptied list gives: pseudo-headers first, each group in order. */
+function replaceAll(list: Array<[string, string]>, pairs: Array<[string, string]>): void {
+  list.length = 0;
+  let pseudo = 0;
+  for (const pair of pairs) {
+    const key = pair[0].toLowerCase();
+    pair[0] = key;
+    if (key.startsWith(':')) list.splice(pseudo++, 0, pair);
+    else list.push(pair);
+  }
+}
+
 function removeAll(list: Array<[string, string]>, key: string): void {
   for (let i = list.length - 1; i >= 0; i--) if (list[i]![0] === key) list.splice(i, 1);
 }
@@ -60,11 +72,10 @@ export function headerImports(vm: VmInstance) {
     },
     proxy_set_header_map_pairs(type: number, ptr: number, size: number): number {
       if (badType(type)) return Status.BadArgument;
-      const pairs = decodePairs(mem().read(ptr, size));
+      const pairs = decodePairs(mem().peek(ptr, size));
       const map = live(type);
       if (!map) return Status.BadArgument;
-      map.list.length = 0;
-      for (const [k, v] of pairs) insert(map.list, k.toLowerCase(), v);
+      replaceAll(map.list, pairs);
       return Status.Ok;
     },
     proxy_get_header_map_size(type: number, ret: number): number {

@@ -33,7 +33,7 @@ export function propertyImports(vm: VmInstance) {
   const { options } = vm.core;
   return {
     proxy_get_property(pathPtr: number, pathSize: number, retPtr: number, retSize: number): number {
-      const path = splitPropertyPath(vm.memory.read(pathPtr, pathSize));
+      const path = splitPropertyPath(vm.memory.peek(pathPtr, pathSize));
       const ctx = vm.effectiveContext();
       const stream = ctx?.kind === 'stream' ? ctx.stream : undefined;
       const value = resolveProperty(path, {
@@ -47,7 +47,7 @@ export function propertyImports(vm: VmInstance) {
       return vm.memory.give(value, retPtr, retSize);
     },
     proxy_set_property(pathPtr: number, pathSize: number, valuePtr: number, valueSize: number): number {
-      const path = splitPropertyPath(vm.memory.read(pathPtr, pathSize));
+      const path = splitPropertyPath(vm.memory.peek(pathPtr, pathSize));
       const value = vm.memory.read(valuePtr, valueSize);
       const ctx = vm.effectiveContext();
       if (ctx?.kind !== 'stream') return Status.NotFound;

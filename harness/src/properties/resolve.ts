@@ -111,10 +111,22 @@ function toBytes(node: Node | undefined): Uint8Array | undefined {
   return node === undefined ? undefined : serializeValue(node);
 }
 
+/** The first segments of the configured names, kept per configuration: most lookups name none of them. */
+const configuredFirsts = new WeakMap<Record<string, PropertyValue>, Set<string>>();
+
+function firstSegments(configured: Record<string, PropertyValue>): Set<string> {
+  let firsts = configuredFirsts.get(configured);
+  if (!firsts) configuredFirsts.set(configured, (firsts = new Set(Object.keys(configured).map((key) => key.split('.')[0]!))));
+  return firsts;
+}
+
 function fromConfigured(path: string[], configured: Record<string, PropertyValue>): Uint8Array | undefined {
+  const firsts = firstSegments(configured);
+  if (firsts.size === 0) return undefined;
   const [name, second] = path;
   const xdsAlias = name === 'xds' && ENVOY127_ONLY.has(second);
   const alias = ENVOY127_ONLY.has(name) ? ['xds', ...path] : xdsAlias ? path.slice(1) : [];
+  if (!firsts.has(name) && (alias.length === 0 || !firsts.has(alias[0]!))) return undefined;
   for (const candidate of [path, alias]) {
     for (let i = candidate.length; i >= 1; i--) {
       const key = candidate.slice(0, i).join('.');
@@ -127,7 +139,7 @@ function fromConfigured(path: string[], configured: Record<string, PropertyValue
 
 /** Serialised value at `path`, or undefined for NotFound. */
 export function resolveProperty(path: string[], sources: PropertySources): Uint8Array | undefined {
-  const [name, ...rest] = path;
+  const name = path[0];
   if (name === undefined) return undefined;
   const stream = sources.stream;
   const facts = (): StreamFacts => (typeof stream === 'function' ? stream() : stream!);
@@ -138,7 +150,7 @@ export function resolveProperty(path: string[], sources: PropertySources): Uint8
   const configured = hidden ? undefined : fromConfigured(path, sources.configured);
   if (configured !== undefined) return configured;
   if (!known) return stream ? sources.filterState.get(filterStateKey(path))?.slice() : undefined;
-  return toBytes(walk(needsStream ? STREAM_TOP[name](facts, sources) : PLUGIN_TOP[name](sources), rest));
+  return toBytes(walk(needsStream ? STREAM_TOP[name](facts, sources) : PLUGIN_TOP[name](sources), path.slice(1)));
 }
 
 /** Splits a NUL-joined property path; one trailing NUL is tolerated, empty input is no segments. */

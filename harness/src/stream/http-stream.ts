@@ -178,8 +178,8 @@ export class HttpStream implements StreamHandle {
   bodyBuffer(kind: 'request' | 'response'): BufferAccess {
     const dir = kind === 'request' ? this.request : this.response;
     const access = this.bodyAccess[kind];
-    if (dir.inBodyCallback) return (access.callback ??= { read: () => dir.body, write: (data) => (dir.body = data) });
-    if (dir.bufferingBody) return (access.held ??= { read: () => dir.heldBody, write: (data) => (dir.heldBody = data) });
+    if (dir.inBodyCallback) return (access.callback ??= new CallbackBody(dir));
+    if (dir.bufferingBody) return (access.held ??= new HeldBody(dir));
     return NO_BODY;
   }
 
@@ -269,6 +269,28 @@ export class HttpStream implements StreamHandle {
 }
 
 const NO_BODY: BufferAccess = { read: () => new Uint8Array(0) };
+
+/** The body of the current body callback (classes, so that a stream's access makes no closures). */
+class CallbackBody implements BufferAccess {
+  constructor(private readonly dir: Direction) {}
+  read(): Uint8Array {
+    return this.dir.body;
+  }
+  write(data: Uint8Array): void {
+    this.dir.body = data;
+  }
+}
+
+/** The body a paused direction holds, outside its body callback. */
+class HeldBody implements BufferAccess {
+  constructor(private readonly dir: Direction) {}
+  read(): Uint8Array {
+    return this.dir.heldBody;
+  }
+  write(data: Uint8Array): void {
+    this.dir.heldBody = data;
+  }
+}
 
 export interface StepResult {
   /** The action as Envoy applies it (after its mapping), or undefined when the plugin was not called. */

@@ -19,9 +19,12 @@ export class GuestMemory {
     private readonly allocate: (size: number) => number,
   ) {}
 
-  /** Views over the current buffer; memory growth replaces the buffer, so they are refreshed then. */
+  /**
+   * Views over the current buffer; memory growth detaches the old buffer (its length becomes 0), so they
+   * are refreshed then, without reading `memory.buffer` on every access.
+   */
   private views(): GuestMemory {
-    if (this.memory.buffer !== this.buffer) {
+    if (this.bytes.length === 0 && this.memory.buffer !== this.buffer) {
       this.buffer = this.memory.buffer as ArrayBuffer;
       this.bytes = new Uint8Array(this.buffer);
       this.view = new DataView(this.buffer);
@@ -48,6 +51,14 @@ export class GuestMemory {
     size >>>= 0;
     this.check(ptr, size);
     return this.views().bytes.slice(ptr, ptr + size);
+  }
+
+  /** The bytes at `ptr` without a copy, for a caller that decodes them before the guest runs again. */
+  peek(ptr: number, size: number): Uint8Array {
+    ptr >>>= 0;
+    size >>>= 0;
+    this.check(ptr, size);
+    return this.views().bytes.subarray(ptr, ptr + size);
   }
 
   readString(ptr: number, size: number): string {

@@ -55,6 +55,7 @@ export class VmInstance {
   readonly contexts = new Map<number, Context>();
   private nextContextId = 1;
   private depth = 0;
+  private allocator?: string;
   private readonly deferred: Array<() => void> = [];
   private readonly caller: GuestCaller;
 
@@ -70,6 +71,7 @@ export class VmInstance {
 
   bind(instance: WebAssembly.Instance, memory: WebAssembly.Memory): void {
     this.exports = instance.exports as Record<string, GuestFunction>;
+    this.allocator = undefined;
     this.memory = new GuestMemory(memory, (size) => this.allocate(size));
   }
 
@@ -144,7 +146,6 @@ export class VmInstance {
   }
 
   private allocate(size: number): number {
-    const name = this.has('malloc') ? 'malloc' : 'proxy_on_memory_allocate';
-    return this.call(name, [size], 0);
+    return this.call((this.allocator ??= this.has('malloc') ? 'malloc' : 'proxy_on_memory_allocate'), [size], 0);
   }
 }
