@@ -11,6 +11,8 @@ export type HeaderPairs = Array<[string, string]>;
 export const MAX_PAIRS = 1024;
 export const MAX_PAIRS_BYTES = 1024 * 1024;
 
+type Pair = readonly [string | Uint8Array, string | Uint8Array];
+
 const lengthOf = (v: string | Uint8Array): number => (typeof v === 'string' ? utf8Length(v) : v.length);
 
 function put(v: string | Uint8Array, out: Uint8Array, offset: number): void {
@@ -18,8 +20,46 @@ function put(v: string | Uint8Array, out: Uint8Array, offset: number): void {
   else out.set(v, offset);
 }
 
-/** Serialises pairs in order; an empty list encodes as just N = 0. */
-export function encodePairs(pairs: ReadonlyArray<readonly [string | Uint8Array, string | Uint8Array]>): Uint8Array {
+/** Writes `v` at `offset` if it is bytes or an ASCII string, answering its length; −1 for other text. */
+function putAscii(v: string | Uint8Array, out: Uint8Array, offset: number): number {
+  if (typeof v !== 'string') {
+    out.set(v, offset);
+    return v.length;
+  }
+  const n = v.length;
+  for (let i = 0; i < n; i++) {
+    const c = v.charCodeAt(i);
+    if (c > 0x7f) return -1;
+    out[offset + i] = c;
+  }
+  return n;
+}
+
+/** Serialises pairs in order; an empty list encodes as just N = 0. Sized from string lengths, exact while the text is ASCII. */
+export function encodePairs(pairs: ReadonlyArray<Pair>): Uint8Array {
+  const n = pairs.length;
+  let size = 4 + 8 * n;
+  for (let i = 0; i < n; i++) size += pairs[i]![0].length + pairs[i]![1].length + 2;
+  const out = new Uint8Array(size);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, n, true);
+  let offset = 4 + 8 * n;
+  for (let i = 0; i < n; i++) {
+    const pair = pairs[i]!;
+    const k = putAscii(pair[0], out, offset);
+    if (k < 0) return encodeText(pairs);
+    offset += k + 1;
+    const v = putAscii(pair[1], out, offset);
+    if (v < 0) return encodeText(pairs);
+    offset += v + 1;
+    view.setUint32(4 + 8 * i, k, true);
+    view.setUint32(8 + 8 * i, v, true);
+  }
+  return out;
+}
+
+/** `encodePairs` for text beyond ASCII: UTF-8 lengths measured first. */
+function encodeText(pairs: ReadonlyArray<Pair>): Uint8Array {
   const lengths = new Array<number>(pairs.length * 2);
   let size = 4;
   for (let i = 0; i < pairs.length; i++) {
@@ -61,13 +101,31 @@ export function decodePairs(bytes: Uint8Array): Array<[string, string]> {
     if (bytes[offset] !== 0) return [];
     offset++;
   }
+  const text = decodeUtf8(bytes.subarray(head));
+  if (text.length === bytes.length - head) return sliceStrings(text, view, n);
   for (let i = head; i < bytes.length; i++) if (bytes[i] === 0) nuls++;
-  return nuls === 2 * n ? splitStrings(bytes.subarray(head), n) : decodeEach(bytes, view, n);
+  return nuls === 2 * n ? splitStrings(text, n) : decodeEach(bytes, view, n);
+}
+
+/**
+ * The pairs of a strings area that decoded to one UTF-16 unit per byte (ASCII, or bytes each replaced
+ * by U+FFFD alone), so byte lengths are string lengths: sliced, whatever NULs the values hold.
+ */
+function sliceStrings(text: string, view: DataView, n: number): Array<[string, string]> {
+  const pairs: Array<[string, string]> = new Array(n);
+  let at = 0;
+  for (let i = 0; i < n; i++) {
+    const k = view.getUint32(4 + i * 8, true);
+    const v = view.getUint32(8 + i * 8, true);
+    pairs[i] = [text.slice(at, at + k), text.slice(at + k + 1, at + k + 1 + v)];
+    at += k + v + 2;
+  }
+  return pairs;
 }
 
 /** The pairs of a strings area without NULs inside keys or values: decoded once and split. */
-function splitStrings(area: Uint8Array, n: number): Array<[string, string]> {
-  const parts = decodeUtf8(area).split('\0');
+function splitStrings(text: string, n: number): Array<[string, string]> {
+  const parts = text.split('\0');
   const pairs: Array<[string, string]> = new Array(n);
   for (let i = 0; i < n; i++) pairs[i] = [parts[2 * i]!, parts[2 * i + 1]!];
   return pairs;

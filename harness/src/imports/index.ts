@@ -54,13 +54,16 @@ function implementations(vm: VmInstance): HostFunctions {
   return all;
 }
 
+/** The most parameters a guarded host function forwards (a fixed list: a rest array would be made on every call). */
+const MAX_PARAMS = 12;
+
 function guard(vm: VmInstance, key: string, fn: HostFunction): HostFunction {
   const restricted = !ALLOWED_DURING_START.has(key);
   const badMemory = key.startsWith('env.') ? Status.InvalidMemoryAccess : WasiErrno.FAULT;
-  const guarded: HostFunction = (...args) => {
+  const guarded: HostFunction = (a, b, c, d, e, f, g, h, i, j, k, l) => {
     if (restricted && vm.phase === 'start') throw new RestrictedCallback(key);
     try {
-      return fn(...args);
+      return fn(a, b, c, d, e, f, g, h, i, j, k, l);
     } catch (error) {
       if (error instanceof MemoryAccessError) return badMemory;
       throw error;
@@ -74,9 +77,10 @@ function guard(vm: VmInstance, key: string, fn: HostFunction): HostFunction {
 export function buildImportObject(vm: VmInstance, extra: Record<string, Record<string, unknown>> = {}): WebAssembly.Imports {
   const impls = implementations(vm);
   const imports: Record<string, Record<string, unknown>> = { ...extra };
-  for (const key of hostTable(vm.abi, vm.gateway).keys()) {
+  for (const [key, signature] of hostTable(vm.abi, vm.gateway)) {
     const fn = impls[key];
     if (!fn) throw new Error(`host function ${key} has no implementation`);
+    if (signature.indexOf(':') > MAX_PARAMS) throw new Error(`host function ${key} takes more than ${MAX_PARAMS} parameters`);
     const [module, name] = key.split('.') as [string, string];
     (imports[module] ??= {})[name] = guard(vm, key, fn);
   }

@@ -29,8 +29,18 @@ const BUFFER_LIMIT_KEYS: Record<string, 'request' | 'response'> = {
   set_encoder_buffer_limit: 'response',
 };
 
+/** Per stream, the function that builds its activation's facts (made once: a lookup should not make a closure). */
+const factsBuilders = new WeakMap<StreamHandle, () => StreamFacts>();
+
+function factsBuilder(stream: StreamHandle): () => StreamFacts {
+  let build = factsBuilders.get(stream);
+  if (!build) factsBuilders.set(stream, (build = () => activationFacts(stream)));
+  return build;
+}
+
 export function propertyImports(vm: VmInstance) {
   const { options } = vm.core;
+  const plugin = { name: options.pluginName, rootId: options.rootId, vmId: options.vmId };
   return {
     proxy_get_property(pathPtr: number, pathSize: number, retPtr: number, retSize: number): number {
       const path = splitPropertyPath(vm.memory.peek(pathPtr, pathSize));
@@ -38,8 +48,8 @@ export function propertyImports(vm: VmInstance) {
       const stream = ctx?.kind === 'stream' ? ctx.stream : undefined;
       const value = resolveProperty(path, {
         configured: options.properties,
-        plugin: { name: options.pluginName, rootId: options.rootId, vmId: options.vmId },
-        stream: stream && (() => activationFacts(stream)),
+        plugin,
+        stream: stream && factsBuilder(stream),
         filterState: stream?.filterState ?? NO_FILTER_STATE,
         envoy127TopLevel: options.envoy127Properties,
       });

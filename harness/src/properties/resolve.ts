@@ -74,13 +74,19 @@ function peer({ address, port }: { address: string; port: number }): Wrapper {
   return fields({ address: address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`, port: BigInt(port) });
 }
 
-/** Stream attributes; `s` builds the stream's facts, so attributes that need none cost nothing. */
-const STREAM_TOP: Record<string, (s: () => StreamFacts, src: PropertySources) => Node | undefined> = {
-  request: (s) => request(s()), response: (s) => response(s()),
-  connection: (s) => fields({ id: BigInt(s().connectionId), mtls: false, requested_server_name: '' }),
-  connection_id: (s) => BigInt(s().connectionId),
-  source: (s) => peer(s().source), destination: (s) => peer(s().destination),
-  filter_state: (_, src) => new Wrapper((k) => src.filterState.get(k)),
+/** The stream's facts, built only by the attributes that need them. */
+function facts(src: PropertySources): StreamFacts {
+  const stream = src.stream!;
+  return typeof stream === 'function' ? stream() : stream;
+}
+
+/** Stream attributes, from the sources of a lookup that has a stream. */
+const STREAM_TOP: Record<string, (src: PropertySources) => Node | undefined> = {
+  request: (src) => request(facts(src)), response: (src) => response(facts(src)),
+  connection: (src) => fields({ id: BigInt(facts(src).connectionId), mtls: false, requested_server_name: '' }),
+  connection_id: (src) => BigInt(facts(src).connectionId),
+  source: (src) => peer(facts(src).source), destination: (src) => peer(facts(src).destination),
+  filter_state: (src) => new Wrapper((k) => src.filterState.get(k)),
   xds: () => fields({ filter_chain_name: '' }), route_name: () => '',
   upstream: none, metadata: none, cluster_name: none, cluster_metadata: none, route_metadata: none,
   upstream_host_metadata: none,
@@ -142,7 +148,6 @@ export function resolveProperty(path: string[], sources: PropertySources): Uint8
   const name = path[0];
   if (name === undefined) return undefined;
   const stream = sources.stream;
-  const facts = (): StreamFacts => (typeof stream === 'function' ? stream() : stream!);
   const hidden = !sources.envoy127TopLevel && ENVOY127_ONLY.has(name);
   const needsStream = !hidden && Object.hasOwn(STREAM_TOP, name);
   const known = needsStream || (!hidden && Object.hasOwn(PLUGIN_TOP, name));
@@ -150,7 +155,7 @@ export function resolveProperty(path: string[], sources: PropertySources): Uint8
   const configured = hidden ? undefined : fromConfigured(path, sources.configured);
   if (configured !== undefined) return configured;
   if (!known) return stream ? sources.filterState.get(filterStateKey(path))?.slice() : undefined;
-  return toBytes(walk(needsStream ? STREAM_TOP[name](facts, sources) : PLUGIN_TOP[name](sources), path.slice(1)));
+  return toBytes(walk(needsStream ? STREAM_TOP[name](sources) : PLUGIN_TOP[name](sources), path.slice(1)));
 }
 
 /** Splits a NUL-joined property path; one trailing NUL is tolerated, empty input is no segments. */
