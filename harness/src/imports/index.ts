@@ -70,7 +70,7 @@ function guard(vm: VmInstance, key: string, fn: HostFunction): HostFunction {
     }
   };
   const profile = vm.core.profile;
-  return profile ? (...args) => profile.hostFunction(key, () => guarded(...args)) : guarded;
+  return profile ? (a, b, c, d, e, f, g, h, i, j, k, l) => profile.hostFunction(key, guarded, a, b, c, d, e, f, g, h, i, j, k, l) : guarded;
 }
 
 /** The WebAssembly import object for `vm`, covering exactly the host table of its ABI. */

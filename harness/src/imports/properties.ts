@@ -6,7 +6,7 @@
  * while the filter holds them, the access-log copies in the log phase, none otherwise.
  */
 import { MapType, Status } from '../../../facts/proxy-wasm/enums.ts';
-import { filterStateKey, resolveProperty, splitPropertyPath } from '../properties/resolve.ts';
+import { LazyFacts, filterStateKey, resolveProperty, splitPropertyPath } from '../properties/resolve.ts';
 import type { StreamFacts } from '../properties/stream-facts.ts';
 import type { StreamHandle } from '../vm/stream-handle.ts';
 import type { VmInstance } from '../vm/vm.ts';
@@ -29,13 +29,13 @@ const BUFFER_LIMIT_KEYS: Record<string, 'request' | 'response'> = {
   set_encoder_buffer_limit: 'response',
 };
 
-/** Per stream, the function that builds its activation's facts (made once: a lookup should not make a closure). */
-const factsBuilders = new WeakMap<StreamHandle, () => StreamFacts>();
-
-function factsBuilder(stream: StreamHandle): () => StreamFacts {
-  let build = factsBuilders.get(stream);
-  if (!build) factsBuilders.set(stream, (build = () => activationFacts(stream)));
-  return build;
+class ActivationFacts extends LazyFacts {
+  constructor(private readonly stream: StreamHandle) {
+    super();
+  }
+  facts(): StreamFacts {
+    return activationFacts(this.stream);
+  }
 }
 
 export function propertyImports(vm: VmInstance) {
@@ -49,7 +49,7 @@ export function propertyImports(vm: VmInstance) {
       const value = resolveProperty(path, {
         configured: options.properties,
         plugin,
-        stream: stream && factsBuilder(stream),
+        stream: stream && new ActivationFacts(stream),
         filterState: stream?.filterState ?? NO_FILTER_STATE,
         envoy127TopLevel: options.envoy127Properties,
       });

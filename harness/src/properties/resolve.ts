@@ -13,10 +13,15 @@ import { decodeUtf8 } from '../codec/utf8.ts';
 export interface PropertySources {
   configured: Record<string, PropertyValue>;
   plugin: { name: string; rootId: string; vmId: string };
-  /** The stream's facts, or a function that builds them (called only when a path needs them). */
-  stream?: StreamFacts | (() => StreamFacts);
+  /** The stream's facts, or what builds them (asked only when a path needs them). */
+  stream?: StreamFacts | LazyFacts;
   filterState: ReadonlyMap<string, Uint8Array>;
   envoy127TopLevel: boolean;
+}
+
+/** Builds a stream's facts when a lookup needs them (a class: a closure per lookup would cost more). */
+export abstract class LazyFacts {
+  abstract facts(): StreamFacts;
 }
 
 class Wrapper {
@@ -77,7 +82,7 @@ function peer({ address, port }: { address: string; port: number }): Wrapper {
 /** The stream's facts, built only by the attributes that need them. */
 function facts(src: PropertySources): StreamFacts {
   const stream = src.stream!;
-  return typeof stream === 'function' ? stream() : stream;
+  return stream instanceof LazyFacts ? stream.facts() : stream;
 }
 
 /** Stream attributes, from the sources of a lookup that has a stream. */
