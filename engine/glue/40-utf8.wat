@@ -20,11 +20,18 @@
     (call $utf8_valid (i32.add (local.get $ptr) (global.get $clamp_start)) (global.get $clamp_len)))
 
   ;; Unicode's well-formed UTF-8: no overlongs, no surrogates, nothing above U+10FFFF, nothing truncated.
+  ;; ASCII runs are passed eight bytes at a time.
   (func $utf8_valid (param $ptr i32) (param $len i32) (result i32)
     (local $end i32) (local $b i32) (local $need i32) (local $lo i32) (local $hi i32) (local $c i32)
     (local.set $end (i32.add (local.get $ptr) (local.get $len)))
     (block $done
       (loop $next
+        (if (i32.le_u (i32.add (local.get $ptr) (i32.const 8)) (local.get $end))
+          (then
+            (if (i64.eqz (i64.and (i64.load align=1 (local.get $ptr)) (i64.const 0x8080808080808080)))
+              (then
+                (local.set $ptr (i32.add (local.get $ptr) (i32.const 8)))
+                (br $next)))))
         (br_if $done (i32.ge_u (local.get $ptr) (local.get $end)))
         (local.set $b (i32.load8_u (local.get $ptr)))
         (local.set $ptr (i32.add (local.get $ptr) (i32.const 1)))

@@ -49,25 +49,40 @@ function ws(text: usize, i: i32, len: i32): i32 {
   return i;
 }
 
-/** Past the string whose opening quote is at `i`, or -1 (invalid), or -(2 + end) when it held an escape. */
+const ONES: u64 = 0x0101010101010101;
+const HIGHS: u64 = 0x8080808080808080;
+
+/** Whether any of the eight bytes of `w` is a quote, a backslash or below 0x20 (may also answer true for a byte after one that is). */
+@inline function special(w: u64): bool {
+  const q = w ^ (ONES * 0x22);
+  const b = w ^ (ONES * 0x5c);
+  return (((w - ONES * 0x20) & ~w) | ((q - ONES) & ~q) | ((b - ONES) & ~b)) & HIGHS ? true : false;
+}
+
+/** Past the string whose opening quote is at `i`, or -1 (invalid), or -(2 + end) when it held an escape. Plain runs are passed eight bytes at a time. */
 function skipString(text: usize, i: i32, len: i32): i32 {
   let escaped = false;
   i++;
-  while (i < len) {
+  while (i <= len) {
+    while (i + 8 <= len && !special(load<u64>(text + i))) i += 8;
+    while (i < len) {
+      const c: u32 = load<u8>(text + i);
+      if (c == 0x22 || c == 0x5c || c < 0x20) break;
+      i++;
+    }
+    if (i >= len) return -1;
     const c: u32 = load<u8>(text + i);
     if (c == 0x22) return escaped ? -(2 + i + 1) : i + 1;
     if (c < 0x20) return -1;
-    if (c == 0x5c) {
-      escaped = true;
-      if (i + 1 >= len) return -1;
-      const e: u32 = load<u8>(text + i + 1);
-      if (e == 0x75) {
-        if (i + 5 >= len) return -1;
-        for (let k = 2; k < 6; k++) if (!isHex(load<u8>(text + i + k))) return -1;
-        i += 6;
-      } else if (e == 0x22 || e == 0x5c || e == 0x2f || e == 0x62 || e == 0x66 || e == 0x6e || e == 0x72 || e == 0x74) i += 2;
-      else return -1;
-    } else i++;
+    escaped = true;
+    if (i + 1 >= len) return -1;
+    const e: u32 = load<u8>(text + i + 1);
+    if (e == 0x75) {
+      if (i + 5 >= len) return -1;
+      for (let k = 2; k < 6; k++) if (!isHex(load<u8>(text + i + k))) return -1;
+      i += 6;
+    } else if (e == 0x22 || e == 0x5c || e == 0x2f || e == 0x62 || e == 0x66 || e == 0x6e || e == 0x72 || e == 0x74) i += 2;
+    else return -1;
   }
   return -1;
 }

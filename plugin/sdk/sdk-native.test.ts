@@ -41,16 +41,25 @@ const member = fc.tuple(name, fc.jsonValue({ maxDepth: 3 }), space, fc.boolean()
   return `${ws}${literal}${ws}:${ws}${JSON.stringify(value, null, ws.includes('\n') ? 1 : undefined)}${ws}`;
 });
 const objectText = fc.tuple(fc.array(member, { maxLength: 8 }), space).map(([members, ws]) => `${ws}{${members.join(',')}}${ws}`);
-const mutated = fc.tuple(objectText, fc.uint8Array({ minLength: 1, maxLength: 4 }), fc.nat(), fc.nat()).map(([text, junk, at, cut]) => {
-  const bytes = encoder.encode(text);
-  const where = at % (bytes.length + 1);
-  const out = new Uint8Array([...bytes.subarray(0, where), ...junk, ...bytes.subarray(where)]);
-  return cut % 3 === 0 ? out.subarray(0, cut % (out.length + 1)) : out;
-});
+/** Strings long enough for the scanners' eight-byte steps, with quotes, backslashes, control and non-ASCII characters anywhere. */
+const longString = fc
+  .array(fc.oneof({ weight: 8, arbitrary: fc.constantFrom('a', 'Z', ' ', '~', '0', '/') }, { weight: 1, arbitrary: fc.constantFrom('"', '\\', '\n', '\u0001', '\u001f', '\u007f', 'é', '€', '😀') }), { minLength: 7, maxLength: 90 })
+  .map((parts) => parts.join(''));
+const longText = fc.tuple(longString, fc.boolean()).map(([text, raw]) => (raw ? `{"model":"${text}","n":1}` : JSON.stringify({ model: text, messages: [{ content: text }] })));
+const mutate = (texts: fc.Arbitrary<string>) =>
+  fc.tuple(texts, fc.uint8Array({ minLength: 1, maxLength: 4 }), fc.nat(), fc.nat()).map(([text, junk, at, cut]) => {
+    const bytes = encoder.encode(text);
+    const where = at % (bytes.length + 1);
+    const out = new Uint8Array([...bytes.subarray(0, where), ...junk, ...bytes.subarray(where)]);
+    return cut % 3 === 0 ? out.subarray(0, cut % (out.length + 1)) : out;
+  });
+const mutated = mutate(objectText);
 const jsonInput: fc.Arbitrary<Uint8Array> = fc.oneof(
   { weight: 5, arbitrary: objectText.map((t) => encoder.encode(t)) },
   { weight: 2, arbitrary: fc.json({ depthSize: 'medium' }).map((t) => encoder.encode(t)) },
   { weight: 2, arbitrary: mutated },
+  { weight: 2, arbitrary: longText.map((t) => encoder.encode(t)) },
+  { weight: 2, arbitrary: mutate(longText) },
   { weight: 1, arbitrary: deepText.map((t) => encoder.encode(`{"model":"m","x":${t}}`)) },
   { weight: 1, arbitrary: fc.uint8Array({ maxLength: 64 }) },
 );
