@@ -48,6 +48,25 @@ const sseStream = fc
     return { text: all.join('') + `data: [DONE]${end}${end}`, usage };
   });
 
+/** A usage object whose counts are spelled every way JSON allows (and as other kinds), names repeated, escaped or absent. */
+const countText = fc.oneof(
+  { weight: 4, arbitrary: fc.nat(2_000_000_000).map(String) },
+  { weight: 3, arbitrary: fc.constantFrom('0', '-0', '-5', '1.5', '12.0', '1e3', '1E+2', '0.0', '123456789', '1234567890', '99999999999999999999', '1e400', 'null', 'true', '"12"', '{}', '[1]') },
+);
+const countName = fc.constantFrom('prompt_tokens', 'input_tokens', 'completion_tokens', 'output_tokens', 'total_tokens', 'prompt_tokens_details', 'prompt\\u005ftokens', 'total_tokens ');
+const usageText = fc.array(fc.tuple(countName, countText, fc.constantFrom('', ' ', '\n')), { maxLength: 7 }).map((members) => `{${members.map(([name, value, ws]) => `${ws}"${name}"${ws}:${ws}${value}${ws}`).join(',')}}`);
+
+/** What the documented rule reads from a usage object: finite counts ≥ 0, `prompt_tokens ?? input_tokens`, a missing total the sum, nothing without a valid count. */
+function expectedCounts(text: string): { input_token: number; output_token: number; total_token: number } {
+  const usage = JSON.parse(text) as Record<string, unknown>;
+  const count = (v: unknown) => (typeof v === 'number' && v >= 0 && v !== Infinity ? v + 0 : undefined);
+  const prompt = count(usage.prompt_tokens ?? usage.input_tokens);
+  const completion = count(usage.completion_tokens ?? usage.output_tokens);
+  const total = count(usage.total_tokens);
+  if (prompt === undefined && completion === undefined && total === undefined) return { input_token: 0, output_token: 0, total_token: 0 };
+  return { input_token: prompt ?? 0, output_token: completion ?? 0, total_token: total ?? (prompt ?? 0) + (completion ?? 0) };
+}
+
 const jsonAnswer = fc.oneof(fc.json({ depthSize: 'large' }).map(bytesOf), deepText.map(bytesOf), fc.uint8Array({ maxLength: 200 }));
 
 function relay(host: Host, status: number, contentType: string, chunks: Uint8Array[]) {
@@ -80,6 +99,22 @@ describe.each(MODES)('random answers (%s)', (mode: PluginMode) => {
         expect(filterStateOf(s, 'ai_log')).toMatchObject({ input_token: usage.prompt_tokens, output_token: usage.completion_tokens, total_token: usage.total_tokens, complete: true });
       }),
       runs(mode === 'wasm' ? 1200 : 400),
+    );
+  });
+
+  it('records the usage of a JSON answer as its counts say, however they are spelled, in one chunk or several', async () => {
+    const input = usageText.chain((usage) => {
+      const body = bytesOf(`{"id":"chatcmpl-1","model":"openai/gpt-4.1","usage":${usage}}`);
+      return fc.oneof(fc.constant([]), cuts(body.length)).map((at) => ({ usage, body, at }));
+    });
+    await fc.assert(
+      fc.asyncProperty(input, async ({ usage, body, at }) => {
+        const proxy = await host();
+        const s = relay(proxy, 200, 'application/json', chunked(body, at));
+        expect(s.client.status).toBe(200);
+        expect(filterStateOf(s, 'ai_log')).toMatchObject(expectedCounts(usage));
+      }),
+      runs(mode === 'wasm' ? 600 : 300),
     );
   });
 
