@@ -184,7 +184,7 @@ export function nativeGlue(module: WebAssembly.Module): NativeGlue {
     jsonScanBody(body, keys, out, maxDepth, index, raw) {
       const code = this.jsonScan(body, keys, out, maxDepth);
       if (code !== 0) return code;
-      const record = (i: number) => (i >>> 0 < 8 ? new DataView(out.buffer, out.byteOffset + 4 * (8 + 6 * i), 24) : undefined);
+      const record = (i: number) => (i >>> 0 < 8 ? new DataView(out.buffer, out.byteOffset + 4 * (8 + 5 * i), 20) : undefined);
       const span = (r: DataView | undefined, kinds: number[], trim: number) =>
         r && r.getInt32(0, true) > 0 && kinds.includes(r.getInt32(16, true)) ? strict.decode(body.subarray(r.getInt32(8, true) + trim, r.getInt32(12, true) - trim)) : undefined;
       const text = span(record(index), [0x22], 1);

@@ -180,6 +180,6 @@
     (if (local.get $ptr) (then (call $free (local.get $ptr))))
     (local.get $value))
 
-  ;; The address of key record `index` (6 words: count, keyStart, valueStart, valueEnd, kind, integer) in jsonScan's results.
+  ;; The address of key record `index` (5 words: count, keyStart, valueStart, valueEnd, kind) in jsonScan's results.
   (func $key_record (param $out i32) (param $index i32) (result i32)
-    (i32.add (local.get $out) (i32.shl (i32.add (i32.const 8) (i32.mul (local.get $index) (i32.const 6))) (i32.const 2))))
+    (i32.add (local.get $out) (i32.shl (i32.add (i32.const 8) (i32.mul (local.get $index) (i32.const 5))) (i32.const 2))))

@@ -19,9 +19,8 @@ const O_LAST_END: usize = 3; // end of the last member's value, -1 for {}
 const O_END: usize = 4; // end of the scanned value
 const O_MEMBERS: usize = 5;
 const O_FIRST: usize = 6; // the first byte of the scanned value
-const O_KEYS: usize = 8; // per key: count, keyStart, valueStart, valueEnd, kind (first byte of the value, | 0x100 for a string with escapes), integer
-const KEY_WORDS: usize = 6;
-const MAX_INTEGER_DIGITS: i32 = 9; // below 2^31
+const O_KEYS: usize = 8; // per key: count, keyStart, valueStart, valueEnd, kind (first byte of the value, | 0x100 for a string with escapes)
+const KEY_WORDS: usize = 5;
 const MAX_KEYS: i32 = 8;
 const STACK: usize = 256;
 
@@ -120,18 +119,6 @@ function skipLiteral(text: usize, i: i32, len: i32): i32 {
   if (c == 0x66) return i + 5 <= len && load<u8>(text + i + 1) == 0x61 && load<u8>(text + i + 2) == 0x6c && load<u8>(text + i + 3) == 0x73 && load<u8>(text + i + 4) == 0x65 ? i + 5 : -1;
   if (c == 0x6e) return i + 4 <= len && load<u8>(text + i + 1) == 0x75 && load<u8>(text + i + 2) == 0x6c && load<u8>(text + i + 3) == 0x6c ? i + 4 : -1;
   return -1;
-}
-
-/** The value of the number literal [start, end) when it is digits only, at most nine of them; else -1 (a sign, a fraction, an exponent, more digits, or not a number). */
-function integer(text: usize, start: i32, end: i32): i32 {
-  if (end - start > MAX_INTEGER_DIGITS) return -1;
-  let value = 0;
-  for (let k = start; k < end; k++) {
-    const c: u32 = load<u8>(text + k);
-    if (!isDigit(c)) return -1;
-    value = value * 10 + <i32>(c - 0x30);
-  }
-  return end > start ? value : -1;
 }
 
 /** Which of the NUL-separated `keys` the key bytes [start, end) are, or -1. */
@@ -233,7 +220,6 @@ export function json_scan(text: usize, len: i32, keys: usize, keysLen: i32, out:
           put(out, at + 2, valueStart);
           put(out, at + 3, i);
           put(out, at + 4, <i32>load<u8>(text + valueStart) | (escapedValue ? 0x100 : 0));
-          put(out, at + 5, integer(text, valueStart, i));
           member = -1;
         }
       }

@@ -24,7 +24,7 @@ const LAST_END = 3;
 const MEMBERS = 5;
 const FIRST = 6;
 const KEYS = 8;
-const KEY_WORDS = 6;
+const KEY_WORDS = 5;
 const ESCAPED = 0x100;
 const BODY_TYPES = { 'request body': BufferType.RequestBody, 'response body': BufferType.ResponseBody } as const;
 const QUOTE = 0x22;
@@ -137,11 +137,6 @@ export class JsonMembers {
   /** Whether the `index`th member's value is a string without escapes (one read of the kind word). */
   private plainString(index: number): boolean {
     return (this.words[KEYS + index * KEY_WORDS + 4] & (ESCAPED | 0xff)) === QUOTE;
-  }
-
-  /** The `index`th member's value when it is a number written as at most nine digits (no sign, fraction or exponent), else −1. */
-  integer(index: number): number {
-    return this.words[KEYS + index * KEY_WORDS + 5];
   }
 
   /** Whether the `index`th member's value is a string holding an escape. */

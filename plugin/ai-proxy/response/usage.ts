@@ -18,20 +18,11 @@
 import { parseJson, parseScanned } from '../../sdk/json.ts';
 import { JsonMembers, type JsonScanResult } from '../../sdk/json-members.ts';
 import { bodyBytes } from '../../sdk/buffers.ts';
-import { decodeUtf8, encodeUtf8, ownBuffer } from '../../sdk/codec.ts';
+import { ownBuffer } from '../../sdk/codec.ts';
 
 const ANSWER = new JsonMembers(['model', 'usage']);
 const MODEL = 0;
 const USAGE = 1;
-const COUNTS = new JsonMembers(['prompt_tokens', 'input_tokens', 'completion_tokens', 'output_tokens', 'total_tokens']);
-const PROMPT = 0;
-const INPUT = 1;
-const COMPLETION = 2;
-const OUTPUT = 3;
-const TOTAL = 4;
-const NULL = 0x6e;
-/** A count the scanner leaves to the parser (a sign, fraction, exponent or more than nine digits). */
-const PARSE = -1;
 
 /** The answer's top-level `model` string as the last scan found it (in `body`, or in the body Envoy holds), or undefined. */
 function modelOf(body: Uint8Array | undefined): string | undefined {
@@ -84,8 +75,7 @@ export class UsageTracker {
     const scan = ANSWER.scanBody('response body', MODEL, USAGE);
     if (scan === 'object' && ANSWER.raw !== undefined && ANSWER.firstByte(USAGE) === 0x7b) {
       if (this.model === undefined) this.model = modelOf(undefined) || undefined;
-      const text = ANSWER.raw;
-      this.keepUsage(scannedUsage(encodeUtf8(text), text));
+      this.observeUsage(parseScanned(ANSWER.raw));
       return;
     }
     this.observeScanned(scan, undefined);
@@ -98,7 +88,10 @@ export class UsageTracker {
     else if (scan !== 'object') this.observeJson(bodyBytes('response body', body));
     else {
       if (this.model === undefined) this.model = modelOf(body) || undefined;
-      if (ANSWER.firstByte(USAGE) === 0x7b) this.keepUsage(scannedUsage(ownBuffer(bodyBytes('response body', body, ANSWER.valueStart(USAGE), ANSWER.valueEnd(USAGE)))));
+      if (ANSWER.firstByte(USAGE) === 0x7b) {
+        const usage = parseJson(bodyBytes('response body', body, ANSWER.valueStart(USAGE), ANSWER.valueEnd(USAGE)));
+        if (usage.ok) this.observeUsage(usage.value);
+      }
     }
   }
 
@@ -118,10 +111,7 @@ export class UsageTracker {
   }
 
   private observeUsage(value: unknown): void {
-    this.keepUsage(readUsage(value));
-  }
-
-  private keepUsage(usage: Usage | undefined): void {
+    const usage = readUsage(value);
     if (usage !== undefined) this.usage = usage;
   }
 }
@@ -137,42 +127,14 @@ const count = (value: unknown): number | undefined => (typeof value === 'number'
 function readUsage(value: unknown): Usage | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
   const object = value as JsonObject;
-  return usageOf(count(object.prompt_tokens ?? object.input_tokens), count(object.completion_tokens ?? object.output_tokens), count(object.total_tokens));
-}
-
-function usageOf(prompt: number | undefined, completion: number | undefined, total: number | undefined): Usage | undefined {
+  const p = object.prompt_tokens ?? object.input_tokens;
+  const c = object.completion_tokens ?? object.output_tokens;
+  const t = object.total_tokens;
+  const prompt = count(p);
+  const completion = count(c);
+  const total = count(t);
   if (prompt === undefined && completion === undefined && total === undefined) return undefined;
   const promptTokens = prompt ?? 0;
   const completionTokens = completion ?? 0;
   return { promptTokens, completionTokens, totalTokens: total ?? promptTokens + completionTokens };
-}
-
-/**
- * What `readUsage` reads from the JSON object `bytes` (valid: a scan found it), taken from the engine's
- * scan of its members: counts written as at most nine digits are read there, so the object is parsed
- * only when a count is written otherwise or a name holds an escape.
- */
-function scannedUsage(bytes: ArrayBuffer, text?: string): Usage | undefined {
-  if (COUNTS.scan(bytes) === 'object') {
-    const prompt = scannedCount(isNullish(PROMPT) ? INPUT : PROMPT);
-    const completion = scannedCount(isNullish(COMPLETION) ? OUTPUT : COMPLETION);
-    const total = scannedCount(TOTAL);
-    if (prompt !== PARSE && completion !== PARSE && total !== PARSE) return usageOf(prompt, completion, total);
-  }
-  return readUsage(parseScanned(text ?? decodeUtf8(bytes)));
-}
-
-/** Whether the `index`th count is absent or null, so that `??` takes the other name. */
-function isNullish(index: number): boolean {
-  const kind = COUNTS.firstByte(index);
-  return kind === -1 || kind === NULL;
-}
-
-/** The `index`th count as `count` reads it, or PARSE when the scanner did not read the number. */
-function scannedCount(index: number): number | undefined {
-  const kind = COUNTS.firstByte(index);
-  if (kind === 0x2d) return PARSE;
-  if (kind < 0x30 || kind > 0x39) return undefined;
-  const value = COUNTS.integer(index);
-  return value < 0 ? PARSE : value;
 }

@@ -45,7 +45,6 @@ function jsonReport(body: ArrayBuffer, names: string[]): unknown {
           valueStart: members.valueStart(i),
           valueEnd: members.valueEnd(i),
           string: members.stringValue(bytes, i) ?? null,
-          integer: members.integer(i),
           same: members.count(i) === 0 ? !Object.hasOwn(value as object, name) : sameJson(bytes.subarray(members.valueStart(i), members.valueEnd(i)), (value as Record<string, unknown>)[name]),
         }))
       : [],
