@@ -105,7 +105,7 @@ describe.each(MODES)('random answers (%s)', (mode: PluginMode) => {
   it('records the usage of a JSON answer as its counts say, however they are spelled, in one chunk or several', async () => {
     const input = usageText.chain((usage) => {
       const body = bytesOf(`{"id":"chatcmpl-1","model":"openai/gpt-4.1","usage":${usage}}`);
-      return fc.oneof(fc.constant([]), cuts(body.length)).map((at) => ({ usage, body, at }));
+      return fc.oneof(fc.constant<number[]>([]), cuts(body.length)).map((at) => ({ usage, body, at }));
     });
     await fc.assert(
       fc.asyncProperty(input, async ({ usage, body, at }) => {
