@@ -91,6 +91,17 @@ export class JsonMembers {
     return words[at] === 0 ? undefined : { keyStart: words[at + 1], valueStart: words[at + 2], valueEnd: words[at + 3] };
   }
 
+  /** `span` for a caller that keeps one record per name: written in place, so no object is made; false (and `span` left alone) when absent. */
+  spanInto(index: number, span: { keyStart: number; valueStart: number; valueEnd: number }): boolean {
+    const at = KEYS + index * KEY_WORDS;
+    const words = this.words;
+    if (words[at] === 0) return false;
+    span.keyStart = words[at + 1];
+    span.valueStart = words[at + 2];
+    span.valueEnd = words[at + 3];
+    return true;
+  }
+
   /** How often the `index`th name occurs at the top level. */
   count(index: number): number {
     return this.words[KEYS + index * KEY_WORDS];

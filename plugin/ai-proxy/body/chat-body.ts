@@ -31,7 +31,10 @@ export interface TopLevel {
   stream?: MemberSpan;
   streamOptions?: MemberSpan;
 }
-/** `bytes`: the body, when it was read into JS; absent when it stays where Envoy holds it. */
+/**
+ * `bytes`: the body, when it was read into JS; absent when it stays where Envoy holds it. A body the
+ * engine scanned answers a record the next parse overwrites: use it before parsing again.
+ */
 export interface ParsedBody { bytes?: Uint8Array; model?: string; stream: boolean; top: TopLevel }
 export type BodyProblem = { status: number; code: string; message: string };
 export interface BodyEdits { model?: string; includeUsage?: boolean }
@@ -75,13 +78,37 @@ function modelString(bytes: Uint8Array | undefined): string {
   return (TOP.found ?? (bytes ? TOP.stringValue(bytes, MODEL) : TOP.heldString('request body', MODEL))) ?? '';
 }
 
+/**
+ * What a native scan answers, kept by the module and overwritten by the next one (as `JsonMembers` keeps
+ * its spans): a request's parse is used before the next is made, and a new object per member and per
+ * parse costs QuickJS a definition per field.
+ */
+const SCANNED_SPANS: MemberSpan[] = [MODEL, STREAM, STREAM_OPTIONS].map(() => ({ keyStart: -1, valueStart: -1, valueEnd: -1 }));
+const SCANNED_TOP: TopLevel = { objectStart: -1, lastValueEnd: -1, memberCount: 0, model: undefined, stream: undefined, streamOptions: undefined };
+const SCANNED: ParsedBody = { bytes: undefined, model: undefined, stream: false, top: SCANNED_TOP };
+
+/** The span of the `index`th name of the last native scan, in its kept record; undefined when absent. */
+function scannedSpan(index: number): MemberSpan | undefined {
+  const span = SCANNED_SPANS[index]!;
+  return TOP.spanInto(index, span) ? span : undefined;
+}
+
 function fromNativeScan(bytes: Uint8Array | undefined): ParsedBody | BodyProblem {
-  const top: TopLevel = { objectStart: TOP.objectStart, lastValueEnd: TOP.lastValueEnd, memberCount: TOP.memberCount, model: TOP.span(MODEL), stream: TOP.span(STREAM), streamOptions: TOP.span(STREAM_OPTIONS) };
   let model: string | undefined;
   const first = TOP.firstByte(MODEL);
   if (first === QUOTE) model = modelString(bytes) || undefined;
   else if (first !== -1 && first !== 0x6e) return problem('invalid_model', `'model' must be a string, got ${kindAt(first)}`);
-  return { bytes, model, stream: TOP.firstByte(STREAM) === 0x74, top };
+  const top = SCANNED_TOP;
+  top.objectStart = TOP.objectStart;
+  top.lastValueEnd = TOP.lastValueEnd;
+  top.memberCount = TOP.memberCount;
+  top.model = scannedSpan(MODEL);
+  top.stream = scannedSpan(STREAM);
+  top.streamOptions = scannedSpan(STREAM_OPTIONS);
+  SCANNED.bytes = bytes;
+  SCANNED.model = model;
+  SCANNED.stream = TOP.firstByte(STREAM) === 0x74;
+  return SCANNED;
 }
 
 function scanned(result: ScanResult) {

@@ -59,7 +59,7 @@ export class ResponseRelay {
   private mode: RelayMode = 'pass';
   private declare replacement?: ProxyError;
   private declare sse?: SseEventScan;
-  private copy?: ArrayBuffer[];
+  private declare copy?: ArrayBuffer[];
   private copiedBytes = 0;
   private readonly usage = new UsageTracker();
   private recorded = false;
