@@ -52,6 +52,12 @@ function replaceAll(list: Array<[string, string]>, pairs: Array<[string, string]
   }
 }
 
+/** The first value of `key` (a loop: under tsx a callback per lookup would also cost a defineProperty). */
+function firstValue(list: Array<[string, string]>, key: string): string | undefined {
+  for (let i = 0; i < list.length; i++) if (list[i]![0] === key) return list[i]![1];
+  return undefined;
+}
+
 function removeAll(list: Array<[string, string]>, key: string): void {
   for (let i = list.length - 1; i >= 0; i--) if (list[i]![0] === key) list.splice(i, 1);
 }
@@ -91,9 +97,9 @@ export function headerImports(vm: VmInstance) {
       const key = mem().readString(kp, ks).toLowerCase();
       const map = resolve(vm, type >>> 0);
       if (map === 'absent') return absentStatus(vm);
-      const hit = map.list.find(([k]) => k === key);
-      if (!hit) return Status.NotFound;
-      return mem().give(encodeUtf8(hit[1]), retPtr, retSize);
+      const value = firstValue(map.list, key);
+      if (value === undefined) return Status.NotFound;
+      return mem().give(encodeUtf8(value), retPtr, retSize);
     },
     proxy_add_header_map_value(type: number, kp: number, ks: number, vp: number, vs: number): number {
       if (badType(type)) return Status.BadArgument;
