@@ -178,8 +178,8 @@ export class HttpStream implements StreamHandle {
   bodyBuffer(kind: 'request' | 'response'): BufferAccess {
     const dir = kind === 'request' ? this.request : this.response;
     const access = this.bodyAccess[kind];
-    if (dir.inBodyCallback) return (access.callback ??= new CallbackBody(dir));
-    if (dir.bufferingBody) return (access.held ??= new HeldBody(dir));
+    if (dir.inBodyCallback) return (access.callback ??= new BodyAccess(dir, false));
+    if (dir.bufferingBody) return (access.held ??= new BodyAccess(dir, true));
     return NO_BODY;
   }
 
@@ -270,25 +270,21 @@ export class HttpStream implements StreamHandle {
 
 const NO_BODY: BufferAccess = { read: () => new Uint8Array(0) };
 
-/** The body of the current body callback (classes, so that a stream's access makes no closures). */
-class CallbackBody implements BufferAccess {
-  constructor(private readonly dir: Direction) {}
+/**
+ * A direction's body: the one of the current body callback, or (`held`) the one a paused direction holds
+ * outside it. A class, so that a stream's body access makes no closures.
+ */
+class BodyAccess implements BufferAccess {
+  constructor(
+    private readonly dir: Direction,
+    private readonly held: boolean,
+  ) {}
   read(): Uint8Array {
-    return this.dir.body;
+    return this.held ? this.dir.heldBody : this.dir.body;
   }
   write(data: Uint8Array): void {
-    this.dir.body = data;
-  }
-}
-
-/** The body a paused direction holds, outside its body callback. */
-class HeldBody implements BufferAccess {
-  constructor(private readonly dir: Direction) {}
-  read(): Uint8Array {
-    return this.dir.heldBody;
-  }
-  write(data: Uint8Array): void {
-    this.dir.heldBody = data;
+    if (this.held) this.dir.heldBody = data;
+    else this.dir.body = data;
   }
 }
 
