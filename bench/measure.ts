@@ -12,6 +12,11 @@ export function microsPerCall(run: () => void, perRound: number, rounds = 15): n
   return Math.min(...samples);
 }
 
+/** The `q` quantile (0 = minimum) of `values`, by rank. */
+export function quantile(values: number[], q: number): number {
+  return [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) * q)]!;
+}
+
 export function formatTable(rows: Array<Record<string, string | number>>): string {
   const columns = Object.keys(rows[0] ?? {});
   const cell = (v: string | number) => (typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toFixed(2)) : v);

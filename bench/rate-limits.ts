@@ -37,8 +37,6 @@ export async function localLimitRows(): Promise<Array<Record<string, string | nu
   ];
 }
 
-
-
 export async function redisLimitRow(): Promise<Record<string, string | number> | string> {
   if (REDIS_SKIP) return `Redis limit rows ${REDIS_SKIP}`;
   const server = (await startRedis())!;

@@ -6,6 +6,7 @@
  * placed in the source splits a long guest stretch further. Timing adds a clock read per boundary.
  */
 import { benchHost, chatExchange } from './ai-proxy.ts';
+import { quantile } from './measure.ts';
 
 const file = process.argv.slice(2).find((arg) => arg.endsWith('.wasm')) ?? 'dist/ai-proxy.wasm';
 const exchanges = Number(process.env.EXCHANGES ?? 3000);
@@ -20,7 +21,6 @@ for (let i = 0; i < exchanges; i++) {
 host.profile!.timeline = undefined;
 const shape = runs[0]!.map(([label]) => label).join(' ');
 const same = runs.filter((run) => run.map(([label]) => label).join(' ') === shape);
-const p25 = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 4)]!;
 const short = (label: string) => label.slice(1).replace('proxy_on_', '').replace('env.proxy_', '');
 let guest = 0;
 let hosted = 0;
@@ -29,7 +29,7 @@ for (let k = 1; k < runs[0]!.length; k++) {
   const [from] = runs[0]![k - 1]!;
   const [to] = runs[0]![k]!;
   if (from.startsWith('<')) continue;
-  const us = p25(same.map((run) => run[k]![1] - run[k - 1]![1])) / 1000;
+  const us = quantile(same.map((run) => run[k]![1] - run[k - 1]![1]), 0.25) / 1000;
   const inHost = from.startsWith('+');
   if (inHost) hosted += us;
   else guest += us;

@@ -44,12 +44,17 @@ export function holdsBody(ctx: HttpContext, direction: 'request' | 'response'): 
   return held.get(ctx)?.[direction] !== undefined;
 }
 
-/** The chunks held for this stream and direction, the current one (read where Envoy holds it) added. */
+/** The chunk of the running body callback, read where Envoy holds it. */
+function currentChunk(direction: 'request' | 'response', bodySize: number): ArrayBuffer {
+  return bodySize > 0 ? (readBuffer(TYPES[direction], 0, bodySize) ?? EMPTY) : EMPTY;
+}
+
+/** The chunks held for this stream and direction, the current one added. */
 function gather(ctx: HttpContext, direction: 'request' | 'response', bodySize: number): Held {
   let record = held.get(ctx);
   if (!record) held.set(ctx, (record = {}));
   const parts = (record[direction] ??= { parts: [], size: 0 });
-  const chunk = bodySize > 0 ? (readBuffer(TYPES[direction], 0, bodySize) ?? EMPTY) : EMPTY;
+  const chunk = currentChunk(direction, bodySize);
   if (chunk.byteLength > 0) parts.parts.push(chunk);
   parts.size += chunk.byteLength;
   return parts;
@@ -73,7 +78,7 @@ export function bufferBody(
 ): HookResult {
   const limit = options.maxBytes ?? DEFAULT_MAX_BYTES[direction];
   if (endOfStream && !holdsBody(ctx, direction)) {
-    const whole = bodySize > 0 ? (readBuffer(TYPES[direction], 0, bodySize) ?? EMPTY) : EMPTY;
+    const whole = currentChunk(direction, bodySize);
     if (whole.byteLength > limit) return options.tooLarge ? options.tooLarge(whole.byteLength) : envoyTooLarge(ctx, direction);
     if (whole.byteLength !== bodySize) replaceBuffer(TYPES[direction], whole);
     return complete(whole);
